@@ -1,0 +1,75 @@
+"""Asset checks on the warehouse tables, returned with the materialisation they judge.
+
+Each check is one SQL query over the build file; thresholds for warnings live here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+# Above these shares the UI shows a warning, not a failure.
+MAX_SHARE_WITHOUT_DATE = 0.2
+MAX_SHARE_UNLINKED = 0.5
+
+WAREHOUSE_CHECK_SPECS = [
+    dg.AssetCheckSpec("every_file_has_article_or_reason", asset="source_files",
+                      description="Every ingested or duplicate file points at a stored article; every other file carries a reason."),
+    dg.AssetCheckSpec("mentions_inside_text", asset="mentions",
+                      description="No mention offset points outside its title or body, and the surface matches the text."),
+    dg.AssetCheckSpec("no_orphan_rows", asset="mentions",
+                      description="No mention, figure or sentence belongs to an article that is not stored."),
+    dg.AssetCheckSpec("figures_inside_text", asset="figures",
+                      description="No figure offset points outside its title or body."),
+    dg.AssetCheckSpec("share_without_publication_date", asset="articles",
+                      description=f"Warns when more than {MAX_SHARE_WITHOUT_DATE:.0%} of articles have no publication time."),
+    dg.AssetCheckSpec("share_unlinked_mentions", asset="entities",
+                      description=f"Warns when more than {MAX_SHARE_UNLINKED:.0%} of mentions are unlinked candidates."),
+]
+
+FIELD_TEXT = "CASE {alias}.field WHEN 'title' THEN a.title ELSE a.body END"
+
+
+def _count(connection, query: str) -> int:
+    return int(connection.execute(query).fetchone()[0] or 0)
+
+
+def _share(connection, query: str) -> float:
+    value = connection.execute(query).fetchone()[0]
+    return float(value or 0.0)
+
+
+def warehouse_check_results(connection) -> list[dg.AssetCheckResult]:
+    files_without = _count(connection, """
+        SELECT count(*) FROM source_files s
+        WHERE (s.status IN ('ingested', 'duplicate') AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = s.article_id))
+           OR (s.status IN ('quarantined', 'superseded') AND s.reason IS NULL)""")
+    bad_mentions = _count(connection, f"""
+        SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
+        WHERE m.char_start < 0 OR m.char_end > length({FIELD_TEXT.format(alias='m')}) OR m.char_start >= m.char_end
+           OR substring({FIELD_TEXT.format(alias='m')}, m.char_start + 1, m.char_end - m.char_start) <> m.surface""")
+    bad_figures = _count(connection, f"""
+        SELECT count(*) FROM figures f JOIN articles a USING (article_id)
+        WHERE f.char_start < 0 OR f.char_end > length({FIELD_TEXT.format(alias='f')}) OR f.char_start >= f.char_end""")
+    orphans = _count(connection, """
+        SELECT (SELECT count(*) FROM mentions WHERE article_id NOT IN (SELECT article_id FROM articles))
+             + (SELECT count(*) FROM figures WHERE article_id NOT IN (SELECT article_id FROM articles))
+             + (SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT article_id FROM articles))
+             + (SELECT count(*) FROM mentions WHERE entity_id NOT IN (SELECT entity_id FROM entities))""")
+    without_date = _share(connection, "SELECT avg(CASE WHEN published_at IS NULL THEN 1 ELSE 0 END) FROM articles")
+    unlinked = _share(connection, """
+        SELECT avg(CASE WHEN e.linked THEN 0 ELSE 1 END) FROM mentions m JOIN entities e USING (entity_id)""")
+    return [
+        dg.AssetCheckResult(asset_key="source_files", check_name="every_file_has_article_or_reason",
+                            passed=files_without == 0, metadata={"files_without_article_or_reason": files_without}),
+        dg.AssetCheckResult(asset_key="mentions", check_name="mentions_inside_text",
+                            passed=bad_mentions == 0, metadata={"bad_mentions": bad_mentions}),
+        dg.AssetCheckResult(asset_key="mentions", check_name="no_orphan_rows",
+                            passed=orphans == 0, metadata={"orphan_rows": orphans}),
+        dg.AssetCheckResult(asset_key="figures", check_name="figures_inside_text",
+                            passed=bad_figures == 0, metadata={"bad_figures": bad_figures}),
+        dg.AssetCheckResult(asset_key="articles", check_name="share_without_publication_date",
+                            passed=without_date <= MAX_SHARE_WITHOUT_DATE, severity=dg.AssetCheckSeverity.WARN,
+                            metadata={"share": round(without_date, 4)}),
+        dg.AssetCheckResult(asset_key="entities", check_name="share_unlinked_mentions",
+                            passed=unlinked <= MAX_SHARE_UNLINKED, severity=dg.AssetCheckSeverity.WARN,
+                            metadata={"share": round(unlinked, 4)}),
+    ]

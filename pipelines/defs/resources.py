@@ -1,0 +1,80 @@
+"""Dagster resources: where the corpus and the warehouse are, and the Parquet hand-over between steps.
+
+Declared once in `definitions.py` and injected into assets by parameter name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib.settings import Settings, settings_from_env
+from pipelines.lib.warehouse import CONNECTION_CONFIG, build_path_for
+
+
+class KronikaResource(dg.ConfigurableResource):
+    """Paths and knobs of a Kronika deployment (defaults come from KRONIKA_* variables)."""
+
+    raw_dir: str
+    warehouse_path: str
+    timezone: str = "Europe/Tirane"
+    max_file_bytes: int = 5_000_000
+    batch_size: int = 20_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "KronikaResource":
+        return cls(raw_dir=str(settings.raw_dir), warehouse_path=str(settings.warehouse_path),
+                   timezone=settings.timezone, max_file_bytes=settings.max_file_bytes,
+                   batch_size=settings.batch_size)
+
+    def settings(self) -> Settings:
+        return Settings(raw_dir=Path(self.raw_dir), warehouse_path=Path(self.warehouse_path),
+                        timezone=self.timezone, max_file_bytes=self.max_file_bytes, batch_size=self.batch_size)
+
+    @property
+    def build_path(self) -> Path:
+        return build_path_for(Path(self.warehouse_path))
+
+
+def duckdb_resource_for(settings: Settings) -> DuckDBResource:
+    """The writer's connection goes to the private build file, never to the published snapshot."""
+    return DuckDBResource(database=str(build_path_for(settings.warehouse_path)), connection_config=CONNECTION_CONFIG)
+
+
+class PolarsParquetIOManager(dg.ConfigurableIOManager):
+    """Hands Polars frames (or dicts of frames) between steps as Parquet files under `base_dir`."""
+
+    base_dir: str
+
+    def _path(self, context: dg.OutputContext | dg.InputContext) -> Path:
+        return Path(self.base_dir).joinpath(*context.asset_key.path)
+
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | dict[str, pl.DataFrame]) -> None:
+        path = self._path(context)
+        path.mkdir(parents=True, exist_ok=True)
+        frames = obj if isinstance(obj, dict) else {"__frame__": obj}
+        for stale in path.glob("*.parquet"):
+            stale.unlink()
+        for name, frame in frames.items():
+            frame.write_parquet(path / f"{name}.parquet", compression="lz4")
+
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame | dict[str, pl.DataFrame]:
+        path = self._path(context)
+        files = sorted(path.glob("*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"no stored output for {context.asset_key.to_user_string()} at {path}: "
+                                    "materialise it first")
+        if [f.stem for f in files] == ["__frame__"]:
+            return pl.read_parquet(files[0])
+        return {f.stem: pl.read_parquet(f) for f in files}
+
+
+def default_resources(settings: Settings | None = None) -> dict:
+    settings = settings or settings_from_env()
+    return {
+        "kronika": KronikaResource.from_settings(settings),
+        "duckdb": duckdb_resource_for(settings),
+        "io_manager": PolarsParquetIOManager(base_dir=str(settings.warehouse_path.parent / ".staging")),
+    }

@@ -1,0 +1,256 @@
+"""Turns a batch of raw files into documents and articles, and decides each file's status.
+
+Reading, decoding and parsing happen here; `plan_batch` compares the batch with what the warehouse
+already holds so that a duplicate, a changed file or a re-scrape is never counted twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.decode import QuarantineError, decode_bytes
+from pipelines.lib.discover import jsonl_record_to_text, plan_changes, read_jsonl_records, scan_raw_dir
+from pipelines.lib.metadata import parse_articles
+
+DOCUMENT_SCHEMA = {
+    "source_path": pl.String,
+    "content_sha256": pl.String,
+    "size_bytes": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "encoding": pl.String,
+    "reason": pl.String,
+    "text": pl.String,
+}
+
+SOURCE_FILE_COLUMNS = [
+    "source_path", "content_sha256", "size_bytes", "mtime_ns", "status", "article_id",
+    "encoding", "reason", "first_seen_at", "last_seen_at", "missing_since",
+]
+
+ARTICLE_COLUMNS = [
+    "article_id", "source_path", "content_sha256", "title", "caption", "published_at",
+    "published_precision", "updated_at", "author", "outlet", "section", "section_norm",
+    "header_language", "body_language", "body", "metadata_rules",
+]
+
+
+def _document(source_path: str, raw: bytes | None, size: int | None, mtime: int | None,
+              *, text: str | None = None, encoding: str | None = None, reason: str | None = None) -> dict:
+    return {
+        "source_path": source_path,
+        "content_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None,
+        "size_bytes": size,
+        "mtime_ns": mtime,
+        "encoding": encoding,
+        "reason": reason,
+        "text": text,
+    }
+
+
+def _jsonl_documents(source_path: str, raw: bytes, mtime: int | None) -> list[dict]:
+    """One document per JSON Lines record, addressed as `<file>#<line>`."""
+    records = read_jsonl_records(raw)
+    if not records:
+        return [_document(source_path, raw, len(raw), mtime, reason="JSON Lines file with no valid record")]
+    documents = []
+    for record in records:
+        line_number = record.get("_line", len(documents) + 1)
+        record_bytes = json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
+        text = jsonl_record_to_text(record)
+        # Size and mtime are the containing file's, so change detection works per file.
+        documents.append(_document(f"{source_path}#{line_number}", record_bytes, len(raw), mtime,
+                                   text=text, encoding="utf-8"))
+    return documents
+
+
+def read_document(raw_dir: Path, source_path: str, *, max_file_bytes: int) -> list[dict]:
+    """Read, hash and decode one file. Never raises: a file that cannot be used carries a `reason`."""
+    path = raw_dir / source_path
+    try:
+        stat = path.stat()
+        if stat.st_size > max_file_bytes:
+            return [_document(source_path, None, stat.st_size, stat.st_mtime_ns,
+                              reason=f"file too large: {stat.st_size:,} bytes > limit {max_file_bytes:,} "
+                                     "(raise KRONIKA_MAX_FILE_BYTES to accept it)")]
+        raw = path.read_bytes()
+    except OSError as error:
+        return [_document(source_path, None, None, None, reason=f"unreadable file: {error.strerror or error}")]
+    if source_path.endswith(".jsonl"):
+        return _jsonl_documents(source_path, raw, stat.st_mtime_ns)
+    try:
+        decoded = decode_bytes(raw, max_bytes=max_file_bytes)
+    except QuarantineError as error:
+        return [_document(source_path, raw, len(raw), stat.st_mtime_ns, reason=str(error))]
+    return [_document(source_path, raw, len(raw), stat.st_mtime_ns, text=decoded.text, encoding=decoded.encoding)]
+
+
+def read_documents(raw_dir: Path, source_paths: list[str], *, max_file_bytes: int) -> pl.DataFrame:
+    """Documents for a batch of files. A per-file loop: each file is one open/read/decode anyway."""
+    rows = [row for path in source_paths for row in read_document(raw_dir, path, max_file_bytes=max_file_bytes)]
+    return pl.DataFrame(rows, schema=DOCUMENT_SCHEMA)
+
+
+def article_id_for(title: str | None, published_at, author: str | None, body: str | None) -> str:
+    """Stable id from what identifies an article (title, time, author), not from the file name.
+
+    A re-scrape with an edited body keeps its id; without a title and a time the body decides."""
+    if title and published_at is not None:
+        key = "|".join([" ".join(title.lower().split()), published_at.isoformat(), (author or "").lower()])
+    else:
+        key = " ".join((body or "").split())
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def parse_documents(documents: pl.DataFrame, *, timezone: str) -> pl.DataFrame:
+    """Documents plus article metadata and `article_id`; quarantined documents keep null article fields."""
+    readable = documents.filter(pl.col("reason").is_null())
+    parsed = parse_articles(readable.select("source_path", "text"), default_timezone=timezone)
+    parsed = parsed.with_columns(
+        pl.struct("title", "published_at", "author", "body")
+        # A per-row hash: a cryptographic id is not a column expression; cost is ~1 µs an article.
+        .map_elements(lambda r: article_id_for(r["title"], r["published_at"], r["author"], r["body"]),
+                      return_dtype=pl.String)
+        .alias("article_id")
+    )
+    empty_body = parsed.filter(pl.col("body").fill_null("").str.strip_chars().str.len_chars() == 0)
+    parsed = parsed.filter(pl.col("body").fill_null("").str.strip_chars().str.len_chars() > 0)
+    article_columns = [c for c in ARTICLE_COLUMNS if c not in ("source_path", "content_sha256")]
+    joined = readable.drop("text").join(parsed.select(["source_path", *article_columns]), on="source_path", how="left")
+    joined = joined.with_columns(
+        pl.when(pl.col("source_path").is_in(empty_body["source_path"].implode()))
+        .then(pl.lit("no article text after the header"))
+        .otherwise(pl.col("reason")).alias("reason")
+    )
+    quarantined = documents.filter(pl.col("reason").is_not_null()).drop("text")
+    return pl.concat([joined, quarantined], how="diagonal_relaxed")
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    source_files: pl.DataFrame      # rows to upsert into source_files, keyed by (source_path, content_sha256)
+    articles: pl.DataFrame          # live article versions to upsert (delete + insert by article_id)
+    retired_article_ids: list[str]  # articles with no live file left (their rows are deleted)
+
+
+def plan_batch(parsed: pl.DataFrame, manifest: pl.DataFrame, live_articles: pl.DataFrame, now) -> BatchPlan:
+    """Decide the status of every document in the batch against the warehouse.
+
+    - unreadable → quarantined; same bytes as a live file elsewhere → duplicate;
+    - several versions of one article (same path changed, or a re-scrape elsewhere) → the newest
+      (latest `updated_at`, then the batch over what is stored) is ingested, the others superseded."""
+    manifest = manifest.select(SOURCE_FILE_COLUMNS)
+    first_seen = manifest.group_by("source_path", "content_sha256").agg(pl.col("first_seen_at").min())
+    batch = parsed.join(first_seen, on=["source_path", "content_sha256"], how="left").with_columns(
+        pl.col("first_seen_at").fill_null(pl.lit(now).cast(pl.Datetime("us", "UTC"))),
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("last_seen_at"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("missing_since"),
+    )
+    quarantined = batch.filter(pl.col("reason").is_not_null()).with_columns(
+        pl.lit("quarantined").alias("status"), pl.lit(None, pl.String).alias("article_id"))
+    readable = batch.filter(pl.col("reason").is_null())
+
+    # Exact duplicates: the first path (stored live files first, then batch order) owns the bytes.
+    stored_owners = manifest.filter(pl.col("status") == "ingested").select(
+        "content_sha256", pl.col("source_path").alias("owner_path"), pl.col("article_id").alias("owner_article"))
+    readable = readable.with_row_index("batch_order").join(stored_owners, on="content_sha256", how="left")
+    batch_owner = readable.sort("batch_order").group_by("content_sha256", maintain_order=True).agg(
+        pl.col("source_path").first().alias("batch_owner_path"), pl.col("article_id").first().alias("batch_owner_article"))
+    readable = readable.join(batch_owner, on="content_sha256", how="left").with_columns(
+        pl.coalesce("owner_path", "batch_owner_path").alias("owner_path"),
+        pl.coalesce("owner_article", "batch_owner_article").alias("owner_article"),
+    )
+    is_duplicate = pl.col("owner_path") != pl.col("source_path")
+    duplicates = readable.filter(is_duplicate).with_columns(
+        pl.lit("duplicate").alias("status"),
+        pl.col("owner_article").alias("article_id"),
+        (pl.lit("same content as ") + pl.col("owner_path")).alias("reason"),
+    )
+    candidates = readable.filter(~is_duplicate)
+
+    # Versions of one article compete: batch candidates and the stored live version.
+    stored_versions = live_articles.select(
+        "article_id", "source_path", "content_sha256", "updated_at", pl.lit(False).alias("from_batch"))
+    versions = pl.concat([
+        candidates.select("article_id", "source_path", "content_sha256", "updated_at", pl.lit(True).alias("from_batch")),
+        stored_versions.filter(pl.col("article_id").is_in(candidates["article_id"].implode())),
+    ], how="vertical_relaxed").sort(
+        [pl.col("updated_at").is_null(), "updated_at", "from_batch", "source_path"],
+        descending=[False, True, True, False], nulls_last=True)
+    winners = versions.group_by("article_id", maintain_order=True).first().select(
+        "article_id", pl.col("source_path").alias("live_path"), pl.col("content_sha256").alias("live_sha"))
+    candidates = candidates.join(winners, on="article_id", how="left")
+    won = (pl.col("live_path") == pl.col("source_path")) & (pl.col("live_sha") == pl.col("content_sha256"))
+    candidates = candidates.with_columns(
+        pl.when(won).then(pl.lit("ingested")).otherwise(pl.lit("superseded")).alias("status"),
+        pl.when(won).then(pl.lit(None, pl.String))
+        .otherwise(pl.lit("older version of the article now read from ") + pl.col("live_path")).alias("reason"),
+    )
+
+    # Stored files that lose: a changed file's old bytes, or a stored version beaten by the batch.
+    batch_paths = candidates["source_path"].implode()
+    changed_away = manifest.filter(
+        (pl.col("status") == "ingested") & pl.col("source_path").is_in(batch_paths)
+        & ~pl.col("content_sha256").is_in(candidates["content_sha256"].implode())
+    ).with_columns(pl.lit("superseded").alias("status"), pl.lit("file content changed").alias("reason"))
+    beaten = manifest.filter(pl.col("status") == "ingested").join(
+        winners, on="article_id", how="inner").filter(
+        (pl.col("live_path") != pl.col("source_path")) | (pl.col("live_sha") != pl.col("content_sha256"))
+    ).with_columns(pl.lit("superseded").alias("status"),
+                   (pl.lit("older version of the article now read from ") + pl.col("live_path")).alias("reason")
+    ).select(SOURCE_FILE_COLUMNS)
+    stored_updates = pl.concat([changed_away.select(SOURCE_FILE_COLUMNS), beaten], how="vertical_relaxed").unique(
+        ["source_path", "content_sha256"], keep="last")
+
+    source_rows = pl.concat([
+        frame.select(SOURCE_FILE_COLUMNS) for frame in (quarantined, duplicates, candidates)
+    ] + [stored_updates], how="vertical_relaxed")
+
+    live_ids = set(candidates.filter(pl.col("status") == "ingested")["article_id"].to_list())
+    retired = set(changed_away["article_id"].drop_nulls().to_list()) - live_ids
+    articles = candidates.filter(pl.col("status") == "ingested").select(ARTICLE_COLUMNS)
+    return BatchPlan(source_files=source_rows, articles=articles, retired_article_ids=sorted(retired))
+
+
+@dataclass(frozen=True)
+class PendingChanges:
+    files: pl.DataFrame     # source_path, size_bytes, mtime_ns, change ('new' | 'changed')
+    missing: list[str]      # paths in the warehouse that are no longer on disk
+    refused: pl.DataFrame   # source_path, reason: files discovery refused, not yet recorded
+
+
+def _manifest_by_file(manifest: pl.DataFrame) -> pl.DataFrame:
+    """The latest known version of each file on disk (JSON Lines records fold into their file)."""
+    return (
+        manifest.with_columns(pl.col("source_path").str.replace(r"#\d+$", "").alias("file_path"))
+        .sort("last_seen_at")
+        .group_by("file_path").last()
+        .select(pl.col("file_path").alias("source_path"), "size_bytes", "mtime_ns", "content_sha256")
+    )
+
+
+def pending_changes(raw_dir: Path, manifest: pl.DataFrame) -> PendingChanges:
+    """What a run must ingest: the one discovery function behind the asset, the sensor and the schedule."""
+    files, refused = scan_raw_dir(raw_dir)
+    planned = plan_changes(files, _manifest_by_file(manifest))
+    known_missing = manifest.filter(pl.col("missing_since").is_not_null())["source_path"].str.replace(r"#\d+$", "")
+    missing = planned.filter((pl.col("change") == "missing") & ~pl.col("source_path").is_in(known_missing.implode()))
+    recorded = manifest.filter(pl.col("status") == "quarantined").select("source_path", "reason")
+    new_refusals = refused.join(recorded, on=["source_path", "reason"], how="anti")
+    return PendingChanges(
+        files=planned.filter(pl.col("change").is_in(["new", "changed"])).select(
+            "source_path", "size_bytes", "mtime_ns", "change").sort("source_path"),
+        missing=missing["source_path"].to_list(),
+        refused=new_refusals,
+    )
+
+
+def refused_documents(refused: pl.DataFrame) -> pl.DataFrame:
+    """Discovery refusals (links out of raw/, unreadable entries) as documents that carry their reason."""
+    return pl.DataFrame({
+        "source_path": refused["source_path"], "content_sha256": None, "size_bytes": None, "mtime_ns": None,
+        "encoding": None, "reason": refused["reason"], "text": None,
+    }, schema=DOCUMENT_SCHEMA)

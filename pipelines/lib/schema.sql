@@ -1,0 +1,104 @@
+-- Kronika warehouse schema. The public contract is documented in docs/warehouse.md:
+-- add columns freely, never rename the documented ones.
+
+CREATE TABLE IF NOT EXISTS source_files (
+    source_path      VARCHAR NOT NULL,   -- path relative to raw/ (JSON Lines records: file.jsonl#<line>)
+    content_sha256   VARCHAR,            -- null only when the file could not be read
+    size_bytes       BIGINT,
+    mtime_ns         BIGINT,
+    status           VARCHAR NOT NULL,   -- ingested | duplicate | superseded | quarantined
+    article_id       VARCHAR,
+    encoding         VARCHAR,
+    reason           VARCHAR,            -- why quarantined / duplicate / superseded
+    first_seen_at    TIMESTAMPTZ NOT NULL,
+    last_seen_at     TIMESTAMPTZ NOT NULL,
+    missing_since    TIMESTAMPTZ         -- set when the file disappeared from raw/
+);
+
+CREATE TABLE IF NOT EXISTS articles (
+    article_id          VARCHAR NOT NULL,
+    source_path         VARCHAR NOT NULL,
+    content_sha256      VARCHAR NOT NULL,
+    title               VARCHAR,
+    caption             VARCHAR,
+    published_at        TIMESTAMPTZ,
+    published_precision VARCHAR,
+    updated_at          TIMESTAMPTZ,
+    author              VARCHAR,
+    outlet              VARCHAR,
+    section             VARCHAR,
+    section_norm        VARCHAR,
+    header_language     VARCHAR,
+    body_language       VARCHAR,
+    body                VARCHAR,
+    metadata_rules      VARCHAR,            -- JSON: field -> rule that produced it
+    extraction_version  VARCHAR NOT NULL,
+    ingested_at         TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sentences (
+    article_id       VARCHAR NOT NULL,
+    field            VARCHAR NOT NULL,      -- title | body
+    paragraph_index  INTEGER NOT NULL,
+    sentence_index   INTEGER NOT NULL,
+    char_start       BIGINT NOT NULL,
+    char_end         BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id    VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    entity_type  VARCHAR,                   -- PERSON | ORG | GPE | LOC | EVENT | OTHER
+    wikidata_id  VARCHAR,
+    name_sq      VARCHAR,
+    linked       BOOLEAN NOT NULL           -- false for candidates found outside the gazetteer
+);
+
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id       VARCHAR NOT NULL,
+    entity_id        VARCHAR NOT NULL,
+    surface          VARCHAR NOT NULL,
+    field            VARCHAR NOT NULL,
+    sentence_index   INTEGER,
+    paragraph_index  INTEGER,
+    char_start       BIGINT NOT NULL,
+    char_end         BIGINT NOT NULL,
+    match_rule       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS figures (
+    article_id       VARCHAR NOT NULL,
+    surface          VARCHAR NOT NULL,
+    value            DOUBLE,
+    value_text       VARCHAR,
+    unit             VARCHAR NOT NULL,
+    counted          VARCHAR,
+    approximate      BOOLEAN,
+    field            VARCHAR NOT NULL,
+    sentence_index   INTEGER,
+    paragraph_index  INTEGER,
+    char_start       BIGINT NOT NULL,
+    char_end         BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id           VARCHAR NOT NULL,
+    finished_at      TIMESTAMPTZ NOT NULL,
+    files_seen       BIGINT,
+    files_new        BIGINT,
+    files_changed    BIGINT,
+    files_duplicate  BIGINT,
+    files_quarantined BIGINT,
+    files_missing    BIGINT,
+    articles_written BIGINT,
+    articles_reextracted BIGINT,
+    extraction_version VARCHAR
+);
+
+-- The entities of each figure's sentence, so "figures about Russia" is one query.
+CREATE OR REPLACE VIEW figure_entities AS
+SELECT f.*, m.entity_id, e.name AS entity_name, e.entity_type
+FROM figures f
+JOIN (SELECT DISTINCT article_id, field, sentence_index, entity_id FROM mentions) m
+  ON m.article_id = f.article_id AND m.field = f.field AND m.sentence_index = f.sentence_index
+JOIN entities e ON e.entity_id = m.entity_id;

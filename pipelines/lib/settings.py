@@ -1,0 +1,41 @@
+"""Where Kronika reads and writes, and the knobs of a run, from the environment with defaults.
+
+`KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RAW_DIR = "raw"
+DEFAULT_WAREHOUSE = "warehouse/kronika.duckdb"
+DEFAULT_TIMEZONE = "Europe/Tirane"
+DEFAULT_MAX_FILE_BYTES = 5_000_000
+DEFAULT_BATCH_SIZE = 20_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse_path: Path
+    timezone: str = DEFAULT_TIMEZONE
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+def _resolve(path: str) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else (Path.cwd() / candidate)
+
+
+def settings_from_env(raw_dir: str | None = None, warehouse: str | None = None) -> Settings:
+    """Explicit arguments win over the environment, which wins over the defaults."""
+    return Settings(
+        raw_dir=_resolve(raw_dir or os.environ.get("KRONIKA_RAW_DIR", DEFAULT_RAW_DIR)),
+        warehouse_path=_resolve(warehouse or os.environ.get("KRONIKA_WAREHOUSE", DEFAULT_WAREHOUSE)),
+        timezone=os.environ.get("KRONIKA_TIMEZONE", DEFAULT_TIMEZONE),
+        max_file_bytes=int(os.environ.get("KRONIKA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)),
+        batch_size=int(os.environ.get("KRONIKA_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
+    )

@@ -1,0 +1,226 @@
+"""The DuckDB warehouse: schema, one-transaction batch writes, and the published read-only snapshot.
+
+The writer owns a private build file; after each committed batch a checkpointed copy is renamed over
+the public file, so readers (DuckDB CLI, notebooks) never block ingestion nor see a half-written state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import polars as pl
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+# Files must open in the DuckDB CLI on the package index (1.5.x), so the storage format is pinned.
+CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0"}
+LOCK_WAIT_SECONDS = 60.0
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process is writing the warehouse; the message says what to do."""
+
+
+def build_path_for(public_path: Path) -> Path:
+    """The writer's private file, beside the public snapshot."""
+    return public_path.with_name(f".{public_path.stem}.build{public_path.suffix}")
+
+
+def connect_writer(build_path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the build file for writing, waiting for another writer to finish."""
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.1
+    while True:
+        try:
+            connection = duckdb.connect(str(build_path), config=CONNECTION_CONFIG)
+            ensure_schema(connection)
+            return connection
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"the warehouse {build_path} is being written by another process "
+                    f"(waited {wait_seconds:.0f} s). Let that run finish, then try again."
+                ) from error
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def writer(build_path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect_writer(build_path, wait_seconds=wait_seconds)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def connect_reader(public_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot."""
+    if not public_path.exists():
+        raise FileNotFoundError(f"no warehouse at {public_path}: run `kronika run` first")
+    return duckdb.connect(str(public_path), read_only=True)
+
+
+def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(SCHEMA_FILE.read_text())
+
+
+def read_frame(connection: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
+    return connection.execute(query, params or []).pl() if params else connection.sql(query).pl()
+
+
+def read_manifest(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return connection.sql("SELECT * FROM source_files").pl()
+
+
+def read_live_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
+    ids = pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})
+    return connection.sql(
+        "SELECT a.article_id, a.source_path, a.content_sha256, a.updated_at FROM articles a "
+        "SEMI JOIN ids USING (article_id)"
+    ).pl()
+
+
+def upsert_source_files(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> None:
+    if not rows.height:
+        return
+    connection.register("source_rows", rows.to_arrow())
+    connection.execute(
+        "DELETE FROM source_files s USING source_rows r "
+        "WHERE s.source_path = r.source_path AND s.content_sha256 IS NOT DISTINCT FROM r.content_sha256"
+    )
+    columns = ", ".join(rows.columns)
+    connection.execute(f"INSERT INTO source_files ({columns}) SELECT {columns} FROM source_rows")
+    connection.unregister("source_rows")
+
+
+ARTICLE_TABLES = ("mentions", "figures", "sentences", "articles")
+
+
+def delete_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> None:
+    """Remove every row of these articles from every article table."""
+    if not article_ids:
+        return
+    connection.register("deleted_ids", pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String}).to_arrow())
+    for table in ARTICLE_TABLES:
+        connection.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM deleted_ids)")
+    connection.unregister("deleted_ids")
+
+
+def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    if not rows.height:
+        return
+    columns = ", ".join(rows.columns)
+    connection.register("inserted_rows", rows.to_arrow())
+    connection.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM inserted_rows")
+    connection.unregister("inserted_rows")
+
+
+def replace_extraction(connection: duckdb.DuckDBPyConnection, article_ids: list[str], sentences: pl.DataFrame,
+                       mentions: pl.DataFrame, figures: pl.DataFrame) -> None:
+    """Idempotent: the extraction rows of these articles are deleted before the new ones are inserted."""
+    if article_ids:
+        ids = pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})
+        connection.register("extracted_ids", ids.to_arrow())
+        for table in ("mentions", "figures", "sentences"):
+            connection.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM extracted_ids)")
+        connection.unregister("extracted_ids")
+    for table, rows in (("sentences", sentences), ("mentions", mentions), ("figures", figures)):
+        insert_rows(connection, table, rows)
+
+
+def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFrame) -> None:
+    """The gazetteer is replaced whole; candidate entities are kept while any mention uses them."""
+    connection.execute("DELETE FROM entities WHERE linked")
+    connection.register("entity_rows", entities.to_arrow())
+    columns = ", ".join(entities.columns)
+    connection.execute(
+        f"INSERT INTO entities ({columns}) SELECT {columns} FROM entity_rows e "
+        "WHERE e.linked OR e.entity_id NOT IN (SELECT entity_id FROM entities)"
+    )
+    connection.unregister("entity_rows")
+    connection.execute(
+        "DELETE FROM entities WHERE NOT linked AND entity_id NOT IN (SELECT DISTINCT entity_id FROM mentions)"
+    )
+
+
+def mark_missing(connection: duckdb.DuckDBPyConnection, missing_paths: list[str], now) -> int:
+    if not missing_paths:
+        return 0
+    paths = pl.DataFrame({"source_path": missing_paths}, schema={"source_path": pl.String})
+    connection.register("missing_paths", paths.to_arrow())
+    connection.execute(
+        "UPDATE source_files SET missing_since = ? WHERE missing_since IS NULL "
+        "AND regexp_replace(source_path, '#\\d+$', '') IN (SELECT source_path FROM missing_paths)", [now])
+    connection.unregister("missing_paths")
+    return len(missing_paths)
+
+
+def purge_missing(connection: duckdb.DuckDBPyConnection) -> int:
+    """Delete the articles whose files are all gone from raw/, and those files' rows."""
+    connection.execute("BEGIN")
+    gone = connection.sql(
+        "SELECT article_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM source_files s WHERE "
+        "s.article_id = a.article_id AND s.status IN ('ingested', 'duplicate') AND s.missing_since IS NULL)"
+    ).pl()
+    ids = gone["article_id"].to_list()
+    delete_articles(connection, ids)
+    connection.execute("DELETE FROM source_files WHERE missing_since IS NOT NULL")
+    connection.execute("COMMIT")
+    return len(ids)
+
+
+def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, public_path: Path) -> None:
+    """Checkpoint the build file, copy it and atomically rename the copy over the public file.
+
+    Readers holding the old snapshot keep reading the old inode; new readers see the new state."""
+    connection.execute("CHECKPOINT")
+    temporary = public_path.with_name(f".{public_path.name}.{os.getpid()}.tmp")
+    shutil.copyfile(build_path, temporary)
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, public_path)
+    directory = os.open(public_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str, limit: int) -> pl.DataFrame:
+    """Stored articles extracted by other rules than the current ones (re-extracted from the stored text)."""
+    return connection.execute(
+        "SELECT article_id, title, body, body_language FROM articles WHERE extraction_version <> ? "
+        "ORDER BY article_id LIMIT ?", [current_version, limit]).pl()
+
+
+def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataFrame, articles: pl.DataFrame,
+                retired_article_ids: list[str], extracted_article_ids: list[str], sentences: pl.DataFrame,
+                mentions: pl.DataFrame, figures: pl.DataFrame, entities: pl.DataFrame, missing_paths: list[str],
+                extraction_version: str, now) -> None:
+    """Every write of one batch in one transaction: a crash at any point leaves the warehouse as it was."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        upsert_source_files(connection, source_files)
+        delete_articles(connection, retired_article_ids + articles["article_id"].to_list())
+        insert_rows(connection, "articles", articles.with_columns(
+            pl.lit(extraction_version).alias("extraction_version"),
+            pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")))
+        if extracted_article_ids:
+            ids = pl.DataFrame({"article_id": extracted_article_ids}, schema={"article_id": pl.String})
+            connection.register("reextracted_ids", ids.to_arrow())
+            connection.execute("UPDATE articles SET extraction_version = ? WHERE article_id IN "
+                               "(SELECT article_id FROM reextracted_ids)", [extraction_version])
+            connection.unregister("reextracted_ids")
+        replace_extraction(connection, extracted_article_ids, sentences, mentions, figures)
+        replace_entities(connection, entities)
+        mark_missing(connection, missing_paths, now)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
