@@ -1,0 +1,12 @@
+# Thin wrappers over dev.py, which needs nothing but Python 3.11+.
+.PHONY: run test ui eval bench
+run:
+	python3 dev.py run
+test:
+	python3 dev.py test
+ui:
+	python3 dev.py ui
+eval:
+	python3 dev.py eval
+bench:
+	python3 dev.py bench

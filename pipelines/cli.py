@@ -1,0 +1,267 @@
+"""The `kronika` command: run the pipeline, query reports, start the Dagster UI, inspect the warehouse.
+
+Every verb calls the same assets and `sql/` files the Dagster UI uses; see `kronika --help`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.settings import PROJECT_ROOT, Settings, settings_from_env
+
+DAGSTER_YAML = """\
+# Written by `kronika ui` when missing. Every asset that writes the warehouse is in the pool
+# `kronika_warehouse`; with run granularity, runs that write wait for each other.
+concurrency:
+  pools:
+    default_limit: 1
+    granularity: run
+telemetry:
+  enabled: false
+"""
+
+
+def _print_frame(frame: pl.DataFrame, output_format: str = "table", title: str | None = None) -> None:
+    if output_format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output_format == "json":
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for column in frame.columns:
+            table.add_column(column, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if value is None else str(value) for value in row))
+        Console(width=max(100, min(200, os.get_terminal_size(0).columns if sys.stdout.isatty() else 160))).print(table)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return settings_from_env(getattr(args, "raw", None), getattr(args, "warehouse", None))
+
+
+# ---- run ------------------------------------------------------------------------------------
+
+def command_run(args: argparse.Namespace) -> int:
+    from pipelines.lib.warehouse import WarehouseBusyError
+    from pipelines.defs.oneshot import run_pipeline
+
+    settings = _settings(args)
+    if args.batch_size:
+        settings = Settings(settings.raw_dir, settings.warehouse_path, settings.timezone,
+                            settings.max_file_bytes, args.batch_size)
+    if not settings.raw_dir.is_dir():
+        print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
+        return 2
+    try:
+        summary = run_pipeline(settings, show_progress=not args.quiet)
+    except WarehouseBusyError as error:
+        print(f"kronika: {error}", file=sys.stderr)
+        return 3
+    print(f"Ingested {summary.files_ingested} file(s) ({summary.files_duplicate} duplicate, "
+          f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
+          f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
+    if not args.quiet:
+        from pipelines.lib.reports import find_report, run_report
+        from pipelines.lib.warehouse import connect_reader
+
+        connection = connect_reader(settings.warehouse_path)
+        try:
+            top = run_report(connection, find_report("top_entities"), {"top": 15})
+        finally:
+            connection.close()
+        _print_frame(top, title="Top entities")
+    return 0
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def _report_help(report) -> str:
+    lines = [f"kronika report {report.name}: {report.description}", "", "parameters:"]
+    lines += [f"  --param {p.name}=VALUE   {p.help} (default: {p.default if p.default is not None else 'none'})"
+              for p in report.parameters] or ["  (none)"]
+    if report.examples:
+        lines += ["", "examples:"] + [f"  {e}" for e in report.examples]
+    return "\n".join(lines)
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from pipelines.lib.reports import coerce_parameter, find_report, list_reports, run_report
+    from pipelines.lib.warehouse import connect_reader
+
+    if not args.name:
+        _print_frame(pl.DataFrame({"report": [r.name for r in list_reports()],
+                                   "description": [r.description for r in list_reports()]}), title="Reports")
+        print("Run `kronika report NAME --help` for a report's parameters.")
+        return 0
+    try:
+        report = find_report(args.name)
+    except KeyError as error:
+        print(f"kronika: {error.args[0]}", file=sys.stderr)
+        return 2
+    if args.help_report:
+        print(_report_help(report))
+        return 0
+    values = {}
+    for item in args.param:
+        if "=" not in item:
+            print(f"kronika: --param takes NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        name, value = item.split("=", 1)
+        values[name.strip()] = coerce_parameter(value)
+    settings = _settings(args)
+    try:
+        connection = connect_reader(settings.warehouse_path)
+    except FileNotFoundError as error:
+        print(f"kronika: {error}", file=sys.stderr)
+        return 2
+    try:
+        result = run_report(connection, report, values)
+    except ValueError as error:
+        print(f"kronika: {error}", file=sys.stderr)
+        return 2
+    finally:
+        connection.close()
+    _print_frame(result, args.format, title=report.name)
+    return 0
+
+
+# ---- status / purge ---------------------------------------------------------------------------
+
+def command_status(args: argparse.Namespace) -> int:
+    from pipelines.lib.warehouse import connect_reader
+
+    settings = _settings(args)
+    try:
+        connection = connect_reader(settings.warehouse_path)
+    except FileNotFoundError as error:
+        print(f"kronika: {error}", file=sys.stderr)
+        return 2
+    try:
+        counts = connection.sql("SELECT status, count(*) AS files, count(missing_since) AS missing_from_raw "
+                                "FROM source_files GROUP BY status ORDER BY status").pl()
+        quarantined = connection.sql("SELECT source_path, reason FROM source_files WHERE status = 'quarantined' "
+                                     "ORDER BY source_path").pl()
+        tables = connection.sql("SELECT (SELECT count(*) FROM articles) AS articles, "
+                                "(SELECT count(*) FROM mentions) AS mentions, "
+                                "(SELECT count(*) FROM figures) AS figures").pl()
+    finally:
+        connection.close()
+    _print_frame(tables, title=f"Warehouse {settings.warehouse_path}")
+    _print_frame(counts, title="Files by status")
+    _print_frame(quarantined, title="Quarantined files")
+    return 0
+
+
+def command_purge_missing(args: argparse.Namespace) -> int:
+    from pipelines.lib.warehouse import build_path_for, publish_snapshot, purge_missing, writer
+
+    settings = _settings(args)
+    build = build_path_for(settings.warehouse_path)
+    with writer(build) as connection:
+        purged = purge_missing(connection)
+        publish_snapshot(connection, build, settings.warehouse_path)
+    print(f"Purged {purged} article(s) whose files are gone from {settings.raw_dir}.")
+    return 0
+
+
+# ---- ui / eval --------------------------------------------------------------------------------
+
+def dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def command_ui(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    environment = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
+                   "KRONIKA_RAW_DIR": str(settings.raw_dir), "KRONIKA_WAREHOUSE": str(settings.warehouse_path)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
+               "-h", args.host, "-p", str(args.port)]
+    print(f"Starting the Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment['DAGSTER_HOME']})")
+    os.execvpe(command[0], command, environment)
+    return 0  # not reached
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    from pipelines.lib.evaluate import main as evaluate_main
+
+    return evaluate_main(args.rest)
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kronika",
+        description="Kronika turns a folder of scraped news articles (Albanian and English) into a DuckDB "
+                    "warehouse of articles, entity mentions and figures, and answers questions with SQL reports.",
+        epilog="Start with `kronika run`, then `kronika report` to list the reports. "
+               "Paths default to raw/ and warehouse/kronika.duckdb (or KRONIKA_RAW_DIR / KRONIKA_WAREHOUSE).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def with_paths(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--raw", metavar="DIR", help="folder of raw article files (default raw/, or KRONIKA_RAW_DIR)")
+        sub.add_argument("--warehouse", metavar="PATH",
+                         help="DuckDB file (default warehouse/kronika.duckdb, or KRONIKA_WAREHOUSE)")
+        return sub
+
+    run = with_paths(commands.add_parser("run", help="ingest new and changed files and refresh the reports"))
+    run.add_argument("--batch-size", type=int, help="files per transaction (default 20000, or KRONIKA_BATCH_SIZE)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no report at the end")
+    run.set_defaults(handler=command_run)
+
+    report = with_paths(commands.add_parser("report", add_help=False,
+                                            help="list the SQL reports, or run one: kronika report NAME [--param k=v]"))
+    report.add_argument("name", nargs="?", help="report name (a file in sql/ without .sql)")
+    report.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a report parameter")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report.add_argument("-h", "--help", dest="help_report", action="store_true", help="show the report's parameters")
+    report.set_defaults(handler=command_report)
+
+    status = with_paths(commands.add_parser("status", help="files by status, and quarantined files with reasons"))
+    status.set_defaults(handler=command_status)
+
+    purge = with_paths(commands.add_parser("purge-missing", help="delete articles whose files were removed from raw/"))
+    purge.set_defaults(handler=command_purge_missing)
+
+    ui = with_paths(commands.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1 with the sensor on"))
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=command_ui)
+
+    evaluate = commands.add_parser("eval", help="score entities and figures against the gold articles")
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER, help="options for the evaluation (--gold DIR, --json)")
+    evaluate.set_defaults(handler=command_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    if args.command == "report" and args.help_report and not args.name:
+        print(
+            "usage: kronika report [NAME] [--param NAME=VALUE ...] [--format table|csv|json]\n"
+            "Without NAME, lists the reports; `kronika report NAME --help` shows a report's parameters.")
+        return 0
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
