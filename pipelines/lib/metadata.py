@@ -550,9 +550,7 @@ def _accept_date_prefix(prefix: str, fields: _HeaderFields) -> bool:
     if not re.search(r"[|•·,;–—-]\s*$", stripped):
         return False
     before_separator = stripped.rstrip(" |•·,;–—-/")
-    if _DATELINE_PLACE.match(before_separator):
-        return True
-    return _parse_segments(before_separator, fields)
+    return _parse_segments(before_separator, fields) or bool(_DATELINE_PLACE.match(before_separator))
 
 
 # 'THE HAGUE, 25 June 2025': an upper-case place name before the date (a dateline).
@@ -585,9 +583,11 @@ def _parse_date_line(line: str, fields: _HeaderFields) -> tuple[bool, str | None
         next_start = matches[position + 1][1].start() if position + 1 < len(matches) else len(line)
         leftover = _parse_after_date(line[match.end():next_start], fields, rule_parts)
         if leftover is not None:
-            glued_title = glued_title or (leftover if labelled or not line[:match.start()].strip() else None)
-            if glued_title is None:
+            # Text glued after a labelled date is the title; after a bare date it is a sentence
+            # that starts with a date ('17 October 2025 will be remembered ...'), not a header.
+            if not labelled or glued_title is not None:
                 continue
+            glued_title = leftover
         candidate.rule = "_".join(rule_parts)
         fields.dates.append(candidate)
         accepted_any = True
@@ -624,6 +624,13 @@ _CAPTION_WITH_CREDIT = re.compile(
     r"[^.:]{1,60}?[)\]]?\s*$",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=1)
+def _date_label_only() -> re.Pattern[str]:
+    labels = load_header_labels()
+    alternatives = _alternation(list(labels["published"]) + list(labels["updated"]))
+    return re.compile(rf"^(?:{alternatives})\s*:?\s*(?:\d+\s+\w+\s+(?:ago|m[eë]\s+par[eë])|just now|sot|dje|today|yesterday)?\s*$", re.IGNORECASE)
 
 
 def _is_body_paragraph(line: str) -> bool:
@@ -701,6 +708,17 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
     body_start = 0
     for line in _header_lines(text):
         content = line.text
+        if len(content) > TITLE_MAX_CHARS:
+            break
+        if _date_label_only().match(content):
+            header_texts.append(content)  # 'Updated 2 hours ago': a label whose date we cannot place
+            body_start = line.end
+            continue
+        if _patterns().media_line.match(content):
+            # A lone 'Video'/'Foto' marker is scraped junk: never a header field, never a caption.
+            if not pending_text:
+                body_start = line.end
+            continue
         is_date_line = False
         glued_title = None
         if _patterns().year_hint.search(content):
@@ -737,8 +755,12 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
         captions.append(pending_text[0].text)
         body_start = pending_text[0].end
 
-    header_text = "\n".join(header_texts) or "\n".join(filter(None, [title, *captions]))
-    header_language = detect_header_language(header_text) if header_text else None
+    header_language = detect_header_language("\n".join(header_texts)) if header_texts else None
+    header_language_rule = "label_vocabulary"
+    if header_language is None and (title or captions):
+        # No label speaks for a language: the title's (and caption's) own words decide.
+        header_language = detect_header_language("\n".join(filter(None, [title, *captions])))
+        header_language_rule = "title_stopwords"
     _resolve_dates(fields, header_language, default_timezone)
 
     body, tail_removed = clean_body(text[body_start:])
@@ -751,7 +773,7 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
     if caption is not None:
         rules["caption"] = "short_line_in_header"
     if header_language is not None:
-        rules["header_language"] = "label_vocabulary" if header_texts else "stopwords"
+        rules["header_language"] = header_language_rule
     if tail_removed:
         rules["body"] = "scraped_tail_removed"
     values = fields.values
