@@ -1,0 +1,607 @@
+"""Figures: find numbers with their meaning (money, percents, counts, durations, years, dates) in article text.
+One vectorised regex pass finds candidate spans; a small parser reads each distinct span into value and unit."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+
+# Text is scanned in an ASCII-folded copy with exactly one character per original character, so
+# character offsets carry over unchanged. Folding ë/ç lets the fast ASCII word boundary `(?-u:\b)`
+# see Albanian words whole (and matches words typed without diacritics); spaces and dashes are unified.
+FOLD_FROM = ["ë", "Ë", "ç", "Ç", "\u00a0", "\u202f", "\u2009", "\u2007", "\x00", "\u2013", "\u2014", "\u2212", "\u2019"]
+FOLD_TO = ["e", "E", "c", "C", " ", " ", " ", " ", " ", "-", "-", "-", "'"]
+MARK = "\x00"  # delimits candidates in the marked text; folding removes it from the input
+
+OUTPUT_SCHEMA = {
+    "article_id": pl.String,
+    "field": pl.String,
+    "surface": pl.String,
+    "value": pl.Float64,
+    "value_text": pl.String,
+    "unit": pl.String,
+    "counted": pl.String,
+    "approximate": pl.Boolean,
+    "char_start": pl.Int64,
+    "char_end": pl.Int64,
+}
+
+RATEABLE_UNITS_EXCLUDED = {"percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours"}
+YEAR_RANGE = (1800, 2100)
+
+
+def fold(text: str) -> str:
+    """The ASCII-folded form used for matching (same length as `text`)."""
+    return text.translate(_FOLD_TABLE)
+
+
+_FOLD_TABLE = str.maketrans(dict(zip(FOLD_FROM, FOLD_TO)))
+
+
+# ---------------------------------------------------------------- reference data
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    with (REFERENCE_DIR / name).open(encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@dataclass(frozen=True)
+class FigureVocabulary:
+    """Folded, lower-cased phrase tables read from pipelines/reference."""
+
+    numbers: dict[str, float]  # cardinals, including "a dozen"
+    hundreds: dict[str, float]  # "hundred", "qind": multiply what precedes
+    scales: dict[str, float]  # "million", "miliardë"
+    money_scales: dict[str, float]  # "m", "k", "b": scales only right after a currency prefix
+    fractions: dict[str, float]
+    lone_fractions: dict[str, float]  # "half", "gjysma"
+    multipliers: dict[str, float]  # "doubled", "dyfishuar"
+    currency_symbols: dict[str, str]
+    currency_codes: dict[str, str]  # matched case-sensitively
+    currency_words: dict[str, str]
+    units: dict[str, tuple[str, float]]  # phrase -> (unit, factor)
+    denominators: dict[str, str]
+    qualifiers: dict[str, set[str]]  # role -> phrases
+    months: dict[str, int]
+    stopwords: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_vocabulary() -> FigureVocabulary:
+    """Read number words, units, qualifiers, month names and stop words once per process."""
+    by_role: dict[str, dict[str, float]] = {}
+    for row in _read_tsv("number_words.tsv"):
+        by_role.setdefault(row["role"], {})[fold(row["phrase"]).lower()] = float(row["value"])
+    symbols, codes, words, units, denominators = {}, {}, {}, {}, {}
+    for row in _read_tsv("units.tsv"):
+        phrase, role = fold(row["phrase"]), row["role"]
+        if role == "currency_symbol":
+            symbols[phrase] = row["unit"]
+        elif role == "currency_code":
+            codes[phrase] = row["unit"]
+        elif role == "currency_word":
+            words[phrase.lower()] = row["unit"]
+        elif role == "unit":
+            units[phrase.lower()] = (row["unit"], float(row["factor"]))
+        elif role == "denominator":
+            denominators[phrase.lower()] = row["unit"]
+    qualifiers: dict[str, set[str]] = {}
+    for row in _read_tsv("figure_qualifiers.tsv"):
+        qualifiers.setdefault(row["role"], set()).add(fold(row["phrase"]).lower())
+    months = {}
+    for line in (REFERENCE_DIR / "months.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            token, month = line.split("\t")[:2]
+            months[fold(token).lower()] = int(month)
+    stopwords = set()
+    for name in ("stopwords_en.txt", "stopwords_sq.txt"):
+        for line in (REFERENCE_DIR / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                stopwords.add(line.strip().lower())
+    return FigureVocabulary(
+        numbers=by_role.get("number", {}),
+        hundreds=by_role.get("hundred", {}),
+        scales=by_role.get("scale", {}),
+        money_scales=by_role.get("money_scale", {}),
+        fractions=by_role.get("fraction", {}),
+        lone_fractions=by_role.get("lone_fraction", {}),
+        multipliers=by_role.get("multiplier", {}),
+        currency_symbols=symbols,
+        currency_codes=codes,
+        currency_words=words,
+        units=units,
+        denominators=denominators,
+        qualifiers=qualifiers,
+        months=months,
+        stopwords=frozenset(stopwords),
+    )
+
+
+# ---------------------------------------------------------------- patterns
+
+_SPECIAL = set("\\.^$|?*+()[]{}#&~-/")
+
+
+def _escape(phrase: str) -> str:
+    # Both Rust and Python accept a backslash before ASCII punctuation; spaces may be runs of spaces.
+    return "".join("\\" + char if char in _SPECIAL else (" +" if char == " " else char) for char in phrase)
+
+
+def _alternation(phrases, boundary: str, *, leading: bool = True) -> str:
+    """Longest first (so "per cent" wins over "per"); word boundaries at ends that are letters or digits."""
+    parts = []
+    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
+        head = boundary if leading and phrase[:1].isalnum() else ""
+        parts.append(head + _escape(phrase) + (boundary if phrase[-1:].isalnum() else ""))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _group(name: str, body: str, named: bool) -> str:
+    return f"(?P<{name}>{body})" if named else f"(?:{body})"
+
+
+DIGITS = (
+    r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    r"|[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?"
+    r"|[0-9]{1,3}(?: [0-9]{3})+(?:,[0-9]+)?"
+    r"|[0-9]+(?:[.,][0-9]+)?"
+)
+
+
+def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str:
+    """The one alternation that finds every candidate span: junk first (phone numbers, times, model
+    names, ids), then dates, fractions and multipliers, then amounts with optional range.
+    `named=True` gives the Python variant with named groups used to read a matched span."""
+    b = r"\b" if named else r"(?-u:\b)"
+    q = vocabulary.qualifiers
+    word_number = _alternation(list(vocabulary.numbers) + list(vocabulary.hundreds), b)
+    number = rf"{b}(?:{DIGITS})|{word_number}(?:[- ]+{word_number}){{0,3}}(?:(?: +and| +e) +{word_number}(?:[- ]{word_number})?)?"
+    half = r"(?: +and +a +half| +e +gjysme)" + b
+    scale = _alternation(vocabulary.scales, b, leading=False)
+    money_scale = _alternation(list(vocabulary.scales) + list(vocabulary.money_scales), b, leading=False)
+    currency_prefix = "(?:" + _alternation(vocabulary.currency_symbols, b) + "|(?-i:" + _alternation(vocabulary.currency_codes, b) + "))"
+    rate_join = r"(?: +(?:per|a|an|each|for +each|ne|per|in) +| *\/ *)"
+    denominator = _alternation(vocabulary.denominators, b, leading=False)
+    rateable_units = {p: u for p, (u, _) in vocabulary.units.items() if u not in RATEABLE_UNITS_EXCLUDED}
+    other_units = {p for p, (u, _) in vocabulary.units.items() if u in RATEABLE_UNITS_EXCLUDED}
+    rateable = "(?:" + _alternation(list(vocabulary.currency_words) + list(rateable_units) + list(vocabulary.currency_symbols), b, leading=False) + "|(?-i:" + _alternation(vocabulary.currency_codes, b) + "))"
+
+    def amount(index: int) -> str:
+        def suffix(tag: str) -> str:
+            return (
+                f"(?:[ -]*{_group(f'unit{tag}', _alternation(other_units, b, leading=False), named)}"
+                f"|[ -]*{_group(f'rateable{tag}', rateable, named)}(?:{rate_join}{_group(f'denominator{tag}', denominator, named)})?)"
+            )
+
+        with_prefix = (
+            f"{_group(f'currency{index}', currency_prefix, named)} *{_group(f'number{index}', number, named)}"
+            f"{_group(f'half{index}', half, named)}?"
+            f"(?: *{_group(f'scale{index}', money_scale, named)})?"
+            f"(?:{rate_join}{_group(f'prefix_denominator{index}', denominator, named)})?{b}"
+        )
+        without_prefix = (
+            f"{_group(f'number{index}_', number, named)}{_group(f'half{index}_', half, named)}?"
+            f"(?:[ -]*{_group(f'scale{index}_', scale, named)}{suffix(f'{index}s')}?|{suffix(f'{index}')}|{b})"
+        )
+        return _group(f"amount{index}", f"{with_prefix}|{without_prefix}", named)
+
+    approximate = _alternation(q["approximate"] | q["bound"], b)
+    range_start = _alternation(q["range_start"], b)
+    range_join = r"(?: *- *| +(?:" + _alternation(q["range_join"] - {"-", "–"}, b) + r") +)"
+    lead = b + r"(?-i:[A-Z][a-z]+) +"
+    figure = (
+        f"{_group('prefix', f'(?:{lead})?(?:(?:{approximate}|{range_start}) *){{0,2}}', named)}"
+        f"{amount(1)}(?:{_group('join', range_join, named)}{amount(2)})?"
+    )
+
+    month = _alternation(vocabulary.months, b)
+    day = b + r"[0-9]{1,2}(?:st|nd|rd|th)?"
+    year = r"[0-9]{4}" + b
+    # Digits carry no trailing boundary so units and scales may be glued ("5km", "€5m"); each amount
+    # ends in a unit, a scale or a boundary instead.
+    date = (
+        _group("iso_date", b + r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + b, named)
+        + "|" + _group("numeric_date", b + r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{4}" + b, named)
+        + "|" + _group("month_year", f"{month}(?: +of)?,? +{year}", named)
+        + "|" + _group("day_month", f"{day}(?: +of)? +{month}(?:,? +{year})?", named)
+        + "|" + _group("month_day", f"{month} +{day}{b}(?:,? +{year})?", named)
+    )
+    numbering = _alternation(q["numbering"], b)
+    junk = "|".join(
+        [b + item if item[0] != "\\" else item for item in [
+            r"(?:https?://|www\.)[^\s]+",
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+",
+            r"\+[0-9]{1,3}(?:[ ./-]?\(?[0-9]{1,4}\)?){2,}",
+            r"0[0-9]{1,3}(?:[ /.-][0-9]{2,4}){2,}" + b,
+            r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: *(?:a\.m\.|p\.m\.|am|pm)" + b + ")?",
+            r"[0-9]{1,2}(?:\.[0-9]{2})? *(?:a\.m\.|p\.m\.|(?:am|pm)" + b + ")",
+            r"(?-i:[A-Z])[A-Za-z]*-[0-9]+[A-Za-z0-9-]*",
+            r"[0-9]+(?:st|nd|rd|th)" + b,
+            r"[0-9]+-(?:te|ta|ti|tin|tit|tes|shi|rd|th)" + b,
+            r"[0-9]{7,}" + b,
+            r"[0-9]{2,4}'?s" + b,
+            r"(?:first|second|third|fourth|last|next|this|past|previous) +(?:half|quarter)" + b,
+            r"gjysm[a-z]* +e +(?:pare|dyte)" + b,
+            f"{numbering} *[0-9]+(?:[:.][0-9]{{2}})?[a-z]?" + b,
+        ]]
+    )
+    fraction = _group("fraction", _alternation(vocabulary.fractions, b), named)
+    lone_fraction = _group("lone_fraction", _alternation(vocabulary.lone_fractions, b), named)
+    multiplier = _group("multiplier", _alternation(vocabulary.multipliers, b), named)
+    wordy = f"{_group('wordy_prefix', f'(?:{approximate} *)?', named)}(?:{fraction}|{multiplier}|{lone_fraction})"
+    # ASCII word boundaries only: the text is folded, so Albanian letters never sit at a boundary.
+    # Every word-initial token carries its own leading boundary, so no match starts inside a word
+    # ("F16", "A320"), while symbols (€, $, ~, +) start a match anywhere.
+    return (
+        "(?i)(?:"
+        + _group("date", date, named)
+        + "|" + _group("junk", junk, named)
+        + "|" + wordy
+        + "|" + _group("figure", figure, named)
+        + ")"
+    )
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[str, re.Pattern]:
+    vocabulary = load_vocabulary()
+    scan = build_candidate_pattern(vocabulary, named=False)
+    read = re.compile(build_candidate_pattern(vocabulary, named=True), re.ASCII)
+    return scan, read
+
+
+# ---------------------------------------------------------------- reading one candidate
+
+# (start, end, value, value_text, unit, approximate) with offsets relative to the candidate
+Reading = tuple[int, int, "float | None", "str | None", str, bool]
+
+
+def parse_digits(digits: str, language: str | None, *, prefer_thousands: bool) -> float:
+    """Read '1,200', '1.200', '1 200', '0,8', '1.200,5' by the language's separators.
+    A lone separator before exactly three digits is ambiguous: English reads ',' as thousands and
+    '.' as decimal, Albanian the reverse; counts (`prefer_thousands`) read it as thousands in both."""
+    digits = digits.replace(" ", "")
+    commas, dots = digits.count(","), digits.count(".")
+    if commas and dots:  # both present: the last one is the decimal mark
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+    elif commas + dots == 0:
+        return float(digits)
+    else:
+        mark = "," if commas else "."
+        groups = digits.split(mark)
+        if len(groups) > 2:  # 1,200,000 / 1.200.000
+            decimal = "." if mark == "," else ","
+        elif len(groups[1]) != 3:
+            decimal = mark
+        elif prefer_thousands:
+            decimal = "." if mark == "," else ","
+        elif language == "sq":
+            decimal = ","
+        elif language == "en":
+            decimal = "."
+        else:  # unknown language: three digits after one mark is most often a thousands group
+            decimal = "." if mark == "," else ","
+    thousands = "." if decimal == "," else ","
+    return float(digits.replace(thousands, "").replace(decimal, "."))
+
+
+def parse_number_words(words: str, vocabulary: FigureVocabulary) -> list[float]:
+    """'twenty-five' -> [25], 'three hundred and fifty' -> [350], 'njëzet e pesë' -> [25]; words that
+    cannot join into one compound ('five six') are returned as separate numbers."""
+    tokens = re.findall(r"[a-z]+", words.lower())
+    numbers: list[float] = []
+    current: float | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in ("and", "e") or (token == "a" and index + 1 < len(tokens) and tokens[index + 1] == "dozen"):
+            index += 1
+            continue
+        if token in vocabulary.hundreds and current is not None:
+            current *= vocabulary.hundreds[token]
+        elif token in vocabulary.numbers or token in vocabulary.hundreds:
+            value = vocabulary.numbers.get(token, vocabulary.hundreds.get(token))
+            joins = current is not None and (
+                (current % 100 == 0 and value < 100) or (current % 10 == 0 and current >= 20 and value < 10)
+            )
+            if joins:
+                current += value
+            else:
+                if current is not None:
+                    numbers.append(current)
+                current = value
+        index += 1
+    if current is not None:
+        numbers.append(current)
+    return numbers
+
+
+def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language: str | None) -> dict | None:
+    group = match.group
+    if group(f"amount{index}") is None:
+        return None
+    with_prefix = group(f"currency{index}") is not None
+    number = group(f"number{index}") if with_prefix else group(f"number{index}_")
+    scale_word = group(f"scale{index}") if with_prefix else group(f"scale{index}_")
+    half = group(f"half{index}") if with_prefix else group(f"half{index}_")
+    unit_word = rateable_word = denominator = None
+    if with_prefix:
+        denominator = group(f"prefix_denominator{index}")
+    else:
+        for tag in (f"{index}s", f"{index}"):
+            unit_word = unit_word or group(f"unit{tag}")
+            rateable_word = rateable_word or group(f"rateable{tag}")
+            denominator = denominator or group(f"denominator{tag}")
+    scale = 1.0
+    if scale_word:
+        key = scale_word.lower()
+        scale = vocabulary.scales.get(key) or vocabulary.money_scales.get(key) or 1.0
+        if scale_word in ("m", "M", "k", "K", "b", "B") and not with_prefix:
+            scale = vocabulary.money_scales[key]
+    unit, factor = "count", 1.0
+    if with_prefix:
+        symbol = group(f"currency{index}")
+        unit = vocabulary.currency_symbols.get(symbol) or vocabulary.currency_codes[symbol]
+    elif unit_word:
+        unit, factor = vocabulary.units[re.sub(" +", " ", unit_word.lower())]
+    elif rateable_word:
+        key = re.sub(" +", " ", rateable_word)
+        unit = (
+            vocabulary.currency_codes.get(key)
+            or vocabulary.currency_symbols.get(key)
+            or vocabulary.currency_words.get(key.lower())
+            or vocabulary.units[key.lower()][0]
+        )
+        factor = vocabulary.units.get(key.lower(), (unit, 1.0))[1]
+    if denominator:
+        unit = f"{unit}_per_{vocabulary.denominators[re.sub(' +', ' ', denominator.lower())]}"
+    is_digits = number[:1].isdigit()
+    if is_digits:
+        values = [parse_digits(number, language, prefer_thousands=unit == "count" and scale == 1.0)]
+    else:
+        values = parse_number_words(number, vocabulary)
+    if half:
+        values[-1] += 0.5
+    span = match.span(f"amount{index}")
+    number_span = match.span(f"number{index}" if with_prefix else f"number{index}_")
+    return {
+        "values": values,
+        "scale": scale,
+        "has_scale": bool(scale_word),
+        "factor": factor,
+        "unit": unit,
+        "has_unit": unit != "count",
+        "start": span[0],
+        "end": span[1],
+        "number_start": number_span[0],
+        "digits": number if is_digits else None,
+        "word": number.lower() if not is_digits else None,
+    }
+
+
+def _date_reading(match: re.Match, vocabulary: FigureVocabulary) -> Reading | None:
+    text = match.group(0)
+    numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
+    if match.group("iso_date"):
+        year, month, day = numbers
+    elif match.group("numeric_date"):
+        day, month, year = numbers
+        if month > 12 and day <= 12:  # US order 10/16/2025
+            day, month = month, day
+    else:
+        month_word = next(w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in vocabulary.months)
+        month = vocabulary.months[month_word.lower()]
+        if match.group("month_year"):
+            return (0, len(text), None, f"{numbers[0]:04d}-{month:02d}", "date", False)
+        day = numbers[0]
+        year = numbers[1] if len(numbers) > 1 else None
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    value_text = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
+    return (0, len(text), None, value_text, "date", False)
+
+
+def _is_year(amount: dict, approximate: bool) -> bool:
+    digits = amount["digits"]
+    return (
+        digits is not None
+        and len(digits) == 4
+        and digits.isdigit()
+        and YEAR_RANGE[0] <= int(digits) <= YEAR_RANGE[1]
+        and not amount["has_scale"]
+        and not amount["has_unit"]
+        and not approximate
+    )
+
+
+def read_candidate(candidate: str, language: str | None) -> list[Reading]:
+    """The figures in one candidate span (ASCII-folded text as matched by the scan).
+    Runs once per distinct (span, language): spans are short and far fewer than characters scanned."""
+    vocabulary = load_vocabulary()
+    match = _patterns()[1].match(candidate)
+    if match is None or match.group("junk") is not None:
+        return []
+    if match.group("date") is not None:
+        reading = _date_reading(match, vocabulary)
+        return [reading] if reading else []
+    if match.group("figure") is None:
+        prefix = (match.group("wordy_prefix") or "").strip().lower()
+        approximate = bool(prefix)
+        for name, table, unit in (
+            ("fraction", vocabulary.fractions, "fraction"),
+            ("lone_fraction", vocabulary.lone_fractions, "fraction"),
+            ("multiplier", vocabulary.multipliers, "multiplier"),
+        ):
+            if match.group(name):
+                start, end = match.span(name)
+                value = table[re.sub(" +", " ", match.group(name).lower())]
+                return [(start, end, value, None, unit, approximate)]
+        return []
+    return _figure_readings(match, vocabulary, language)
+
+
+def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: str | None) -> list[Reading]:
+    q = vocabulary.qualifiers
+    prefix_words = re.findall(r"[A-Za-z~]+(?: +[A-Za-z]+)*", match.group("prefix") or "")
+    prefix_text = " ".join(prefix_words)
+    prefix_lower = prefix_text.lower()
+    approximate = "~" in (match.group("prefix") or "") or any(
+        re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", prefix_lower) for phrase in q["approximate"] | q["bound"] if phrase != "~"
+    )
+    first = _amount(match, 1, vocabulary, language)
+    second = _amount(match, 2, vocabulary, language)
+    amounts = [a for a in (first, second) if a]
+    lead = match.group("prefix").split(" ")[0] if match.group("prefix") else ""
+    lead_is_name = (
+        lead[:1].isupper()
+        and lead.lower() not in q["lead_word"] | q["approximate"] | q["bound"] | q["range_start"] | q["year_word"]
+        and lead.lower() not in vocabulary.months
+    )
+    if second:
+        # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
+        if not first["has_unit"] and second["has_unit"]:
+            first.update(unit=second["unit"], factor=second["factor"], has_unit=True)
+        if not second["has_unit"] and first["has_unit"]:
+            second.update(unit=first["unit"], factor=first["factor"], has_unit=True)
+        if not first["has_scale"] and second["has_scale"] and first["values"][-1] < 1000:
+            first.update(scale=second["scale"], has_scale=True)
+        if not second["has_scale"] and first["has_scale"] and second["values"][-1] < 1000:
+            second.update(scale=first["scale"], has_scale=True)
+    readings: list[Reading] = []
+    for amount in amounts:
+        if lead_is_name and amount is first and amount["digits"] and not amount["has_unit"] and not amount["has_scale"]:
+            if not _is_year(amount, approximate):
+                continue  # "Boeing 737", "Windows 11": a name with a number, not a quantity
+        if _is_year(amount, approximate):
+            year = int(amount["digits"])
+            readings.append((amount["start"], amount["end"], float(year), None, "year", False))
+            continue
+        if amount["word"] and not amount["has_unit"] and not amount["has_scale"] and amount["values"] == [1.0]:
+            continue  # "one of", "një" (also the indefinite article): not a quantity without a unit
+        values = amount["values"]
+        if len(values) > 1:  # words that do not compound ("five six"): keep the last as the amount
+            values = values[-1:]
+        value = values[0] * amount["scale"] * amount["factor"]
+        readings.append((amount["start"], amount["end"], value, None, amount["unit"], approximate))
+    return readings
+
+
+# ---------------------------------------------------------------- the frame-level pass
+
+# The noun after a count: an optional capitalised adjective ("1,200 Ukrainian troops") or the
+# Albanian particle of a substantivised participle ("300 të plagosur"), then a word.
+COUNTED_PATTERN = r"^[ \u00a0\u202f]+(?:(\p{Lu}[\p{L}'-]*|t[eë]) +)?(\p{L}[\p{L}'-]*)"
+
+
+def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
+    """Candidate spans (folded text) with character offsets, found by one regex pass over all texts.
+    The scan wraps every match in MARK characters and splits on them: even pieces are gaps, odd
+    pieces are candidates, and running sums of piece lengths in characters give the offsets."""
+    scan, _ = _patterns()
+    pieces = (
+        pl.col("text")
+        .str.replace_many(FOLD_FROM, FOLD_TO)
+        .str.replace_all(scan, MARK + "${0}" + MARK)
+        .str.split(MARK)
+    )
+    lengths = pl.col("pieces").list.eval(pl.element().str.len_chars().cast(pl.Int64))
+    return (
+        texts.select("row", "language", pieces=pieces)
+        .with_columns(ends=lengths.list.eval(pl.element().cum_sum()))
+        .select(
+            "row",
+            "language",
+            candidate=pl.col("pieces").list.gather_every(2, offset=1),
+            candidate_end=pl.col("ends").list.gather_every(2, offset=1),
+        )
+        .explode("candidate", "candidate_end")
+        .drop_nulls("candidate")
+        .with_columns(candidate_start=pl.col("candidate_end") - pl.col("candidate").str.len_chars().cast(pl.Int64))
+    )
+
+
+READING_TYPE = pl.List(
+    pl.Struct(
+        {
+            "start": pl.Int64,
+            "end": pl.Int64,
+            "value": pl.Float64,
+            "value_text": pl.String,
+            "unit": pl.String,
+            "approximate": pl.Boolean,
+        }
+    )
+)
+
+
+def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Read each distinct (candidate, language) once in Python; join the readings back to every span."""
+    distinct = candidates.select("candidate", "language").unique()
+    readings = [
+        [dict(zip(("start", "end", "value", "value_text", "unit", "approximate"), reading)) for reading in read_candidate(candidate, language)]
+        for candidate, language in distinct.iter_rows()
+    ]
+    distinct = distinct.with_columns(reading=pl.Series(readings, dtype=READING_TYPE))
+    return (
+        candidates.join(distinct, on=["candidate", "language"], how="left", nulls_equal=True)
+        .explode("reading")
+        .drop_nulls("reading")
+        .unnest("reading")
+        .with_columns(
+            char_start=pl.col("candidate_start") + pl.col("start"),
+            char_end=pl.col("candidate_start") + pl.col("end"),
+        )
+    )
+
+
+def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """Name what a count counts: the next word, or the word after a capitalised adjective, unless
+    it is a function word; the span then extends over it ("1,200 troops")."""
+    stopwords = sorted(load_vocabulary().stopwords)
+    after = pl.col("text").str.slice(pl.col("char_end"), 40)
+    adjective = after.str.extract(COUNTED_PATTERN, 1)
+    noun = after.str.extract(COUNTED_PATTERN, 2)
+    noun_end = after.str.extract(r"^([ \u00a0\u202f]+(?:(?:\p{Lu}[\p{L}'-]*|t[eë]) +)?\p{L}[\p{L}'-]*)", 1).str.len_chars()
+    first_end = after.str.extract(r"^([ \u00a0\u202f]+\p{L}[\p{L}'-]*)", 1).str.len_chars()
+    first_word = pl.coalesce(adjective, noun)
+    use_noun = adjective.is_not_null() & noun.str.slice(0, 1).str.contains(r"\p{Ll}") & ~noun.str.to_lowercase().is_in(stopwords)
+    use_first = ~first_word.str.to_lowercase().is_in(stopwords) & first_word.is_not_null()
+    is_count = pl.col("unit") == "count"
+    return (
+        figures.join(texts.select("row", "text"), on="row")
+        .with_columns(
+            counted=pl.when(is_count & use_noun).then(noun.str.to_lowercase())
+            .when(is_count & use_first).then(first_word.str.to_lowercase()),
+            counted_end=pl.when(is_count & use_noun).then(noun_end).when(is_count & use_first).then(first_end),
+        )
+        .with_columns(char_end=pl.col("char_end") + pl.col("counted_end").fill_null(0).cast(pl.Int64))
+        .with_columns(surface=pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")))
+    )
+
+
+def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
+    """texts: article_id, field, text and optionally language ('en'|'sq'|None).
+    Returns one row per figure: article_id, field, surface, value, value_text, unit, counted,
+    approximate, char_start, char_end (character offsets; text[char_start:char_end] == surface)."""
+    if "language" not in texts.columns:
+        texts = texts.with_columns(language=pl.lit(None, dtype=pl.String))
+    texts = texts.with_columns(pl.col("text").fill_null("")).with_row_index("row")
+    candidates = _candidates(texts)
+    if candidates.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    figures = _with_counted(_readings(candidates), texts)
+    return (
+        figures.join(texts.select("row", "article_id", "field"), on="row")
+        .sort("row", "char_start")
+        .select(list(OUTPUT_SCHEMA))
+        .cast(OUTPUT_SCHEMA)
+    )
