@@ -152,6 +152,25 @@ def predicted_identity_counts(mentions: pl.DataFrame) -> dict[str, dict[str, int
     return per_article
 
 
+def candidate_aliases(gold: GoldArticle, name_index: dict[str, str], system_key) -> dict[str, str]:
+    """Predicted candidate identity -> gold candidate identity, for gold names outside the gazetteer.
+
+    `system_key(name, language)` is the extractor's own candidate key (it may drop an Albanian case ending),
+    so a candidate the extractor would build from the gold name itself counts as that gold entity."""
+    aliases = {}
+    for entity in gold.entities:
+        if entity.name.casefold() not in name_index:
+            aliases[predicted_identity(system_key(entity.name, gold.language))] = candidate_identity(entity.name)
+    return aliases
+
+
+def remap_candidates(predicted_counts: dict[str, int], aliases: dict[str, str]) -> dict[str, int]:
+    remapped: Counter[str] = Counter()
+    for identity, mentions_found in predicted_counts.items():
+        remapped[aliases.get(identity, identity)] += mentions_found
+    return dict(remapped)
+
+
 # ---------------------------------------------------------------- scores
 
 
@@ -432,7 +451,13 @@ def predicted_figure_keys(figures: pl.DataFrame) -> dict[str, list[tuple[str, st
 
 def evaluate(gold_dir: Path = DEFAULT_GOLD_DIR) -> EvaluationReport:
     """Run the pipeline on every gold article and score it."""
+    from pipelines.lib.entities import candidate_key, load_candidate_rules
     from pipelines.lib.gazetteer import load_gazetteer
+
+    suffixes = load_candidate_rules().suffixes
+
+    def system_key(name: str, language: str) -> str:
+        return candidate_key(name, language, suffixes)
 
     gold_articles = load_gold(gold_dir)
     gazetteer = load_gazetteer()
@@ -447,7 +472,9 @@ def evaluate(gold_dir: Path = DEFAULT_GOLD_DIR) -> EvaluationReport:
             score_article(
                 gold,
                 name_index,
-                counts_by_article.get(gold.article_id, {}),
+                remap_candidates(
+                    counts_by_article.get(gold.article_id, {}), candidate_aliases(gold, name_index, system_key)
+                ),
                 figures_by_article.get(gold.article_id, []),
             )
             for gold in gold_articles

@@ -17,6 +17,8 @@ from pipelines.lib.evaluate import (
     GoldFigure,
     PrecisionRecall,
     build_name_index,
+    candidate_aliases,
+    remap_candidates,
     figure_key,
     format_report,
     gold_identity_counts,
@@ -204,3 +206,16 @@ def test_gold_set_is_well_formed():
                 assert figure.value is not None, (article.article_id, figure)
             if figure.unit == "count":
                 assert figure.counted, (article.article_id, figure)
+
+
+def test_candidates_keyed_by_the_extractor_convention_map_to_gold_names():
+    """The extractor keys 'Blerina Gashit' as 'cand:blerina_gash' (case ending dropped); the gold name 'Blerina Gashi'
+    run through the same key function gives the same id, so those mentions count for the gold entity."""
+
+    def system_key(name: str, language: str) -> str:
+        return "cand:" + name.lower().rstrip("it").replace(" ", "_") if language == "sq" else "cand:" + name.lower()
+
+    gold = GoldArticle("x", Path("x.txt"), "sq", (GoldEntity("Blerina Gashi", "PERSON", 2), GoldEntity("Kurti", "PERSON", 1)), ())
+    aliases = candidate_aliases(gold, {"kurti": "Q1"}, system_key)
+    assert aliases == {"cand:blerina gash": "cand:blerina gashi"}
+    assert remap_candidates({"cand:blerina gash": 2, "Q1": 1}, aliases) == {"cand:blerina gashi": 2, "Q1": 1}
