@@ -202,8 +202,9 @@ def plan_batch(parsed: pl.DataFrame, manifest: pl.DataFrame, live_articles: pl.D
     ).with_columns(pl.lit("superseded").alias("status"),
                    (pl.lit("older version of the article now read from ") + pl.col("live_path")).alias("reason")
     ).select(SOURCE_FILE_COLUMNS)
-    stored_updates = pl.concat([changed_away.select(SOURCE_FILE_COLUMNS), beaten], how="vertical_relaxed").unique(
-        ["source_path", "content_sha256"], keep="last")
+    # A changed file's old bytes say so, even when the new bytes are also the article's newer version.
+    stored_updates = pl.concat([beaten, changed_away.select(SOURCE_FILE_COLUMNS)], how="vertical_relaxed").unique(
+        ["source_path", "content_sha256"], keep="last", maintain_order=True)
 
     source_rows = pl.concat([
         frame.select(SOURCE_FILE_COLUMNS) for frame in (quarantined, duplicates, candidates)
