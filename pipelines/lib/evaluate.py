@@ -401,15 +401,16 @@ def score_article(
 ) -> ArticleEvaluation:
     gold_figure_keys = [figure_key(figure.unit, figure.value, figure.value_text) for figure in gold.figures]
     figures = score_figures(gold_figure_keys, predicted_figures)
-    surface_by_key: dict[tuple[str, str], str] = {}
+    # Two gold figures can share a key ('një vit' and 'njëvjeçar' are both 1 year): keep every surface, in order.
+    surfaces_by_key: dict[tuple[str, str], list[str]] = {}
     for figure, key in zip(gold.figures, gold_figure_keys):
-        surface_by_key.setdefault(key, figure.surface)
+        surfaces_by_key.setdefault(key, []).append(figure.surface)
     return ArticleEvaluation(
         article_id=gold.article_id,
         language=gold.language,
         entities=score_entities(gold_identity_counts(gold.entities, name_index), predicted_counts),
         figures=figures,
-        missed_figure_surfaces=tuple(surface_by_key[key] for key in figures.missed),
+        missed_figure_surfaces=tuple(surfaces_by_key[key].pop() for key in figures.missed),
     )
 
 
