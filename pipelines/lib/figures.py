@@ -35,6 +35,7 @@ OUTPUT_SCHEMA = {
 
 RATEABLE_UNITS_EXCLUDED = {"percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours"}
 YEAR_RANGE = (1800, 2100)
+TIME_DENOMINATORS = {"year", "month", "day", "hour"}
 
 
 def fold(text: str) -> str:
@@ -97,16 +98,19 @@ def load_vocabulary() -> FigureVocabulary:
     qualifiers: dict[str, set[str]] = {}
     for row in _read_tsv("figure_qualifiers.tsv"):
         qualifiers.setdefault(row["role"], set()).add(fold(row["phrase"]).lower())
-    months = {}
-    for line in (REFERENCE_DIR / "months.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            token, month = line.split("\t")[:2]
-            months[fold(token).lower()] = int(month)
     stopwords = set()
     for name in ("stopwords_en.txt", "stopwords_sq.txt"):
         for line in (REFERENCE_DIR / name).read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 stopwords.add(line.strip().lower())
+    # Month abbreviations that are also ordinary words ("nën" = under) would turn "nën 2" into a date.
+    ordinary_words = {fold(word) for word in stopwords} | set().union(*qualifiers.values())
+    months = {}
+    for line in (REFERENCE_DIR / "months.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            token, month = line.split("\t")[:2]
+            if fold(token).lower() not in ordinary_words:
+                months[fold(token).lower()] = int(month)
     return FigureVocabulary(
         numbers=by_role.get("number", {}),
         hundreds=by_role.get("hundred", {}),
@@ -237,7 +241,9 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     fraction = _group("fraction", _alternation(vocabulary.fractions, b), named)
     lone_fraction = _group("lone_fraction", _alternation(vocabulary.lone_fractions, b), named)
     multiplier = _group("multiplier", _alternation(vocabulary.multipliers, b), named)
-    wordy = f"{_group('wordy_prefix', f'(?:{approximate} *)?', named)}(?:{fraction}|{multiplier}|{lone_fraction})"
+    wordy = f"{_group('wordy_prefix', f'(?:{approximate} *)?', named)}(?:{fraction}|{multiplier})"
+    lone = f"{_group('lone_prefix', f'(?:{approximate} *)?', named)}{lone_fraction}"
+    ratio = _group("ratio", rf"{b}[0-9]+ +(?:in|out +of) +[0-9]+{b}", named)
     # ASCII word boundaries only: the text is folded, so Albanian letters never sit at a boundary.
     # Every word-initial token carries its own leading boundary, so no match starts inside a word
     # ("F16", "A320"), while symbols (€, $, ~, +) start a match anywhere.
@@ -246,7 +252,9 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
         + _group("date", date, named)
         + "|" + _group("junk", junk, named)
         + "|" + wordy
+        + "|" + ratio
         + "|" + _group("figure", figure, named)
+        + "|" + lone
         + ")"
     )
 
@@ -297,7 +305,10 @@ def parse_digits(digits: str, language: str | None, *, prefer_thousands: bool) -
 def parse_number_words(words: str, vocabulary: FigureVocabulary) -> list[float]:
     """'twenty-five' -> [25], 'three hundred and fifty' -> [350], 'njëzet e pesë' -> [25]; words that
     cannot join into one compound ('five six') are returned as separate numbers."""
-    tokens = re.findall(r"[a-z]+", words.lower())
+    phrase = re.sub(r"[ -]+", " ", words.lower()).strip()
+    if phrase in vocabulary.numbers:  # "half a", "a dozen"
+        return [vocabulary.numbers[phrase]]
+    tokens = re.findall(r"[a-z]+", phrase)
     numbers: list[float] = []
     current: float | None = None
     index = 0
@@ -362,16 +373,23 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
             or vocabulary.units[key.lower()][0]
         )
         factor = vocabulary.units.get(key.lower(), (unit, 1.0))[1]
+    span = match.span(f"amount{index}")
     if denominator:
-        unit = f"{unit}_per_{vocabulary.denominators[re.sub(' +', ' ', denominator.lower())]}"
+        per = vocabulary.denominators[re.sub(" +", " ", denominator.lower())]
+        if per in TIME_DENOMINATORS and unit != "barrel":
+            # "100,000 tonnes a year", "100 mijë lekë në muaj": the amount, not a rate
+            denominator_group = next(n for n in (f"prefix_denominator{index}", f"denominator{index}s", f"denominator{index}") if n in match.re.groupindex and match.group(n))
+            unit_end = max(e for e in (match.end(n) for n in (f"rateable{index}s", f"rateable{index}", f"scale{index}", f"number{index}", f"number{index}_", f"scale{index}_", f"half{index}", f"half{index}_") if n in match.re.groupindex) if e <= match.start(denominator_group))
+            span = (span[0], unit_end)
+        else:
+            unit = f"{unit}_per_{per}"
     is_digits = number[:1].isdigit()
     if is_digits:
         values = [parse_digits(number, language, prefer_thousands=unit == "count" and scale == 1.0)]
     else:
-        values = parse_number_words(number, vocabulary)
+        values = parse_number_words(number, vocabulary) or [0.0]
     if half:
         values[-1] += 0.5
-    span = match.span(f"amount{index}")
     number_span = match.span(f"number{index}" if with_prefix else f"number{index}_")
     return {
         "values": values,
@@ -433,8 +451,11 @@ def read_candidate(candidate: str, language: str | None) -> list[Reading]:
     if match.group("date") is not None:
         reading = _date_reading(match, vocabulary)
         return [reading] if reading else []
+    if match.group("ratio") is not None:
+        top, bottom = (int(n) for n in re.findall(r"[0-9]+", match.group("ratio")))
+        return [(0, len(candidate), top / bottom, None, "fraction", False)] if 0 < top <= bottom else []
     if match.group("figure") is None:
-        prefix = (match.group("wordy_prefix") or "").strip().lower()
+        prefix = (match.group("wordy_prefix") or match.group("lone_prefix") or "").strip().lower()
         approximate = bool(prefix)
         for name, table, unit in (
             ("fraction", vocabulary.fractions, "fraction"),
@@ -466,7 +487,10 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
         and lead.lower() not in q["lead_word"] | q["approximate"] | q["bound"] | q["range_start"] | q["year_word"]
         and lead.lower() not in vocabulary.months
     )
-    if second:
+    join = (match.group("join") or "").strip().lower()
+    if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
+        second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
+    if second and second.get("shares", True):
         # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
         if not first["has_unit"] and second["has_unit"]:
             first.update(unit=second["unit"], factor=second["factor"], has_unit=True)
@@ -497,9 +521,9 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
 
 # ---------------------------------------------------------------- the frame-level pass
 
-# The noun after a count: an optional capitalised adjective ("1,200 Ukrainian troops") or the
-# Albanian particle of a substantivised participle ("300 të plagosur"), then a word.
-COUNTED_PATTERN = r"^[ \u00a0\u202f]+(?:(\p{Lu}[\p{L}'-]*|t[eë]) +)?(\p{L}[\p{L}'-]*)"
+# The words after a count: up to two words, optionally after the Albanian particle of a
+# substantivised participle ("300 të plagosur").
+COUNTED_PATTERN = r"^([ \u00a0\u202f]+(?:t[eë] +)?)(\p{L}[\p{L}'-]*)(?:( +)(\p{L}[\p{L}'-]*))?"
 
 
 def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
@@ -564,26 +588,31 @@ def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
-    """Name what a count counts: the next word, or the word after a capitalised adjective, unless
-    it is a function word; the span then extends over it ("1,200 troops")."""
+    """Name what a count counts and extend the surface over it ("1,200 troops"). English puts
+    adjectives first ("20 living hostages", "2,000 Palestinian prisoners"): when the first word is not
+    a plural in -s and the second is a content word, the second is the noun. Albanian puts the
+    noun first ("4.500 ushtarë të rinj"). Function words are never counted."""
     stopwords = sorted(load_vocabulary().stopwords)
-    after = pl.col("text").str.slice(pl.col("char_end"), 40)
-    adjective = after.str.extract(COUNTED_PATTERN, 1)
-    noun = after.str.extract(COUNTED_PATTERN, 2)
-    noun_end = after.str.extract(r"^([ \u00a0\u202f]+(?:(?:\p{Lu}[\p{L}'-]*|t[eë]) +)?\p{L}[\p{L}'-]*)", 1).str.len_chars()
-    first_end = after.str.extract(r"^([ \u00a0\u202f]+\p{L}[\p{L}'-]*)", 1).str.len_chars()
-    first_word = pl.coalesce(adjective, noun)
-    use_noun = adjective.is_not_null() & noun.str.slice(0, 1).str.contains(r"\p{Ll}") & ~noun.str.to_lowercase().is_in(stopwords)
-    use_first = ~first_word.str.to_lowercase().is_in(stopwords) & first_word.is_not_null()
-    is_count = pl.col("unit") == "count"
+    after = pl.col("text").str.slice(pl.col("char_end"), 60)
+    gap, first, space, second = (after.str.extract(COUNTED_PATTERN, group) for group in (1, 2, 3, 4))
+    first_is_content = first.is_not_null() & ~first.str.to_lowercase().is_in(stopwords)
+    second_is_noun = (
+        second.is_not_null()
+        & ~second.str.to_lowercase().is_in(stopwords)
+        & second.str.contains(r"^\p{Ll}")
+        & ~first.str.contains(r"(?:[^s]s|[ëe])$")
+        & (pl.col("language").fill_null("en") != "sq")
+    )
+    is_count = (pl.col("unit") == "count") & first_is_content
+    counted_length = pl.when(second_is_noun).then(
+        gap.str.len_chars() + first.str.len_chars() + space.str.len_chars() + second.str.len_chars()
+    ).otherwise(gap.str.len_chars() + first.str.len_chars())
     return (
         figures.join(texts.select("row", "text"), on="row")
         .with_columns(
-            counted=pl.when(is_count & use_noun).then(noun.str.to_lowercase())
-            .when(is_count & use_first).then(first_word.str.to_lowercase()),
-            counted_end=pl.when(is_count & use_noun).then(noun_end).when(is_count & use_first).then(first_end),
+            counted=pl.when(is_count).then(pl.when(second_is_noun).then(second).otherwise(first).str.to_lowercase()),
+            char_end=pl.col("char_end") + pl.when(is_count).then(counted_length).otherwise(0).cast(pl.Int64),
         )
-        .with_columns(char_end=pl.col("char_end") + pl.col("counted_end").fill_null(0).cast(pl.Int64))
         .with_columns(surface=pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")))
     )
 
