@@ -121,9 +121,22 @@ def detect_header_language(header_text: str) -> str | None:
         return "mixed"
     if evidence:
         return evidence.pop()
-    scores = stopword_scores(pl.Series([header_text])).row(0, named=True)
-    if scores["en_hits"] > scores["sq_hits"] and scores["en_hits"] >= 2:
+    # One short string: a set lookup is far cheaper than building a Polars frame per article.
+    en_words, sq_words = _stopword_sets()
+    words = _PYTHON_WORD.findall(header_text.lower())
+    en_hits = sum(word in en_words for word in words)
+    sq_hits = sum(word in sq_words for word in words)
+    if en_hits > sq_hits and en_hits >= 2:
         return "en"
-    if scores["sq_hits"] > scores["en_hits"] and scores["sq_hits"] >= 2:
+    if sq_hits > en_hits and sq_hits >= 2:
         return "sq"
     return None
+
+
+_PYTHON_WORD = re.compile(r"[^\W\d_']+(?:'[^\W\d_]+)?")
+
+
+@lru_cache(maxsize=1)
+def _stopword_sets() -> tuple[frozenset[str], frozenset[str]]:
+    stopwords = load_stopwords()
+    return frozenset(stopwords["en"]), frozenset(stopwords["sq"])

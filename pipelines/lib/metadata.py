@@ -153,6 +153,7 @@ def header_vocabulary() -> dict[str, str]:
 @dataclass(frozen=True)
 class _Patterns:
     dates: tuple[tuple[str, re.Pattern[str]], ...]
+    date_prefix: re.Pattern[str]
     year_hint: re.Pattern[str]
     byline: re.Pattern[str]
     source: re.Pattern[str]
@@ -177,11 +178,13 @@ def _patterns() -> _Patterns:
     months = _alternation(list(load_months()))
     media = _alternation(list(labels["media"]))
 
+    # The prefix (label, weekday, leading time) is matched separately on the text just before
+    # a date: as a leading optional group it made every position of every line expensive.
     prefix = (
         rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*"
         rf"(?:(?:m[eë]|n[eë]|on|at)\s+)?)?"
         rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
-        r"(?:(?P<lead_hour>\d{1,2}):(?P<lead_minute>[0-5]\d)\s*[,|•·-]?\s*)?"
+        r"(?:(?P<lead_hour>\d{1,2}):(?P<lead_minute>[0-5]\d)\s*[,|•·-]?\s*)?$"
     )
     clock = (
         r"(?P<hour>\d{1,2})[:.](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?(?:\.\d+)?"
@@ -195,18 +198,19 @@ def _patterns() -> _Patterns:
     day = r"(?<!\d)(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
     month_word = rf"{LETTER_BEFORE}(?P<month_word>{months}){LETTER_AFTER}\.?"
     date_patterns = (
-        ("iso", prefix + r"(?<!\d)(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?!\d)"
+        ("iso", r"(?<!\d)(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?!\d)"
          + r"(?:(?:T|\s+|T\s*)" + clock + r")?"
          + r"(?:\s?(?P<zone>Z(?![^\W\d_])|[+-]\d{2}:?\d{2}|UTC|GMT|CEST|CET)(?![^\W\d_]))?"),
-        ("numeric", prefix + r"(?<!\d)(?P<first>\d{1,2})(?P<sep>[./-])(?P<second_number>\d{1,2})(?P=sep)" + year + time_tail),
-        ("words_day_month", prefix + day + r"\.?\s+(?:of\s+)?" + month_word + r",?\s+" + year + time_tail),
-        ("words_month_day", prefix + month_word + r"\s+" + day + r",?\s+" + year + time_tail),
-        ("words_month_year", prefix + month_word + r",?\s+" + year),
+        ("numeric", r"(?<!\d)(?P<first>\d{1,2})(?P<sep>[./-])(?P<second_number>\d{1,2})(?P=sep)" + year + time_tail),
+        ("words_day_month", day + r"\.?\s+(?:of\s+)?" + month_word + r",?\s+" + year + time_tail),
+        ("words_month_day", month_word + r"\s+" + day + r",?\s+" + year + time_tail),
+        ("words_month_year", month_word + r",?\s+" + year),
     )
     bylines = _alternation(list(labels["byline"]))
     sections = _alternation(list(load_sections()))
     return _Patterns(
         dates=tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in date_patterns),
+        date_prefix=re.compile(prefix, re.IGNORECASE),
         year_hint=re.compile(r"(?:19|20)\d\d"),
         byline=re.compile(rf"^(?P<label>{bylines})(?:\s*[:：]\s*|\s+)(?P<names>\S.*)$", re.IGNORECASE),
         source=re.compile(rf"^(?P<label>{_alternation(list(labels['source']))})\s*[:：]\s*(?P<name>\S.*)$", re.IGNORECASE),
@@ -238,27 +242,44 @@ class _DateCandidate:
     month_first_evidence: bool = False           # written like 'October 17, 2025' or with AM/PM
 
 
-def _date_matches(line: str) -> list[tuple[str, re.Match[str]]]:
-    """Non-overlapping date matches in a line, earliest first, longest on ties."""
+@dataclass
+class _DateMatch:
+    name: str
+    start: int   # includes the label/weekday/leading-time prefix
+    end: int
+    groups: dict[str, str | None]
+
+
+def _date_matches(line: str) -> list[_DateMatch]:
+    """Non-overlapping date matches in a line, earliest first, longest on ties, with their prefix."""
+    patterns = _patterns()
     found = []
-    for name, pattern in _patterns().dates:
+    for name, pattern in patterns.dates:
+        if name == "words_month_year" and found:
+            break  # 'tetor 2025' alone only counts on a line without a full date (and it is slow)
         for match in pattern.finditer(line):
             found.append((match.start(), -(match.end() - match.start()), name, match))
     found.sort(key=lambda item: (item[0], item[1]))
-    chosen: list[tuple[str, re.Match[str]]] = []
-    last_end = -1
+    chosen: list[_DateMatch] = []
+    last_end = 0
     for start, _, name, match in found:
-        if start >= last_end:
-            chosen.append((name, match))
-            last_end = match.end()
+        if start < last_end:
+            continue
+        groups = match.groupdict()
+        prefix = patterns.date_prefix.search(line, max(last_end, start - 60), start)
+        if prefix is not None and prefix.start() < start:
+            groups.update(prefix.groupdict())
+            start = prefix.start()
+        chosen.append(_DateMatch(name, start, match.end(), groups))
+        last_end = match.end()
     return chosen
 
 
-def _candidate_from_match(name: str, match: re.Match[str]) -> _DateCandidate | None:
-    groups = match.groupdict()
+def _candidate_from_match(name: str, match: _DateMatch) -> _DateCandidate | None:
+    groups = match.groups
     label = groups.get("label")
     role = "published"
-    if label and fold_text(re.sub(r"\s+", " ", label)) in load_header_labels()["updated"]:
+    if label and fold_text(_WHITESPACE.sub(" ", label)) in load_header_labels()["updated"]:
         role = "updated"
     hour = minute = second = None
     if groups.get("hour") is not None:
@@ -404,14 +425,19 @@ class _HeaderFields:
             self.rules[name] = rule
 
 
+_WHITESPACE = re.compile(r"\s+")
+_BRACKETED_OUTLET = re.compile(r"\s*[(\[](.+?)[)\]]\s*$")
+_NAME_LIST_SPLIT = re.compile(r"\s+[-–—|/]\s+|\s*,\s*|\s+(?:and|dhe|&)\s+")
+
+
 def _parse_byline(text: str, fields: _HeaderFields | None) -> bool:
     """Read 'By A and B - Outlet' style text; fills author/outlet when fields is given."""
     match = _patterns().byline.match(text.strip())
     if not match:
         return False
-    label_slug = fold_text(re.sub(r"\s+", "_", match.group("label")))
-    names_text = re.sub(r"\s*[(\[](.+?)[)\]]\s*$", r" - \1", match.group("names")).strip()
-    parts = re.split(r"\s+[-–—|/]\s+|\s*,\s*|\s+(?:and|dhe|&)\s+", names_text)
+    label_slug = fold_text(_WHITESPACE.sub("_", match.group("label")))
+    names_text = _BRACKETED_OUTLET.sub(r" - \1", match.group("names")).strip()
+    parts = _NAME_LIST_SPLIT.split(names_text)
     authors: list[str] = []
     outlet = None
     staff = False
@@ -449,7 +475,7 @@ def part_is_upper(text: str) -> bool:
 def _match_section(text: str) -> tuple[str, str] | None:
     """Section as written and its norm when the whole text is a known section name."""
     cleaned = text.strip(" .:|•·-–—[]")
-    known = load_sections().get(fold_text(re.sub(r"\s+", " ", cleaned)))
+    known = load_sections().get(fold_text(_WHITESPACE.sub(" ", cleaned)))
     return (cleaned, known[0]) if known else None
 
 
@@ -525,7 +551,7 @@ def _parse_after_date(rest: str, fields: _HeaderFields, date_rule_parts: list[st
             fields.values, fields.rules = trial.values, trial.rules
             section = section_match.group("section")
             fields.set("section", section, "section_glued_after_date")
-            fields.set("section_norm", load_sections()[fold_text(re.sub(r"\s+", " ", section))][0], "sections_tsv")
+            fields.set("section_norm", load_sections()[fold_text(_WHITESPACE.sub(" ", section))][0], "sections_tsv")
             date_rule_parts.append("glued_section")
             return None
     if _looks_like_person_name(rest) and _match_section(rest) is None:
@@ -568,20 +594,21 @@ def _parse_date_line(line: str, fields: _HeaderFields) -> tuple[bool, str | None
     accepted_any = False
     glued_title = None
     cursor = 0
-    for position, (name, match) in enumerate(matches):
-        if name == "words_month_year" and not match.group("label"):
+    for position, match in enumerate(matches):
+        name = match.name
+        if name == "words_month_year" and not match.groups.get("label"):
             continue  # a bare 'October 2025' is too weak without a label
         candidate = _candidate_from_match(name, match)
         if candidate is None:
             continue
-        labelled = bool(match.group("label"))
-        if not labelled and not accepted_any and not _accept_date_prefix(line[:match.start()], fields):
+        labelled = bool(match.groups.get("label"))
+        if not labelled and not accepted_any and not _accept_date_prefix(line[:match.start], fields):
             continue
-        if accepted_any and not labelled and line[cursor:match.start()].strip(" |•·,;–—-/"):
+        if accepted_any and not labelled and line[cursor:match.start].strip(" |•·,;–—-/"):
             continue
-        rule_parts = [name, "labelled" if labelled else "line_start" if not line[:match.start()].strip() else "after_separator"]
-        next_start = matches[position + 1][1].start() if position + 1 < len(matches) else len(line)
-        leftover = _parse_after_date(line[match.end():next_start], fields, rule_parts)
+        rule_parts = [name, "labelled" if labelled else "line_start" if not line[:match.start].strip() else "after_separator"]
+        next_start = matches[position + 1].start if position + 1 < len(matches) else len(line)
+        leftover = _parse_after_date(line[match.end:next_start], fields, rule_parts)
         if leftover is not None:
             # Text glued after a labelled date is the title; after a bare date it is a sentence
             # that starts with a date ('17 October 2025 will be remembered ...'), not a header.
@@ -698,7 +725,9 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
     """Parse one article's header region and clean its body."""
     # Bounded per-article Python: only the first HEADER_MAX_LINES lines and the last
     # TAIL_MAX_LINES lines are inspected, with precompiled regexes.
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff")
     fields = _HeaderFields()
     header_texts: list[str] = []
     title = None
