@@ -553,37 +553,31 @@ def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-READING_TYPE = pl.List(
-    pl.Struct(
-        {
-            "start": pl.Int64,
-            "end": pl.Int64,
-            "value": pl.Float64,
-            "value_text": pl.String,
-            "unit": pl.String,
-            "approximate": pl.Boolean,
-        }
-    )
-)
+READING_SCHEMA = {
+    "candidate": pl.String,
+    "language": pl.String,
+    "start": pl.Int64,
+    "end": pl.Int64,
+    "value": pl.Float64,
+    "value_text": pl.String,
+    "unit": pl.String,
+    "approximate": pl.Boolean,
+}
 
 
 def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Read each distinct (candidate, language) once in Python; join the readings back to every span."""
+    """Read each distinct (candidate, language) once in Python; an inner join hands the readings back
+    to every span (a candidate with two readings, a range, yields two rows; junk yields none)."""
     distinct = candidates.select("candidate", "language").unique()
-    readings = [
-        [dict(zip(("start", "end", "value", "value_text", "unit", "approximate"), reading)) for reading in read_candidate(candidate, language)]
+    rows = [
+        (candidate, language, *reading)
         for candidate, language in distinct.iter_rows()
+        for reading in read_candidate(candidate, language)
     ]
-    distinct = distinct.with_columns(reading=pl.Series(readings, dtype=READING_TYPE))
-    return (
-        candidates.join(distinct, on=["candidate", "language"], how="left", nulls_equal=True)
-        .explode("reading")
-        .drop_nulls("reading")
-        .unnest("reading")
-        .with_columns(
-            char_start=pl.col("candidate_start") + pl.col("start"),
-            char_end=pl.col("candidate_start") + pl.col("end"),
-        )
+    readings = pl.DataFrame(rows, schema=READING_SCHEMA, orient="row")
+    return candidates.join(readings, on=["candidate", "language"], how="inner", nulls_equal=True).with_columns(
+        char_start=pl.col("candidate_start") + pl.col("start"),
+        char_end=pl.col("candidate_start") + pl.col("end"),
     )
 
 
@@ -593,8 +587,14 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     a plural in -s and the second is a content word, the second is the noun. Albanian puts the
     noun first ("4.500 ushtarë të rinj"). Function words are never counted."""
     stopwords = sorted(load_vocabulary().stopwords)
-    after = pl.col("text").str.slice(pl.col("char_end"), 60)
-    gap, first, space, second = (after.str.extract(COUNTED_PATTERN, group) for group in (1, 2, 3, 4))
+    figures = figures.join(texts.select("row", "text"), on="row")
+    counts = figures.filter(pl.col("unit") == "count")
+    words = (
+        counts.select(pl.col("text").str.slice(pl.col("char_end"), 60).str.extract_groups(COUNTED_PATTERN))
+        .unnest("text")
+        .rename({"1": "gap", "2": "first", "3": "space", "4": "second"})
+    )
+    gap, first, space, second = (pl.col(name) for name in ("gap", "first", "space", "second"))
     first_is_content = first.is_not_null() & ~first.str.to_lowercase().is_in(stopwords)
     second_is_noun = (
         second.is_not_null()
@@ -603,17 +603,16 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
         & ~first.str.contains(r"(?:[^s]s|[ëe])$")
         & (pl.col("language").fill_null("en") != "sq")
     )
-    is_count = (pl.col("unit") == "count") & first_is_content
-    counted_length = pl.when(second_is_noun).then(
-        gap.str.len_chars() + first.str.len_chars() + space.str.len_chars() + second.str.len_chars()
-    ).otherwise(gap.str.len_chars() + first.str.len_chars())
-    return (
-        figures.join(texts.select("row", "text"), on="row")
-        .with_columns(
-            counted=pl.when(is_count).then(pl.when(second_is_noun).then(second).otherwise(first).str.to_lowercase()),
-            char_end=pl.col("char_end") + pl.when(is_count).then(counted_length).otherwise(0).cast(pl.Int64),
-        )
-        .with_columns(surface=pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")))
+    counted_length = gap.str.len_chars() + first.str.len_chars() + pl.when(second_is_noun).then(
+        space.str.len_chars() + second.str.len_chars()
+    ).otherwise(0)
+    counts = pl.concat([counts, words], how="horizontal").with_columns(
+        counted=pl.when(first_is_content).then(pl.when(second_is_noun).then(second).otherwise(first).str.to_lowercase()),
+        char_end=pl.col("char_end") + pl.when(first_is_content).then(counted_length).otherwise(0).cast(pl.Int64),
+    )
+    others = figures.filter(pl.col("unit") != "count").with_columns(counted=pl.lit(None, dtype=pl.String))
+    return pl.concat([counts.select(others.columns), others]).with_columns(
+        surface=pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start"))
     )
 
 

@@ -1,0 +1,279 @@
+"""Table-driven tests of figure extraction in English and Albanian: values, units, counted nouns,
+approximation flags, surfaces and character offsets, plus text that holds no figure."""
+
+import math
+
+import polars as pl
+import pytest
+
+from pipelines.lib.figures import extract_figures, parse_digits
+
+THIRD = 1 / 3
+
+# (language, text, surface, value, unit, extra) where extra may hold counted, approximate, value_text
+POSITIVE_CASES = [
+    # percents
+    ("en", "The IMF has lowered its growth forecast to 0.8 percent.", "0.8 percent", 0.8, "percent", {}),
+    ("en", "The agreement was 90 percent ready.", "90 percent", 90, "percent", {}),
+    ("en", "Turnout reached 61 per cent on Sunday.", "61 per cent", 61, "percent", {}),
+    ("en", "Support fell to 34%.", "34%", 34, "percent", {}),
+    ("en", "Inflation stood at 4.5 % in the euro area.", "4.5 %", 4.5, "percent", {}),
+    ("sq", "Rritja do të jetë 0,8 për qind këtë vit.", "0,8 për qind", 0.8, "percent", {}),
+    ("sq", "Papunësia ra në 9,2 përqind.", "9,2 përqind", 9.2, "percent", {}),
+    ("sq", "Marrëveshja është 90 për qind gati.", "90 për qind", 90, "percent", {}),
+    ("sq", "Partia mori 34,2% të votave.", "34,2%", 34.2, "percent", {}),
+    ("en", "Rates rose by about 3 percent.", "3 percent", 3, "percent", {"approximate": True}),
+    ("sq", "Çmimet u rritën rreth 12 për qind.", "12 për qind", 12, "percent", {"approximate": True}),
+    # percentage points
+    ("en", "The bank cut rates by 2 percentage points.", "2 percentage points", 2, "percentage_point", {}),
+    ("en", "A cut of 25 basis points was expected.", "25 basis points", 0.25, "percentage_point", {}),
+    ("sq", "Banka uli normën me 0,25 pikë përqindjeje.", "0,25 pikë përqindjeje", 0.25, "percentage_point", {}),
+    ("en", "Yields fell by half a percentage point.", "half a percentage point", 0.5, "percentage_point", {}),
+    # fractions
+    ("en", "Oil and gas revenues have fallen by a quarter.", "a quarter", 0.25, "fraction", {}),
+    ("en", "Almost half of the voters stayed home.", "half", 0.5, "fraction", {"approximate": True}),
+    ("en", "Two thirds of the budget goes to defence.", "Two thirds", 2 / 3, "fraction", {}),
+    ("en", "Now 1 in 10 residents has left.", "1 in 10", 0.1, "fraction", {}),
+    ("sq", "Një e treta e buxhetit shkon për mbrojtjen.", "Një e treta", THIRD, "fraction", {}),
+    ("sq", "Gjysma e votuesve nuk dolën.", "Gjysma", 0.5, "fraction", {}),
+    ("sq", "Eksportet ranë me një të katërtën.", "një të katërtën", 0.25, "fraction", {}),
+    ("sq", "Rreth gjysmë milioni njerëz protestuan sot në qytet.", "gjysmë", 0.5, "fraction", {"approximate": True}),
+    ("sq", "Dy të tretat e deputetëve votuan pro.", "Dy të tretat", 2 / 3, "fraction", {}),
+    # multipliers
+    ("en", "Imports have doubled since the war began.", "doubled", 2, "multiplier", {}),
+    ("en", "Costs tripled in two years.", "tripled", 3, "multiplier", {}),
+    ("en", "The price is three times higher than before.", "three times", 3, "multiplier", {}),
+    ("sq", "Eksportet janë dyfishuar këtë vit.", "dyfishuar", 2, "multiplier", {}),
+    ("sq", "Çmimi u rrit trefish brenda një muaji.", "trefish", 3, "multiplier", {}),
+    ("sq", "Shpenzimet u rritën dy herë.", "dy herë", 2, "multiplier", {}),
+    # currencies
+    ("en", "The fund holds 210 billion euros in frozen assets.", "210 billion euros", 2.1e11, "EUR", {}),
+    ("en", "Brussels pledged €5m for the project.", "€5m", 5e6, "EUR", {}),
+    ("en", "Washington offered $3bn in aid.", "$3bn", 3e9, "USD", {}),
+    ("en", "The loan of EUR 5m was signed.", "EUR 5m", 5e6, "EUR", {}),
+    ("en", "A grant of USD 2.5 million followed.", "USD 2.5 million", 2.5e6, "USD", {}),
+    ("en", "The club paid £40 million for him.", "£40 million", 4e7, "GBP", {}),
+    ("en", "Sales reached 12 billion yuan last year.", "12 billion yuan", 1.2e10, "CNY", {}),
+    ("en", "The bill costs 300 billion rubles.", "300 billion rubles", 3e11, "RUB", {}),
+    ("en", "Kyiv set aside 1.5 trillion hryvnias for defence.", "1.5 trillion hryvnias", 1.5e12, "UAH", {}),
+    ("en", "The bank lent 50 million Swiss francs.", "50 million Swiss francs", 5e7, "CHF", {}),
+    ("en", "Tickets cost ¥2,000 each.", "¥2,000", 2000, "JPY", {}),
+    ("en", "Defence got ₴400 billion.", "₴400 billion", 4e11, "UAH", {}),
+    ("sq", "Investimet arrijnë 1,2 miliardë euro.", "1,2 miliardë euro", 1.2e9, "EUR", {}),
+    ("sq", "Qeveria ndau 5 milionë lekë për fermerët.", "5 milionë lekë", 5e6, "ALL", {}),
+    ("sq", "Paga minimale është 40.000 lekë.", "40.000 lekë", 40000, "ALL", {}),
+    ("sq", "Bursa është 100 mijë lekë në muaj.", "100 mijë lekë", 1e5, "ALL", {}),
+    ("sq", "SHBA dha 300 milionë dollarë ndihmë.", "300 milionë dollarë", 3e8, "USD", {}),
+    ("sq", "Rusia humbi 20 miliardë rubla.", "20 miliardë rubla", 2e10, "RUB", {}),
+    ("sq", "Kredia prej 2 mld euro u miratua.", "2 mld euro", 2e9, "EUR", {}),
+    ("sq", "Shuma ishte rreth 1.500 euro.", "1.500 euro", 1500, "EUR", {"approximate": True}),
+    ("sq", "Gjoba është 500 mijë ALL.", "500 mijë ALL", 5e5, "ALL", {}),
+    # rates
+    ("en", "Brent traded at $80 a barrel.", "$80 a barrel", 80, "USD_per_barrel", {}),
+    ("en", "Gas cost €36 per megawatt hour in Amsterdam.", "€36 per megawatt hour", 36, "EUR_per_MWh", {}),
+    ("en", "Power sold for 120 euros per MWh.", "120 euros per MWh", 120, "EUR_per_MWh", {}),
+    ("en", "The cartel pumps 9 million barrels per day.", "9 million barrels per day", 9e6, "barrel_per_day", {}),
+    ("en", "Output hit 1.2 million bpd.", "1.2 million bpd", 1.2e6, "barrel_per_day", {}),
+    ("sq", "Nafta kushton 80 dollarë për fuçi.", "80 dollarë për fuçi", 80, "USD_per_barrel", {}),
+    ("sq", "Rusia nxjerr 9 milionë fuçi në ditë.", "9 milionë fuçi në ditë", 9e6, "barrel_per_day", {}),
+    # durations
+    ("en", "He served for three years in prison.", "three years", 3, "years", {}),
+    ("en", "The talks lasted 48 hours.", "48 hours", 48, "hours", {}),
+    ("en", "A 10-day ceasefire began.", "10-day", 10, "days", {}),
+    ("en", "Over the past 12 months prices rose.", "12 months", 12, "months", {}),
+    ("en", "The strike lasted six weeks.", "six weeks", 6, "weeks", {}),
+    ("sq", "Ai mungoi prej 30 vitesh.", "30 vitesh", 30, "years", {}),
+    ("sq", "Negociatat zgjatën dy muaj.", "dy muaj", 2, "months", {}),
+    ("sq", "Gjykata dha pesë vjet burg.", "pesë vjet", 5, "years", {}),
+    ("sq", "Bisedimet zgjatën tri ditë.", "tri ditë", 3, "days", {}),
+    ("sq", "Plani katër vjeçar u miratua për katër vjetësh.", "katër vjetësh", 4, "years", {}),
+    # measures
+    ("en", "Troops advanced 15 km overnight.", "15 km", 15, "km", {}),
+    ("en", "The zone covers 1,200 square kilometres.", "1,200 square kilometres", 1200, "km2", {}),
+    ("en", "Exports reached 100,000 tonnes a year.", "100,000 tonnes", 100000, "tonne", {}),
+    ("en", "Europe imported 20 bcm of gas.", "20 bcm", 2e10, "m3", {}),
+    ("en", "The plant produces 500 MW of power.", "500 MW", 500, "MW", {}),
+    ("sq", "Zjarri dogji 6.000 hektarë pyll.", "6.000 hektarë", 6000, "hectare", {}),
+    ("sq", "Kina bleu 25 milionë ton soje.", "25 milionë ton", 2.5e7, "tonne", {}),
+    ("sq", "Rruga e re ka 40 kilometra.", "40 kilometra", 40, "km", {}),
+    # counts
+    ("en", "Officials said 1,200 troops crossed the river.", "1,200 troops", 1200, "count", {"counted": "troops"}),
+    ("en", "The last 20 living hostages were freed.", "20 living hostages", 20, "count", {"counted": "hostages"}),
+    ("en", "Some 2,000 Palestinian prisoners were released.", "2,000 Palestinian prisoners", 2000, "count", {"counted": "prisoners", "approximate": True}),
+    ("en", "About 2.1 million people live there.", "2.1 million people", 2.1e6, "count", {"counted": "people", "approximate": True}),
+    ("en", "The bloc has twenty-five members.", "twenty-five members", 25, "count", {"counted": "members"}),
+    ("en", "More than three hundred families fled.", "three hundred families", 300, "count", {"counted": "families", "approximate": True}),
+    ("en", "A dozen ships were damaged.", "A dozen ships", 12, "count", {"counted": "ships"}),
+    ("en", "Nearly 5,000 soldiers died.", "5,000 soldiers", 5000, "count", {"counted": "soldiers", "approximate": True}),
+    ("sq", "Në kufi u vendosën 4.500 ushtarë.", "4.500 ushtarë", 4500, "count", {"counted": "ushtarë"}),
+    ("sq", "Rreth 300 të plagosur u dërguan në spital.", "300 të plagosur", 300, "count", {"counted": "plagosur", "approximate": True}),
+    ("sq", "Në protestë ishin njëzet e pesë mijë njerëz.", "njëzet e pesë mijë njerëz", 25000, "count", {"counted": "njerëz"}),
+    ("sq", "Kuvendi ka 140 deputetë.", "140 deputetë", 140, "count", {"counted": "deputetë"}),
+    ("sq", "Afro 200 mijë emigrantë votuan.", "200 mijë emigrantë", 2e5, "count", {"counted": "emigrantë", "approximate": True}),
+    ("sq", "Mbi 1,200 ushtarë u tërhoqën.", "1,200 ushtarë", 1200, "count", {"counted": "ushtarë", "approximate": True}),
+    ("sq", "Kishte dyqind e pesëdhjetë pjesëmarrës.", "dyqind e pesëdhjetë pjesëmarrës", 250, "count", {"counted": "pjesëmarrës"}),
+    ("en", "One and a half million people voted.", "One and a half million people", 1.5e6, "count", {"counted": "people"}),
+    # years
+    ("en", "In 2026, the policy changed.", "2026", 2026, "year", {}),
+    ("en", "The war has raged since 2022.", "2022", 2022, "year", {}),
+    ("sq", "Në vitin 2025 ekonomia u rrit.", "2025", 2025, "year", {}),
+    ("sq", "Që nga 1999 situata ndryshoi.", "1999", 1999, "year", {}),
+    ("en", "Prices rose in mid-2026 again.", "2026", 2026, "year", {}),
+    # dates
+    ("en", "As of February 2026, the deal was ready.", "February 2026", None, "date", {"value_text": "2026-02"}),
+    ("en", "It was signed on the 16th of October 2025.", "16th of October 2025", None, "date", {"value_text": "2025-10-16"}),
+    ("en", "Talks resume on October 16, 2025 in Geneva.", "October 16, 2025", None, "date", {"value_text": "2025-10-16"}),
+    ("en", "Voting starts on 3 March.", "3 March", None, "date", {"value_text": "--03-03"}),
+    ("sq", "Publikuar më 17 tetor 2025 në Tiranë.", "17 tetor 2025", None, "date", {"value_text": "2025-10-17"}),
+    ("sq", "Zgjedhjet mbahen në shkurt 2026.", "shkurt 2026", None, "date", {"value_text": "2026-02"}),
+    ("sq", "Afati është 28 dhjetor.", "28 dhjetor", None, "date", {"value_text": "--12-28"}),
+    ("en", "The report is dated 2026-02-02 and final.", "2026-02-02", None, "date", {"value_text": "2026-02-02"}),
+    ("sq", "Vendimi i datës 17.10.2025 u publikua.", "17.10.2025", None, "date", {"value_text": "2025-10-17"}),
+]
+
+RANGE_CASES = [
+    ("en", "Support dropped from 20 to 10 percent.", [("20", 20, "percent"), ("10 percent", 10, "percent")]),
+    ("en", "Between 5 and 7 million people fled.", [("5", 5e6, "count"), ("7 million people", 7e6, "count")]),
+    ("en", "Growth of 20-30% is expected.", [("20", 20, "percent"), ("30%", 30, "percent")]),
+    ("sq", "Mbështetja ra nga 20 në 10 për qind.", [("20", 20, "percent"), ("10 për qind", 10, "percent")]),
+    ("sq", "Pagat rriten me 5 deri në 7 për qind.", [("5", 5, "percent"), ("7 për qind", 7, "percent")]),
+    ("en", "Aid of $5 to 7 billion was discussed.", [("$5", 5e9, "USD"), ("7 billion", 7e9, "USD")]),
+    ("sq", "Partia mori 34,2% dhe 50 mandate.", [("34,2%", 34.2, "percent"), ("50 mandate", 50, "count")]),
+]
+
+NEGATIVE_CASES = [
+    ("en", "Call us on +355 69 123 4567 for details."),
+    ("sq", "Telefononi në 04 222 333 për informacion."),
+    ("en", "The meeting ended at 20:51 yesterday."),
+    ("en", "The rally starts at 8 PM tonight."),
+    ("en", "Ukraine wants F-16 jets and Su-35 intercepts worry Kyiv."),
+    ("en", "The Boeing 737 was grounded after COVID-19 hit."),
+    ("en", "Leaders of the G7 met after the MH17 ruling."),
+    ("en", "See https://example.org/news/2025/10/17/article-12345 for more."),
+    ("en", "The file 000_569b95381efc9f15 was processed with id 20251017123."),
+    ("en", "Under Article 5 the allies must respond."),
+    ("sq", "Sipas nenit 5 të traktatit aleatët përgjigjen."),
+    ("sq", "Ai është një nga liderët e rajonit."),
+    ("en", "One of the ministers resigned in the first half of the year."),
+    ("en", "She was the 3rd speaker at the event."),
+    ("sq", "Ai u rendit i 16-ti në listë."),
+    ("sq", "Takimi nis në ora 20:00 në Tiranë."),
+    ("sq", "Ky ishte një vendim nën presion."),
+]
+
+
+def run(language: str, text: str) -> pl.DataFrame:
+    frame = pl.DataFrame({"article_id": ["a1"], "field": ["body"], "text": [text], "language": [language]})
+    return extract_figures(frame)
+
+
+def assert_offsets(figures: pl.DataFrame, text: str) -> None:
+    for row in figures.iter_rows(named=True):
+        assert text[row["char_start"] : row["char_end"]] == row["surface"]
+
+
+@pytest.mark.parametrize(("language", "text", "surface", "value", "unit", "extra"), POSITIVE_CASES)
+def test_single_figure(language, text, surface, value, unit, extra):
+    figures = run(language, text)
+    assert_offsets(figures, text)
+    matching = figures.filter(pl.col("surface") == surface)
+    assert matching.height == 1, figures.select("surface", "value", "unit").to_dicts()
+    row = matching.row(0, named=True)
+    assert row["unit"] == unit
+    assert row["char_start"] == text.index(surface)
+    if value is None:
+        assert row["value"] is None
+    else:
+        assert math.isclose(row["value"], value, rel_tol=1e-9)
+    assert row["value_text"] == extra.get("value_text")
+    assert row["counted"] == extra.get("counted")
+    assert row["approximate"] is extra.get("approximate", False)
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), RANGE_CASES)
+def test_range_gives_two_figures(language, text, expected):
+    figures = run(language, text)
+    assert_offsets(figures, text)
+    got = [(row["surface"], row["value"], row["unit"]) for row in figures.iter_rows(named=True)]
+    assert len(got) == len(expected)
+    for (surface, value, unit), (want_surface, want_value, want_unit) in zip(got, expected):
+        assert surface == want_surface
+        assert math.isclose(value, want_value)
+        assert unit == want_unit
+
+
+@pytest.mark.parametrize(("language", "text"), NEGATIVE_CASES)
+def test_no_figure(language, text):
+    figures = run(language, text)
+    assert figures.select("surface", "unit").to_dicts() == []
+
+
+def test_offsets_are_characters_after_non_ascii_text():
+    text = "Çështja e Ukrainës dhe ëëë çççç — “citim” 🙂 shpenzimet arritën 2,5 miliardë euro."
+    figures = run("sq", text)
+    assert figures["surface"].to_list() == ["2,5 miliardë euro"]
+    assert figures["char_start"][0] == text.index("2,5")
+    assert figures["char_end"][0] == len(text) - 1
+
+
+def test_albanian_word_edges_are_whole_words():
+    # "pesëdhjetë" must not be read as "pesë"; "Ukrainë" must not end a match early
+    figures = run("sq", "Në Ukrainë u vranë pesëdhjetë civilë.")
+    assert figures.select("surface", "value", "counted").to_dicts() == [
+        {"surface": "pesëdhjetë civilë", "value": 50.0, "counted": "civilë"}
+    ]
+
+
+def test_no_break_spaces_group_thousands():
+    text = "Kufiri ka 10\u202f000 ushtarë dhe 1\u00a0200 policë."
+    figures = run("sq", text)
+    assert figures["value"].to_list() == [10000.0, 1200.0]
+    assert_offsets(figures, text)
+
+
+def test_many_articles_keep_their_ids_and_fields():
+    frame = pl.DataFrame(
+        {
+            "article_id": ["x", "x", "y"],
+            "field": ["title", "body", "body"],
+            "text": ["Rritje 5%", "Humbën 3 miliardë euro", "No numbers here."],
+            "language": ["sq", "sq", None],
+        }
+    )
+    figures = extract_figures(frame)
+    assert figures.select("article_id", "field", "unit").to_dicts() == [
+        {"article_id": "x", "field": "title", "unit": "percent"},
+        {"article_id": "x", "field": "body", "unit": "EUR"},
+    ]
+
+
+def test_language_column_is_optional_and_empty_input_has_schema():
+    frame = pl.DataFrame({"article_id": ["a"], "field": ["body"], "text": ["Nothing to count."]})
+    figures = extract_figures(frame)
+    assert figures.height == 0
+    assert figures.columns == [
+        "article_id", "field", "surface", "value", "value_text", "unit", "counted", "approximate", "char_start", "char_end",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("digits", "language", "prefer_thousands", "expected"),
+    [
+        ("1,200", "en", False, 1200.0),
+        ("1,200", "sq", False, 1.2),
+        ("1,200", "sq", True, 1200.0),
+        ("1.200", "sq", False, 1200.0),
+        ("1.200", "en", False, 1.2),
+        ("1.200", "en", True, 1200.0),
+        ("0,8", "sq", False, 0.8),
+        ("0.8", "en", False, 0.8),
+        ("1,2", "en", False, 1.2),
+        ("1.200,5", "sq", False, 1200.5),
+        ("1,200.5", "en", False, 1200.5),
+        ("1,200,000", "sq", False, 1200000.0),
+        ("1 200", None, False, 1200.0),
+        ("1,200", None, False, 1200.0),
+    ],
+)
+def test_parse_digits_by_language(digits, language, prefer_thousands, expected):
+    assert math.isclose(parse_digits(digits, language, prefer_thousands=prefer_thousands), expected)
