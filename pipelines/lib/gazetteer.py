@@ -17,7 +17,7 @@ DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "reference" / "gaze
 GAZETTEER_COLUMNS = ("entity_id", "entity_type", "name", "name_sq", "wikidata_id", "aliases")
 ENTITY_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "EVENT", "OTHER"})
 LANGUAGES = frozenset({"en", "sq", "any"})
-ALIAS_KINDS = frozenset({"name", "surname", "acronym", "variant", "folded"})
+ALIAS_KINDS = frozenset({"name", "surname", "acronym", "variant"})
 # Flags that are neither a language nor a kind.
 ALIAS_SWITCHES = frozenset({"default", "noinflect", "nofold"})
 # Generational suffixes are not surnames: the surname of "Donald Trump Jr." is Trump.
@@ -135,8 +135,8 @@ def add_folded_variants(aliases: pl.DataFrame) -> pl.DataFrame:
         aliases.filter(pl.col("fold"))
         .with_columns(pl.col("alias").map_elements(fold_diacritics, return_dtype=pl.String).alias("folded"))
         .filter(pl.col("folded") != pl.col("alias"))
-        .select("entity_id", pl.col("folded").alias("alias"), "language", pl.lit("folded").alias("alias_kind"),
-                "is_default", "noinflect", "fold")
+        # A folded surname is still a surname: it must go through the same per-article resolution.
+        .select("entity_id", pl.col("folded").alias("alias"), "language", "alias_kind", "is_default", "noinflect", "fold")
     )
     taken = aliases.select("alias", pl.col("entity_id").alias("owner"))
     clashing = folded.join(taken, on="alias").filter(pl.col("owner") != pl.col("entity_id")).select("alias")
