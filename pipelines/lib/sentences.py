@@ -39,7 +39,6 @@ TERMINATORS = ".!?…"
 # “ and ‘ close Albanian quotes („Po!“) and open English ones; as closers they only matter
 # right after a terminator, where they close.
 CLOSERS = "\"'”’“‘»)\\]"
-_TERMINATOR_CLASS = f"[{TERMINATORS}]"
 _CLUSTER = f"[{TERMINATORS}][{TERMINATORS}{CLOSERS}]*"
 # segment = (plain text | a terminator cluster glued to the next character)* then a boundary.
 SEGMENT_PATTERN = (
@@ -63,7 +62,7 @@ SENTENCE_SCHEMA = {
     "char_start": pl.Int64,
     "char_end": pl.Int64,
 }
-GROUP = ["article_id", "field"]
+TEXT_KEY_COLUMNS = ["article_id", "field"]
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +94,7 @@ def split_sentences(texts: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=SENTENCE_SCHEMA)
     sentences = _sentence_offsets(_judge_boundaries(segments))
     return (
-        sentences.join(keyed_texts.select("text_id", *GROUP), on="text_id", how="left", maintain_order="left")
+        sentences.join(keyed_texts.select("text_id", *TEXT_KEY_COLUMNS), on="text_id", how="left", maintain_order="left")
         .select(list(SENTENCE_SCHEMA))
         .cast(SENTENCE_SCHEMA)  # type: ignore[arg-type]
     )
@@ -200,11 +199,11 @@ def assign_sentences(spans: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFra
     sentence containing char_start (join_asof by article_id+field on char_start).
 
     A span starting in the whitespace between two sentences gets the earlier one; rows keep their order."""
-    keyed_sentences = sentences.select(*GROUP, "char_start", "sentence_index", "paragraph_index").sort("char_start")
+    keyed_sentences = sentences.select(*TEXT_KEY_COLUMNS, "char_start", "sentence_index", "paragraph_index").sort("char_start")
     return (
         spans.with_row_index("_span_order")
         .sort("char_start")
-        .join_asof(keyed_sentences, on="char_start", by=GROUP, strategy="backward", check_sortedness=False)
+        .join_asof(keyed_sentences, on="char_start", by=TEXT_KEY_COLUMNS, strategy="backward", check_sortedness=False)
         .sort("_span_order")
         .drop("_span_order")
     )
