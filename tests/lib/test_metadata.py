@@ -345,3 +345,25 @@ def test_benchmark_reports_cpu_per_ten_thousand():
     numbers = benchmark_parse(30)
     assert numbers["articles"] == 30
     assert numbers["cpu_s_per_10k_parse_article"] >= 0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HEADER_PIECES = st.sampled_from([
+    "2025-10-17 20:51:01", "Pikëpamje", " SHKRUAR NGA ", "ETTORE SEQUI", "By ", "Jane Doe", " - ", " | ",
+    "Publikuar: ", "17 tetor 2025", "31.02.2025", "25:99", "Updated: ", "Oct. 17, 2025", "8:51 PM", "\n",
+    "Foto: ", "Video", "Lexo edhe", " date ", "Reuters", "and", "dhe", "99/99/2025", "Z", "+14:00", "ë", "",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(HEADER_PIECES, max_size=25), st.text(max_size=80))
+def test_parser_never_raises_and_keeps_fields_typed(pieces, noise):
+    parsed = parse_article("".join(pieces) + noise + "\n\n" + EN_BODY)
+    assert isinstance(parsed.body, str)
+    for name in ("published_at", "updated_at"):
+        moment = getattr(parsed, name)
+        assert moment is None or moment.tzinfo is not None
+    assert (parsed.published_at is None) == (parsed.published_precision is None)
+    assert parsed.published_precision in (None, "second", "minute", "day", "month")
