@@ -102,15 +102,76 @@ def bind_parameters(connection: duckdb.DuckDBPyConnection, report: Report, value
 
 
 def statements(sql: str) -> list[str]:
-    """Split a report file into statements (report files keep `;` out of string literals)."""
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+    """Split a report file into statements at `;`, skipping `--` comments and `;` inside quotes."""
+    found, current, index, quote = [], [], 0, None
+    while index < len(sql):
+        char = sql[index]
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif sql.startswith("--", index):
+            newline = sql.find("\n", index)
+            index = len(sql) if newline < 0 else newline
+            continue
+        elif char == ";":
+            found.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    found.append("".join(current).strip())
+    return [statement for statement in found if statement]
+
+
+class ReportTableMissingError(ValueError):
+    """A report reads a `report_*` table that has not been materialised in this warehouse yet."""
+
+
+def _explain_missing_table(error: duckdb.CatalogException, sql_dir: Path) -> Exception:
+    builders = {r.materialize_as: r.name for r in list_reports(sql_dir) if r.materialize_as}
+    for table, builder in builders.items():
+        if table in str(error):
+            return ReportTableMissingError(
+                f"the table {table} is missing from this warehouse: run `kronika run` (or materialise the Dagster "
+                f"asset {table}, built from sql/{builder}.sql) first")
+    return error
+
+
+def _run_statements(connection: duckdb.DuckDBPyConnection, report: Report,
+                    values: dict[str, object] | None) -> str | None:
+    """Bind the parameters and run every statement but the last; return the last one."""
+    bind_parameters(connection, report, values or {})
+    found = statements(report.sql)
+    for statement in found[:-1]:
+        connection.execute(statement).fetchall()  # fetch to the end: DuckDB 2 refuses new work on an open result
+    return found[-1] if found else None
 
 
 def run_report(connection: duckdb.DuckDBPyConnection, report: Report, values: dict[str, object] | None = None) -> pl.DataFrame:
     """Run every statement of the file; the last one's result is the report."""
-    bind_parameters(connection, report, values or {})
-    result = None
-    for statement in statements(report.sql):
-        result = connection.sql(statement)
-    return result.pl() if result is not None else pl.DataFrame()
+    try:
+        last = _run_statements(connection, report, values)
+        return connection.sql(last).pl() if last else pl.DataFrame()
+    except duckdb.CatalogException as error:
+        raise _explain_missing_table(error, report.path.parent) from error
+
+
+def materialize_report(connection: duckdb.DuckDBPyConnection, report: Report,
+                       values: dict[str, object] | None = None) -> int:
+    """Store the report's result as its `-- materialize:` table inside DuckDB (no round trip through Python).
+
+    Returns the row count. The caller owns the transaction."""
+    if not report.materialize_as or not PARAM_NAME.match(report.materialize_as):
+        raise ValueError(f"report {report.name} has no valid `-- materialize: table_name` header")
+    last = _run_statements(connection, report, values)
+    connection.execute(f"CREATE OR REPLACE TABLE {report.materialize_as} AS {last}").fetchall()
+    return connection.execute(f"SELECT count(*) FROM {report.materialize_as}").fetchall()[0][0]
+
+
+def parameter_defaults(report: Report) -> dict[str, object]:
+    """The header's defaults, coerced as the CLI would; a file must behave the same with or without them."""
+    return {p.name: coerce_parameter(p.default) for p in report.parameters if p.default is not None}
