@@ -244,6 +244,8 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     wordy = f"{_group('wordy_prefix', f'(?:{approximate} *)?', named)}(?:{fraction}|{multiplier})"
     lone = f"{_group('lone_prefix', f'(?:{approximate} *)?', named)}{lone_fraction}"
     ratio = _group("ratio", rf"{b}[0-9]+ +(?:in|out +of) +[0-9]+{b}", named)
+    lead = b + r"(?-i:[A-Z][a-z]+) +"
+    ratio = f"(?:{lead})?{ratio}"  # a capitalised word first must not hide the ratio behind a figure
     # ASCII word boundaries only: the text is folded, so Albanian letters never sit at a boundary.
     # Every word-initial token carries its own leading boundary, so no match starts inside a word
     # ("F16", "A320"), while symbols (€, $, ~, +) start a match anywhere.
@@ -453,7 +455,8 @@ def read_candidate(candidate: str, language: str | None) -> list[Reading]:
         return [reading] if reading else []
     if match.group("ratio") is not None:
         top, bottom = (int(n) for n in re.findall(r"[0-9]+", match.group("ratio")))
-        return [(0, len(candidate), top / bottom, None, "fraction", False)] if 0 < top <= bottom else []
+        start, end = match.span("ratio")
+        return [(start, end, top / bottom, None, "fraction", False)] if 0 < top <= bottom else []
     if match.group("figure") is None:
         prefix = (match.group("wordy_prefix") or match.group("lone_prefix") or "").strip().lower()
         approximate = bool(prefix)
@@ -628,7 +631,8 @@ def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     figures = _with_counted(_readings(candidates), texts)
     return (
-        figures.join(texts.select("row", "article_id", "field"), on="row")
+        figures.drop("text")
+        .join(texts.select("row", "article_id", "field"), on="row")
         .sort("row", "char_start")
         .select(list(OUTPUT_SCHEMA))
         .cast(OUTPUT_SCHEMA)
