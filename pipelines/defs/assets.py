@@ -2,7 +2,6 @@
 
 Each body is a table of contents over `pipelines.lib`; the warehouse step writes a batch in one transaction."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 
@@ -100,6 +99,10 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
         "articles": plan.articles,
         "retired": pl.DataFrame({"article_id": plan.retired_article_ids}, schema={"article_id": pl.String}),
         "missing": raw_files["missing"],
+        "counts": pl.DataFrame({
+            "files_new": [raw_files["files"].filter(pl.col("change") == "new").height],
+            "files_changed": [raw_files["files"].filter(pl.col("change") == "changed").height],
+        }),
     }
 
 
@@ -197,10 +200,12 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             missing_paths=parsed_articles["missing"]["source_path"].to_list(),
             extraction_version=extraction_version(),
             now=_now(),
+            run_id=context.run_id,
+            files_new=parsed_articles["counts"]["files_new"][0],
+            files_changed=parsed_articles["counts"]["files_changed"][0],
         )
         warehouse.publish_snapshot(connection, kronika.build_path, settings.warehouse_path)
-        counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                  for table in WAREHOUSE_TABLES}
+        counts = {table: warehouse.scalar(connection, f"SELECT count(*) FROM {table}") for table in WAREHOUSE_TABLES}
         top = connection.sql(
             "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "
             "FROM mentions m JOIN entities e USING (entity_id) WHERE e.linked "

@@ -2,9 +2,10 @@
 
 Each check is one SQL query over the build file; thresholds for warnings live here."""
 
-from __future__ import annotations
 
 import dagster as dg
+
+from pipelines.lib.warehouse import scalar
 
 # Above these shares the UI shows a warning, not a failure.
 MAX_SHARE_WITHOUT_DATE = 0.2
@@ -29,11 +30,11 @@ FIELD_TEXT = "CASE {alias}.field WHEN 'title' THEN a.title ELSE a.body END"
 
 
 def _count(connection, query: str) -> int:
-    return int(connection.execute(query).fetchone()[0] or 0)
+    return int(scalar(connection, query) or 0)
 
 
 def _share(connection, query: str) -> float:
-    value = connection.execute(query).fetchone()[0]
+    value = scalar(connection, query)
     return float(value or 0.0)
 
 

@@ -2,7 +2,6 @@
 
 Frames stay in memory between steps (no Parquet hand-over) and each batch is one transaction."""
 
-from __future__ import annotations
 
 import time
 from dataclasses import dataclass
@@ -25,6 +24,9 @@ class RunSummary:
     files_quarantined: int = 0
     files_superseded: int = 0
     seconds: float = 0.0
+
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _resources(settings: Settings) -> dict:
@@ -66,7 +68,7 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
                 break
             result = dg.materialize(
                 ingest, resources=resources,
-                run_config={"ops": {"raw_files": {"config": {"paths": batch}}}} if batch else None,
+                run_config={**QUIET_LOGS, "ops": {"raw_files": {"config": {"paths": batch}}}},
                 selection=dg.AssetSelection.groups(ingest_assets.INGEST_GROUP),
             )
             summary.batches += 1
@@ -77,7 +79,7 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
         if reports:
             if progress:
                 report_task = progress.add_task("refreshing reports", total=1)
-            dg.materialize(reports, resources=resources)
+            dg.materialize(reports, resources=resources, run_config=QUIET_LOGS)
             if progress:
                 progress.advance(report_task)
     finally:

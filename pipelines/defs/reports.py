@@ -3,7 +3,6 @@
 The asset runs the same file the CLI runs, stores the result as a warehouse table and refreshes
 itself after each ingest through declarative automation."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

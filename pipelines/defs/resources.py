@@ -2,7 +2,6 @@
 
 Declared once in `definitions.py` and injected into assets by parameter name."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -2,7 +2,6 @@
 
 New files are cut into batches of `batch_size`, one run each, so 10,000 new files make a handful of runs."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -70,20 +70,38 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(SCHEMA_FILE.read_text())
 
 
+def as_utc(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB hands TIMESTAMPTZ over in the session zone (e.g. Etc/UTC); frames in Kronika use UTC."""
+    return frame.with_columns([
+        pl.col(name).dt.convert_time_zone("UTC") for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    ])
+
+
 def read_frame(connection: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pl.DataFrame:
-    return connection.execute(query, params or []).pl() if params else connection.sql(query).pl()
+    frame = connection.sql(query, params=params).pl() if params else connection.sql(query).pl()
+    return as_utc(frame)
+
+
+def scalar(connection: duckdb.DuckDBPyConnection, query: str, params: list | None = None):
+    """The single value of a one-row, one-column query (fetched whole: DuckDB 2 forbids half-read results)."""
+    rows = connection.execute(query, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def read_manifest(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return connection.sql("SELECT * FROM source_files").pl()
+    return read_frame(connection, "SELECT * FROM source_files")
 
 
 def read_live_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
     ids = pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})
-    return connection.sql(
-        "SELECT a.article_id, a.source_path, a.content_sha256, a.updated_at FROM articles a "
-        "SEMI JOIN ids USING (article_id)"
-    ).pl()
+    connection.register("live_ids", ids.to_arrow())
+    try:
+        return read_frame(connection,
+            "SELECT a.article_id, a.source_path, a.content_sha256, a.updated_at FROM articles a "
+            "SEMI JOIN live_ids USING (article_id)")
+    finally:
+        connection.unregister("live_ids")
 
 
 def upsert_source_files(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> None:
@@ -194,15 +212,16 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
 
 def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str, limit: int) -> pl.DataFrame:
     """Stored articles extracted by other rules than the current ones (re-extracted from the stored text)."""
-    return connection.execute(
+    return read_frame(connection,
         "SELECT article_id, title, body, body_language FROM articles WHERE extraction_version <> ? "
-        "ORDER BY article_id LIMIT ?", [current_version, limit]).pl()
+        "ORDER BY article_id LIMIT ?", [current_version, limit])
 
 
 def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataFrame, articles: pl.DataFrame,
                 retired_article_ids: list[str], extracted_article_ids: list[str], sentences: pl.DataFrame,
                 mentions: pl.DataFrame, figures: pl.DataFrame, entities: pl.DataFrame, missing_paths: list[str],
-                extraction_version: str, now) -> None:
+                extraction_version: str, now, run_id: str = "manual", files_new: int = 0,
+                files_changed: int = 0) -> None:
     """Every write of one batch in one transaction: a crash at any point leaves the warehouse as it was."""
     connection.execute("BEGIN TRANSACTION")
     try:
@@ -220,6 +239,13 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
         replace_extraction(connection, extracted_article_ids, sentences, mentions, figures)
         replace_entities(connection, entities)
         mark_missing(connection, missing_paths, now)
+        statuses = source_files["status"].value_counts() if source_files.height else None
+        count = {} if statuses is None else dict(statuses.iter_rows())
+        connection.execute(
+            "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, now, source_files.height, files_new, files_changed, count.get("duplicate", 0),
+             count.get("quarantined", 0), len(missing_paths), articles.height,
+             len(set(extracted_article_ids) - set(articles["article_id"].to_list())), extraction_version])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
