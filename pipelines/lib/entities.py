@@ -278,6 +278,32 @@ def candidate_type(name_words: list[str], titled: bool, rules: CandidateRules) -
 WORD_SPAN = re.compile(r"\S+")
 
 
+CORPORATE_WORDS = ("sh.p.k.", "shpk")
+CONNECTOR_WORDS = frozenset({"of", "the", "for", "and", "de", "del", "der", "van", "von", "la", "al", "bin", "e", "i", "të", "së"})
+
+
+def name_word_groups(text: str, piece_start: int, piece_end: int, rules: CandidateRules) -> list[list[tuple[int, int]]]:
+    """Split a piece of a run into name groups. A connector ('of', 'e', 'and') joins two names only after a word
+    that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates them
+    ('John Smith of Acme Ltd', 'Analiza e Ettore Sequit')."""
+    type_words = {word for word, _, _ in rules.type_words}
+    groups: list[list[tuple[int, int]]] = [[]]
+    for match in WORD_SPAN.finditer(text, piece_start, piece_end):
+        word = match.group()
+        if word in CONNECTOR_WORDS:
+            previous = text[groups[-1][-1][0]:groups[-1][-1][1]] if groups[-1] else ""
+            if previous in type_words:
+                groups[-1].append(match.span())
+            else:
+                groups.append([])
+        elif word[0].isupper() or word in CORPORATE_WORDS or word.lower() in rules.titles:
+            groups[-1].append(match.span())
+        else:
+            # A word cut by a mention boundary (the 's' of "Putin's") ends the name.
+            groups.append([])
+    return [group for group in groups if group]
+
+
 def run_candidates(text: str, run_start: int, run_end: int, taken: list[tuple[int, int]], language: str | None,
                    rules: CandidateRules) -> list[tuple]:
     """Candidates inside one capitalised run: the pieces between gazetteer mentions, trimmed of titles and
@@ -291,24 +317,21 @@ def run_candidates(text: str, run_start: int, run_end: int, taken: list[tuple[in
     pieces.append((cursor, run_end))
     found = []
     for piece_start, piece_end in pieces:
-        words = [(piece_start + m.start(), piece_start + m.end()) for m in WORD_SPAN.finditer(text[piece_start:piece_end])]
-        # Words cut by a mention boundary (the 's' of "Putin's") are not name words.
-        words = [(start, end) for start, end in words if text[start].isupper() or text[start:end] in ("sh.p.k.", "shpk")
-                 or text[start:end].lower() in rules.titles or text[start:end] in ("of", "the", "e", "i", "të", "së", "de", "von", "van", "der", "al", "bin", "la", "del", "and", "for")]
-        words, titled = trim_run(words, text, rules)
-        # Connectors cannot open or close a name.
-        while words and not text[words[-1][0]].isupper() and text[words[-1][0]:words[-1][1]] not in ("sh.p.k.", "shpk"):
-            words = words[:-1]
-        if not words or (len(words) < 2 and not titled):
-            continue
-        start, end = words[0][0], words[-1][1]
-        surface = text[start:end].rstrip(".,;:") if not text[start:end].endswith("sh.p.k.") else text[start:end]
-        end = start + len(surface)
-        name_words = surface.split()
-        if all(word.lower() in rules.stopwords for word in name_words):
-            continue
-        entity_type = candidate_type(name_words, titled, rules)
-        found.append((start, end, surface, candidate_key(surface, language, rules.suffixes), entity_type))
+        for words in name_word_groups(text, piece_start, piece_end, rules):
+            words, titled = trim_run(words, text, rules)
+            while words and text[words[-1][0]:words[-1][1]] in CONNECTOR_WORDS:
+                words = words[:-1]
+            if not words or (len(words) < 2 and not titled):
+                continue
+            start, end = words[0][0], words[-1][1]
+            surface = text[start:end]
+            if not surface.endswith(CORPORATE_WORDS):
+                surface = surface.rstrip(".,;:")
+            name_words = surface.split()
+            if all(word.lower() in rules.stopwords for word in name_words):
+                continue
+            entity_type = candidate_type(name_words, titled, rules)
+            found.append((start, start + len(surface), surface, candidate_key(surface, language, rules.suffixes), entity_type))
     return found
 
 

@@ -1,0 +1,256 @@
+"""Behaviour of entity matching, Albanian inflection, per-article resolution and unknown-name candidates.
+Hand-written sentences in English and Albanian, one rule (or trap) per case."""
+
+import polars as pl
+import pytest
+
+from pipelines.lib.entities import (
+    MENTION_SCHEMA,
+    alias_forms,
+    candidate_entities,
+    extract_mentions,
+    word_forms,
+)
+from pipelines.lib.gazetteer import load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+def mentions_of(gazetteer, text, language=None, field="body"):
+    frame = pl.DataFrame({"article_id": ["a1"], "field": [field], "text": [text], "language": [language]},
+                         schema={"article_id": pl.String, "field": pl.String, "text": pl.String, "language": pl.String})
+    found = extract_mentions(frame, gazetteer)
+    for row in found.iter_rows(named=True):
+        assert text[row["char_start"]:row["char_end"]] == row["surface"]
+    return found
+
+
+def linked_ids(gazetteer, text, language=None):
+    found = mentions_of(gazetteer, text, language).filter(pl.col("linked"))
+    return found["entity_id"].to_list()
+
+
+def pairs(gazetteer, text, language=None):
+    found = mentions_of(gazetteer, text, language)
+    return [(row["entity_id"], row["surface"]) for row in found.iter_rows(named=True)]
+
+
+# --- one sentence, the entities it must link (in order) -------------------------------------------------
+LINKED_CASES = [
+    ("Putin met Trump in Alaska.", "en", ["person:vladimir_putin", "person:donald_trump", "gpe:alaska"]),
+    ("Donald Trump Jr. spoke first.", "en", ["person:donald_trump_jr"]),
+    ("Melania Trump visited a school.", "en", ["person:melania_trump"]),
+    ("Donald Tusk met Donald Trump.", "en", ["person:donald_tusk", "person:donald_trump"]),
+    ("Tusk and Trump disagreed.", "en", ["person:donald_tusk", "person:donald_trump"]),
+    ("Let us hope the US agrees.", "en", ["gpe:united_states"]),
+    ("the United States, the US and the U.S. and America", "en", ["gpe:united_states"] * 4),
+    ("Voters in Washington State decided.", "en", ["gpe:washington_state"]),
+    ("Voters in Washington state decided.", "en", ["gpe:washington_state"]),
+    ("Zelensky flew to Washington.", "en", ["person:volodymyr_zelensky", "gpe:washington_d_c"]),
+    ("Drones hit the Kyiv region overnight.", "en", ["loc:kyiv_oblast"]),
+    ("Officials in Kyiv Oblast said.", "en", ["loc:kyiv_oblast"]),
+    ("Kiev and Kyiv are one city.", "en", ["gpe:kyiv", "gpe:kyiv"]),
+    ("Russian and American troops; Ukrainian drones.", "en", []),
+    ("Russia's heartland and Ukraine's grain", "en", ["gpe:russia", "gpe:ukraine"]),
+    ("The NATO summit opened.", "en", ["event:nato_summit"]),
+    ("UNESCO listed it.", "en", ["org:unesco"]),
+    ("Iranian officials met in Tirana.", "en", ["gpe:tirana"]),
+    ("HIMARS, ATACMS and Tomahawk missiles", "en", ["other:himars", "other:atacms", "other:tomahawk"]),
+    ("F-16s and a Leopard 2 tank", "en", ["other:f_16", "other:leopard_2"]),
+    ("Erdogan and Erdoğan", "en", ["person:recep_tayyip_erdogan"] * 2),
+    ("Vucic and Vučić", "en", ["person:aleksandar_vucic"] * 2),
+    ("The Kremlin and the White House and the Pentagon", "en", ["org:kremlin", "org:white_house", "org:pentagon"]),
+    ("Ursula von der Leyen spoke. Von der Leyen added.", "en", ["person:ursula_von_der_leyen"] * 2),
+    ("SHBA dhe SHBA-të", "sq", ["gpe:united_states"] * 2),
+    ("Putin, Putini, Putinit, Putinin", "sq", ["person:vladimir_putin"] * 4),
+    ("Trump-i dhe Trumpit", "sq", ["person:donald_trump"] * 2),
+    ("NATO-s, BE-së, OKB-ja, FMN-ja", "sq", ["org:nato", "org:european_union", "org:united_nations", "org:imf"]),
+    ("Ukrainë, Ukraina, Ukrainës, Ukrainën", "sq", ["gpe:ukraine"] * 4),
+    ("Rusi, Rusia, Rusisë, Rusinë", "sq", ["gpe:russia"] * 4),
+    ("Shqipëri, Shqipëria, Shqipërisë", "sq", ["gpe:albania"] * 3),
+    ("Evropë, Evropa, Evropës", "sq", ["loc:europe"] * 3),
+    ("Kinë, Kina, Kinës", "sq", ["gpe:china"] * 3),
+    ("Ramës, Kurtit, Vuçiçit", "sq", ["person:edi_rama", "person:albin_kurti", "person:aleksandar_vucic"]),
+    ("trupat ruse, presidenti amerikan, ushtarët ukrainas", "sq", []),
+    ("flet rusisht dhe Rusisht", "sq", []),
+    ("Malit të Zi dhe Mali i Zi", "sq", ["gpe:montenegro"] * 2),
+    ("Maqedonia e Veriut dhe Maqedonisë së Veriut", "sq", ["gpe:north_macedonia"] * 2),
+    ("Shtëpia e Bardhë dhe Shtëpisë së Bardhë", "sq", ["org:white_house"] * 2),
+    ("Bashkimi Evropian dhe Bashkimit Evropian", "sq", ["org:european_union"] * 2),
+    ("Kremlini dhe Kremlinit", "sq", ["org:kremlin"] * 2),
+    ("Kosova, Kosovës, Kosovë", "sq", ["gpe:kosovo"] * 3),
+    ("Uashingtoni dhe Moska", "sq", ["gpe:washington_d_c", "gpe:moscow"]),
+    ("Lindja e Mesme dhe Ballkani", "sq", ["loc:middle_east", "loc:balkans"]),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), LINKED_CASES, ids=[case[0][:40] for case in LINKED_CASES])
+def test_links(gazetteer, text, language, expected):
+    assert linked_ids(gazetteer, text, language) == expected
+
+
+def test_bare_surname_after_full_name(gazetteer):
+    text = "Edi Rama arrived. Later Rama said the talks went well."
+    assert linked_ids(gazetteer, text, "en") == ["person:edi_rama", "person:edi_rama"]
+
+
+def test_default_holder_keeps_surname_next_to_a_relative(gazetteer):
+    text = "Putin offered praise for Melania Trump. " + "Trump listened. " * 20
+    found = mentions_of(gazetteer, text, "en")
+    counts = dict(found.group_by("entity_id").len().iter_rows())
+    assert counts["person:donald_trump"] == 20
+    assert counts["person:melania_trump"] == 1
+
+
+def test_non_default_surname_resolves_to_the_one_named_holder(gazetteer):
+    text = "Bujar Osmani met reporters. Osmani said the plan was ready."
+    assert linked_ids(gazetteer, text, "en") == ["person:bujar_osmani", "person:bujar_osmani"]
+
+
+def test_non_default_surname_with_two_named_holders_stays_unlinked(gazetteer):
+    text = "Vjosa Osmani and Bujar Osmani spoke. Osmani then left."
+    found = mentions_of(gazetteer, text, "en")
+    last = found.row(-1, named=True)
+    assert (last["surface"], last["linked"], last["match_rule"]) == ("Osmani", False, "surname_unresolved")
+    assert last["entity_id"].startswith("cand:")
+
+
+def test_non_default_surname_without_holder_is_unlinked(gazetteer):
+    found = mentions_of(gazetteer, "Johnson said he would resign.", "en")
+    assert found.select("entity_id", "linked").rows() == [("cand:johnson", False)]
+
+
+def test_surname_resolves_across_fields(gazetteer):
+    frame = pl.DataFrame({"article_id": ["a", "a"], "field": ["title", "body"],
+                          "text": ["Osmani warns", "Bujar Osmani said on Monday."]})
+    found = extract_mentions(frame, gazetteer).filter(pl.col("field") == "title")
+    assert found["entity_id"].to_list() == ["person:bujar_osmani"]
+
+
+def test_washington_is_ambiguous_when_the_state_is_named(gazetteer):
+    text = "Washington State sued. The case reached Washington."
+    found = mentions_of(gazetteer, text, "en")
+    assert found["entity_id"].to_list()[0] == "gpe:washington_state"
+    assert found.row(1, named=True)["linked"] is False
+    assert found.row(1, named=True)["match_rule"] == "ambiguous"
+
+
+def test_georgia_alone_is_not_guessed(gazetteer):
+    found = mentions_of(gazetteer, "Georgia voted on Sunday.", "en")
+    assert found.select("linked", "match_rule").rows() == [(False, "ambiguous")]
+
+
+def test_georgia_resolved_by_an_unambiguous_name_in_the_article(gazetteer):
+    found = mentions_of(gazetteer, "Protests in the Republic of Georgia grew. Georgia's president spoke.", "en")
+    assert found["entity_id"].to_list() == ["gpe:georgia", "gpe:georgia"]
+
+
+def test_offsets_are_characters_on_albanian_text(gazetteer):
+    text = "Çështja e Ukrainës u diskutua nga Vučić dhe Arben Çela në Shkodër."
+    found = mentions_of(gazetteer, text, "sq")
+    by_surface = {row["surface"]: (row["char_start"], row["char_end"]) for row in found.iter_rows(named=True)}
+    assert by_surface["Ukrainës"] == (text.index("Ukrainës"), text.index("Ukrainës") + 8)
+    assert by_surface["Vučić"] == (text.index("Vučić"), text.index("Vučić") + 5)
+    assert by_surface["Arben Çela"] == (text.index("Arben"), text.index("Arben") + 10)
+
+
+def test_albanian_letters_are_word_characters(gazetteer):
+    # 'Rusi' inside 'Rusisë' must not be cut at 'ë'; 'Iran' inside 'Iranë...' neither.
+    assert linked_ids(gazetteer, "Rusisëx dhe Rusiç", "sq") == []
+
+
+def test_acronyms_are_case_sensitive(gazetteer):
+    assert linked_ids(gazetteer, "Nato and un and eu and us", "en") == []
+
+
+def test_sentence_initial_capitals_are_not_candidates(gazetteer):
+    text = "However, the talks ended. Meanwhile prices rose. Megjithatë, bisedimet vazhduan. Sipas raportit."
+    assert mentions_of(gazetteer, text).is_empty()
+
+
+def test_video_is_not_a_candidate(gazetteer):
+    assert mentions_of(gazetteer, "Video").is_empty()
+    assert mentions_of(gazetteer, "Watch the Video here.").is_empty()
+
+
+def test_two_word_unknown_name_is_a_candidate(gazetteer):
+    found = mentions_of(gazetteer, "The envoy Ettore Sequi wrote this.", "en")
+    assert found.select("entity_id", "surface", "match_rule", "linked").rows() == [
+        ("cand:ettore_sequi", "Ettore Sequi", "candidate", False)]
+
+
+def test_honorific_makes_a_person_candidate(gazetteer):
+    found = mentions_of(gazetteer, "Yesterday Mr Kowalczyk resigned.", "en")
+    assert found.select("surface", "candidate_type").rows() == [("Kowalczyk", "PERSON")]
+
+
+def test_albanian_honorific_makes_a_person_candidate(gazetteer):
+    found = mentions_of(gazetteer, "Deklaroi zoti Gjergji Pali dje.", "sq")
+    assert found.select("surface", "candidate_type").rows() == [("Gjergji Pali", "PERSON")]
+
+
+def test_title_before_a_known_name_adds_no_candidate(gazetteer):
+    found = mentions_of(gazetteer, "Prime Minister Edi Rama and Russian President Vladimir Putin", "en")
+    assert found.select("entity_id", "linked").rows() == [("person:edi_rama", True), ("person:vladimir_putin", True)]
+
+
+def test_corporate_suffix_makes_an_org_candidate(gazetteer):
+    found = mentions_of(gazetteer, "Shares of Northwind Traders Ltd fell. Albtelecom sh.p.k. said so.", "en")
+    assert dict(found.select("surface", "candidate_type").rows()) == {
+        "Northwind Traders Ltd": "ORG", "Albtelecom sh.p.k.": "ORG"}
+
+
+def test_inflected_candidates_collapse_in_albanian(gazetteer):
+    text = "Ettore Sequi shkroi. Analiza e Ettore Sequit u botua."
+    found = mentions_of(gazetteer, text, "sq")
+    assert found["entity_id"].n_unique() == 1
+    assert found.height == 2
+
+
+def test_candidate_entities_rows(gazetteer):
+    frame = pl.DataFrame({"article_id": ["a", "b"], "field": ["body", "body"],
+                          "text": ["Mr Kowalczyk spoke.", "Then Jan Kowalczyk and Northwind Traders Ltd."]})
+    entities = candidate_entities(extract_mentions(frame, gazetteer))
+    assert entities.columns == ["entity_id", "name", "entity_type", "wikidata_id", "name_sq"]
+    rows = {row["entity_id"]: (row["name"], row["entity_type"]) for row in entities.iter_rows(named=True)}
+    assert rows["cand:kowalczyk"] == ("Kowalczyk", "PERSON")
+    assert rows["cand:northwind_traders_ltd"] == ("Northwind Traders Ltd", "ORG")
+    assert entities["wikidata_id"].is_null().all()
+
+
+def test_output_schema_and_empty_input(gazetteer):
+    empty = pl.DataFrame(schema={"article_id": pl.String, "field": pl.String, "text": pl.String})
+    assert extract_mentions(empty, gazetteer).schema == pl.Schema(MENTION_SCHEMA)
+    found = mentions_of(gazetteer, "Putin spoke.")
+    assert found.schema == pl.Schema(MENTION_SCHEMA)
+
+
+def test_language_column_is_optional(gazetteer):
+    frame = pl.DataFrame({"article_id": ["a"], "field": ["body"], "text": ["Putinit i foli Kurti."]})
+    assert extract_mentions(frame, gazetteer).filter(pl.col("linked"))["entity_id"].to_list() == [
+        "person:vladimir_putin", "person:albin_kurti"]
+
+
+def test_many_capitalised_words_on_one_line(gazetteer):
+    # A pathological single line: 20,000 capitalised words must come back as one bounded pass.
+    text = " ".join(["Alpha", "Beta", "Gamma", "Delta"] * 5000)
+    found = mentions_of(gazetteer, text, "en")
+    assert found.height == 1
+    assert found.row(0, named=True)["char_end"] == len(text)
+
+
+def test_word_forms_follow_the_rule_table():
+    assert {"Putini", "Putinit", "Putinin", "Putin-it"} <= set(word_forms("Putin", "sq"))
+    assert {"Ukraina", "Ukrainës", "Ukrainën"} <= set(word_forms("Ukrainë", "sq"))
+    assert {"NATO-s", "NATO-ja"} <= set(word_forms("NATO", "acronym"))
+    assert "NATOs" not in word_forms("NATO", "acronym")
+    assert "Rusian" not in word_forms("Rusi", "sq")
+
+
+def test_alias_forms_inflect_the_right_word():
+    assert "Edi Ramës" in alias_forms("Edi Rama", "sq", "PERSON", "any")
+    assert "Malit të Zi" in alias_forms("Mali i Zi", "sq", "GPE", "sq")
+    assert alias_forms("United States", "none", "GPE", "en") == ["United States"]
