@@ -6,20 +6,11 @@
 -- param: rank_by = npmi  -- npmi or g2
 -- param: top = 15  -- how many partners
 -- example: kronika report entity_neighbourhood --param entity=Russia --param rank_by=g2 --param min_support=1
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'nato'; SET VARIABLE unit_window = 'article'; .read sql/entity_neighbourhood.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'nato'; SET VARIABLE unit_window = 'article'" -c ".read sql/entity_neighbourhood.sql"
 WITH target AS (
     SELECT entity_id, name
     FROM entities
     WHERE lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
-),
-target_checked AS (  -- an unknown name is an error that says so, not an empty table
-    SELECT t.* FROM target t
-    RIGHT JOIN (SELECT CASE WHEN getvariable('entity') IS NULL
-                            THEN error('entity is required: --param entity=NAME (a name or an entity_id)')
-                            WHEN count(*) = 0
-                            THEN error('no entity named ' || getvariable('entity')::VARCHAR
-                                       || '; try kronika report top_entities or unlinked_candidates')
-                       END AS problem FROM target) check_row ON true
 ),
 partners AS (  -- the pair table stores each pair once (entity_a_id < entity_b_id); look both ways
     SELECT p.entity_a_id AS entity_id, p.entity_b_id AS partner_id, p.entity_b AS partner, p.*
@@ -32,7 +23,7 @@ SELECT t.name AS entity, p.partner, pe.entity_type AS partner_type, p.units_with
        CASE WHEN p.entity_id = p.entity_a_id THEN p.units_with_b ELSE p.units_with_a END AS partner_units,
        CASE WHEN p.entity_id = p.entity_a_id THEN p.units_with_a ELSE p.units_with_b END AS entity_units,
        p.units, round(p.npmi, 3) AS npmi, round(p.g2, 2) AS g2
-FROM target_checked t
+FROM target t
 JOIN partners p ON p.entity_id = t.entity_id
 JOIN entities pe ON pe.entity_id = p.partner_id
 WHERE p.unit_window = CASE WHEN coalesce(getvariable('unit_window'), 'sentence') IN ('sentence', 'paragraph', 'article')
@@ -43,4 +34,11 @@ WHERE p.unit_window = CASE WHEN coalesce(getvariable('unit_window'), 'sentence')
 ORDER BY CASE coalesce(getvariable('rank_by'), 'npmi') WHEN 'npmi' THEN p.npmi WHEN 'g2' THEN p.g2
              ELSE error('rank_by must be npmi or g2') END DESC,
          together DESC, partner
-LIMIT coalesce(getvariable('top'), 15);
+-- The LIMIT is always evaluated, so it is where a missing or unknown entity becomes an error that says so.
+LIMIT (SELECT CASE WHEN getvariable('entity') IS NULL
+                   THEN error('entity is required: --param entity=NAME (a name or an entity_id)')
+                   WHEN count(*) = 0
+                   THEN error('no entity named ' || getvariable('entity')::VARCHAR
+                              || '; try kronika report top_entities or unlinked_candidates')
+                   ELSE coalesce(getvariable('top'), 15) END
+       FROM target);

@@ -5,7 +5,7 @@
 -- param: top = 20  -- how many entities when entity is NULL
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
 -- example: kronika report entity_trend --param entity=Ukraine --param period=month --param as_of=2025-11-15
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'month'; SET VARIABLE as_of = '2025-11-15'; .read sql/entity_trend.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'month'; SET VARIABLE as_of = '2025-11-15'" -c ".read sql/entity_trend.sql"
 WITH settings AS (
     SELECT CASE coalesce(getvariable('period'), 'week') WHEN 'week' THEN 'week' WHEN 'month' THEN 'month'
                ELSE error('period must be week or month') END AS period,
@@ -28,14 +28,6 @@ chosen AS (
     WHERE (getvariable('entity') IS NULL AND linked)
        OR lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
 ),
-chosen_checked AS (  -- an unknown name is an error that says so, not an empty table
-    SELECT c.* FROM chosen c
-    RIGHT JOIN (SELECT CASE WHEN getvariable('entity') IS NOT NULL AND count(*) = 0
-                            THEN error('no entity named ' || getvariable('entity')::VARCHAR
-                                       || '; try kronika report top_entities or unlinked_candidates')
-                       END AS problem FROM chosen) check_row ON true
-    WHERE c.entity_id IS NOT NULL
-),
 dated AS (
     SELECT m.article_id, m.entity_id,
            timezone(coalesce(getvariable('timezone'), 'Europe/Tirane'), a.published_at)::DATE AS published_on
@@ -49,7 +41,7 @@ counted AS (
            count(d.article_id) FILTER (WHERE d.published_on < b.current_start) AS mentions_previous,
            count(DISTINCT d.article_id) FILTER (WHERE d.published_on >= b.current_start) AS articles_current,
            count(DISTINCT d.article_id) FILTER (WHERE d.published_on < b.current_start) AS articles_previous
-    FROM chosen_checked c
+    FROM chosen c
     CROSS JOIN bounds b
     LEFT JOIN dated d
       ON d.entity_id = c.entity_id AND d.published_on >= b.previous_start AND d.published_on < b.current_end
@@ -63,4 +55,10 @@ SELECT name AS entity, entity_type, period, current_start,
 FROM counted
 WHERE getvariable('entity') IS NOT NULL OR mentions_current + mentions_previous > 0
 ORDER BY abs(mentions_current - mentions_previous) DESC, mentions_current DESC, entity
-LIMIT CASE WHEN getvariable('entity') IS NULL THEN coalesce(getvariable('top'), 20) ELSE 1000 END;
+-- The LIMIT is always evaluated, so it is where an unknown entity becomes an error that says so.
+LIMIT (SELECT CASE WHEN getvariable('entity') IS NULL THEN coalesce(getvariable('top'), 20)
+                   WHEN count(*) = 0
+                   THEN error('no entity named ' || getvariable('entity')::VARCHAR
+                              || '; try kronika report top_entities or unlinked_candidates')
+                   ELSE count(*) END
+       FROM chosen);

@@ -3,7 +3,7 @@
 -- param: unit = NULL  -- one unit (e.g. USD, EUR, percent, count, date; see docs/figures.md); NULL for every unit
 -- param: top = 50  -- how many figures, newest first
 -- example: kronika report figures_by_entity --param entity=Russia --param unit=percent
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Albania'; .read sql/figures_by_entity.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Albania'" -c ".read sql/figures_by_entity.sql"
 SELECT fe.entity_name AS entity, fe.surface, fe.value, fe.value_text, fe.unit, fe.counted, fe.approximate,
        a.published_at, a.title,
        substring(CASE fe.field WHEN 'title' THEN a.title ELSE a.body END,

@@ -3,7 +3,7 @@
 -- param: partner = NULL  -- a second entity; only sentences mentioning both are shown. NULL for every sentence of entity
 -- param: top = 50  -- how many sentences, newest first
 -- example: kronika report keyword_in_context --param entity=NATO --param partner=Russia
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Ukraine'; .read sql/keyword_in_context.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Ukraine'" -c ".read sql/keyword_in_context.sql"
 WITH chosen AS (
     SELECT entity_id, 'entity' AS role FROM entities
     WHERE lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
@@ -11,23 +11,12 @@ WITH chosen AS (
     SELECT entity_id, 'partner' FROM entities
     WHERE lower(getvariable('partner')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
 ),
-checked AS (  -- unknown names are errors that say so, not an empty table
-    SELECT CASE WHEN getvariable('entity') IS NULL
-                THEN error('entity is required: --param entity=NAME (a name or an entity_id)')
-                WHEN count(*) FILTER (WHERE role = 'entity') = 0
-                THEN error('no entity named ' || getvariable('entity')::VARCHAR)
-                WHEN getvariable('partner') IS NOT NULL AND count(*) FILTER (WHERE role = 'partner') = 0
-                THEN error('no entity named ' || getvariable('partner')::VARCHAR)
-           END AS problem
-    FROM chosen
-),
 sentence_hits AS (  -- one row per sentence, with the roles found in it and the surfaces as written
     SELECT m.article_id, m.field, m.sentence_index,
            count(DISTINCT c.role) AS roles,
            string_agg(DISTINCT m.surface, ', ' ORDER BY m.surface) AS surfaces
     FROM mentions m
     JOIN chosen c ON c.entity_id = m.entity_id
-    CROSS JOIN checked
     WHERE m.sentence_index IS NOT NULL
     GROUP BY ALL
 )
@@ -40,4 +29,12 @@ JOIN sentences s ON s.article_id = h.article_id AND s.field = h.field AND s.sent
 JOIN articles a ON a.article_id = h.article_id
 WHERE h.roles = CASE WHEN getvariable('partner') IS NULL THEN 1 ELSE 2 END
 ORDER BY a.published_at DESC NULLS LAST, a.article_id, h.field DESC, h.sentence_index
-LIMIT coalesce(getvariable('top'), 50);
+-- The LIMIT is always evaluated, so it is where a missing or unknown entity becomes an error that says so.
+LIMIT (SELECT CASE WHEN getvariable('entity') IS NULL
+                   THEN error('entity is required: --param entity=NAME (a name or an entity_id)')
+                   WHEN count(*) FILTER (WHERE role = 'entity') = 0
+                   THEN error('no entity named ' || getvariable('entity')::VARCHAR)
+                   WHEN getvariable('partner') IS NOT NULL AND count(*) FILTER (WHERE role = 'partner') = 0
+                   THEN error('no entity named ' || getvariable('partner')::VARCHAR)
+                   ELSE coalesce(getvariable('top'), 50) END
+       FROM chosen);

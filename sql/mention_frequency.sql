@@ -8,7 +8,7 @@
 -- param: top = 10  -- how many entities (the most mentioned under the filters)
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
 -- example: kronika report mention_frequency --param period=month --param entity_type=GPE --param body_language=sq
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'day'; SET VARIABLE entity = 'Ukraine'; .read sql/mention_frequency.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'day'; SET VARIABLE entity = 'Ukraine'" -c ".read sql/mention_frequency.sql"
 WITH filtered AS (
     SELECT m.article_id, m.entity_id, e.name AS entity, e.entity_type,
            CASE coalesce(getvariable('period'), 'week')

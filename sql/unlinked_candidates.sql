@@ -2,7 +2,7 @@
 -- param: min_articles = 1  -- candidates seen in fewer articles are left out
 -- param: top = 50  -- how many rows
 -- example: kronika report unlinked_candidates --param min_articles=2 --param top=100
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE min_articles = 2; .read sql/unlinked_candidates.sql"
+-- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE min_articles = 2" -c ".read sql/unlinked_candidates.sql"
 WITH candidate_mentions AS (
     SELECT m.*, e.name, e.entity_type
     FROM mentions m JOIN entities e ON e.entity_id = m.entity_id
