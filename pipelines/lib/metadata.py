@@ -505,8 +505,9 @@ def _classify_segment(segment: str, fields: _HeaderFields, previous_kind: str | 
         if known[1] != "staff":
             fields.set("outlet", known[0], "outlet_segment")
         return "outlet"
-    if previous_kind == "byline" and after_dash and _looks_like_outlet_name(segment):
-        fields.set("outlet", segment.strip(), "byline_dash_unlisted_outlet")
+    if previous_kind == "byline" and _looks_like_outlet_name(segment):
+        rule = "byline_dash_unlisted_outlet" if after_dash else "byline_segment_unlisted_outlet"
+        fields.set("outlet", segment.strip(), rule)
         return "outlet"
     return None
 
@@ -516,8 +517,11 @@ def _looks_like_outlet_name(text: str) -> bool:
     return 1 <= len(words) <= 5 and all(word[0].isupper() or word[0].isdigit() or len(word) <= 3 for word in words)
 
 
-def _parse_segments(text: str, fields: _HeaderFields) -> bool:
-    """True when every separator-delimited segment of text is a header field."""
+def _parse_segments(text: str, fields: _HeaderFields, *, lenient: bool = False) -> bool:
+    """True when every separator-delimited segment of text is a header field.
+
+    lenient: keep the fields of the segments that are known and skip the others (used after a
+    date, where a separator already shows that what follows is header, not a sentence)."""
     pieces = _patterns().segment_split.split(text)
     # split() with a capturing group alternates segment, separator, segment, ...
     segments = [(pieces[index], pieces[index - 1] if index else "") for index in range(0, len(pieces), 2)]
@@ -529,7 +533,7 @@ def _parse_segments(text: str, fields: _HeaderFields) -> bool:
     for segment, separator in segments:
         after_dash = separator.strip() in ("-", "–", "—")
         previous_kind = _classify_segment(segment.strip(" ,"), trial, previous_kind, after_dash)
-        if previous_kind is None:
+        if previous_kind is None and not lenient:
             return False
     fields.values, fields.rules = trial.values, trial.rules
     return True
@@ -537,6 +541,7 @@ def _parse_segments(text: str, fields: _HeaderFields) -> bool:
 
 def _parse_after_date(rest: str, fields: _HeaderFields, date_rule_parts: list[str]) -> str | None:
     """Read what follows a date on its line; returns leftover text (a glued title) if any."""
+    separated = bool(re.match(r"\s*(?:\||•|·|\s[–—-]\s)", rest))
     rest = rest.strip(" \t|•·,;–—-/")
     if not rest:
         return None
@@ -556,6 +561,9 @@ def _parse_after_date(rest: str, fields: _HeaderFields, date_rule_parts: list[st
             return None
     if _looks_like_person_name(rest) and _match_section(rest) is None:
         fields.set("author", proper_case_name(rest), "unlabelled_name_after_date")
+        return None
+    if separated and "labelled" not in date_rule_parts:
+        _parse_segments(rest, fields, lenient=True)
         return None
     # An unlisted section sits between the date and a byline label: '… 20:51Opinione Nga A B'.
     for label_match in re.finditer(r"(?<=\s)(?=\S)", rest):
@@ -581,7 +589,7 @@ def _accept_date_prefix(prefix: str, fields: _HeaderFields) -> bool:
 
 # 'THE HAGUE, 25 June 2025': an upper-case place name before the date (a dateline).
 _DATELINE_PLACE = re.compile(
-    r"^(?:[^\W\d_a-zçë]{2,}(?:[ -][^\W\d_a-zçë]{2,}){0,3}"  # THE HAGUE
+    r"^(?:[^\W\d_a-zçë](?:[^\W\d_a-zçë]|['’.])+(?:[ -][^\W\d_a-zçë](?:[^\W\d_a-zçë]|['’.])+){0,4}"  # THE HAGUE, N'DJAMENA, ST. LUCIA
     r"|[A-ZÇË][a-zçë]+(?:[ -][A-ZÇË][a-zçë]+)?)$"  # Podgoricë, New York
 )
 
@@ -661,7 +669,11 @@ def _date_label_only() -> re.Pattern[str]:
 
 
 def _is_body_paragraph(line: str) -> bool:
-    return len(line) > BODY_PARAGRAPH_MIN_CHARS or bool(_patterns().sentence_end.search(line))
+    """Long, or several sentences: 'St. Lucia' or 'U.S. Army' alone must not unmake a title."""
+    if len(line) > BODY_PARAGRAPH_MIN_CHARS:
+        return True
+    inner_sentence_ends = len(_patterns().sentence_end.findall(line))
+    return inner_sentence_ends >= 2 or (inner_sentence_ends == 1 and line.endswith((".", "!", "?", "…")))
 
 
 def _is_caption_like(line: str) -> bool:

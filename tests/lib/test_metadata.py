@@ -178,6 +178,11 @@ CASES = [
          title=T_EN, author="Jane Doe", outlet="Gazeta Tema", header_language="en"),
     case("section_after_pipe_is_not_outlet", f"{T_EN}\nBy Jane Doe | World",
          title=T_EN, author="Jane Doe", section="World", section_norm="world", header_language="en"),
+    case("date_byline_unlisted_outlet_after_pipe", f"{T_EN}\n4 April 2025 | By Olivia Holloway | Gazeta Tema",
+         title=T_EN, published_at="2025-04-04T00:00:00+02:00", published_precision="day", author="Olivia Holloway",
+         outlet="Gazeta Tema", header_language="en"),
+    case("date_then_unknown_segments_kept", f"{T_SQ}\n17.10.2025 | 20:51 | lexuar 2,345 herë", SQ_BODY,
+         title=T_SQ, published_at="2025-10-17T20:51:00+02:00", published_precision="minute", header_language="sq"),
     case("staff_desk_is_nobody", f"{T_SQ}\nNga Redaksia\n17 tetor 2025", SQ_BODY,
          title=T_SQ, published_at="2025-10-17T00:00:00+02:00", published_precision="day", header_language="sq"),
     case("source_two_agencies", f"{T_SQ}\nBurimi: Reuters, ATSH", SQ_BODY,
@@ -367,3 +372,21 @@ def test_parser_never_raises_and_keeps_fields_typed(pieces, noise):
         assert moment is None or moment.tzinfo is not None
     assert (parsed.published_at is None) == (parsed.published_precision is None)
     assert parsed.published_precision in (None, "second", "minute", "day", "month")
+
+
+@pytest.mark.parametrize("title", [
+    "Why St. Vincent cannot afford another year of drift",
+    "U.S. and EU agree on steel quotas",
+    "Dr. Berisha kthehet në Kuvend pas dy vitesh",
+])
+def test_abbreviation_with_dot_does_not_unmake_a_title(title):
+    parsed = parse_article(f"{title}\n14.06.2024 10:25\n\n{EN_BODY}")
+    assert parsed.title == title and parsed.caption is None
+    assert parsed.published_at == datetime.fromisoformat("2024-06-14T10:25:00+02:00")
+
+
+@pytest.mark.parametrize("place", ["THE HAGUE", "N'DJAMENA", "ST. VINCENT AND GRENADINES", "Podgoricë", "New York"])
+def test_dateline_places_before_a_date(place):
+    parsed = parse_article(f"{T_EN}\n\n{place}, 10 April 2025 - Nora Moretti\n\n{EN_BODY}")
+    assert parsed.published_at == datetime.fromisoformat("2025-04-10T00:00:00+02:00")
+    assert parsed.author == "Nora Moretti" and parsed.body == EN_BODY
