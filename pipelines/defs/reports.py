@@ -1,18 +1,28 @@
-"""Report tables: one Dagster asset per `sql/` file whose header says `-- materialize: <table>`.
+"""Report tables and the HTML report: one Dagster asset per `sql/` file whose header says `-- materialize: <table>`,
+plus `report_html`, which writes `warehouse/report.html` and puts its tables in the asset metadata.
 
-The asset runs the same file the CLI runs, stores the result as a warehouse table and refreshes
-itself after each ingest through declarative automation."""
+The assets run the same files the CLI runs and refresh after each ingest through declarative automation."""
 
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, _markdown
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import warehouse
-from pipelines.lib.reports import Report, list_reports, run_report
+from pipelines.lib import charts, warehouse
+from pipelines.lib.reports import Report, list_reports, materialize_report
 
 REPORTS_GROUP = "reports"
+HTML_REPORT_NAME = "report.html"
+
+
+def _code_version(*texts: str) -> str:
+    # A stable digest (Python's hash() changes per process, which would make every run look stale).
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
 
 
 def report_table_asset(report: Report) -> dg.AssetsDefinition:
@@ -26,23 +36,56 @@ def report_table_asset(report: Report) -> dg.AssetsDefinition:
         description=report.description,
         automation_condition=dg.AutomationCondition.eager(),
         pool=WAREHOUSE_POOL,
-        code_version=str(abs(hash(report.sql)) % 10**12),
+        code_version=_code_version(report.sql),
     )
-    def _report_table(context: dg.AssetExecutionContext, kronika: KronikaResource, duckdb: DuckDBResource):
+    def _report_table(kronika: KronikaResource, duckdb: DuckDBResource):
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
-            result = run_report(connection, report)
             connection.execute("BEGIN TRANSACTION")
-            connection.register("report_result", result.to_arrow())
-            connection.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM report_result")
-            connection.unregister("report_result")
-            connection.execute("COMMIT")
+            try:
+                rows = materialize_report(connection, report)   # built inside DuckDB, no copy through Python
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            preview = connection.sql(f"SELECT * FROM {table} LIMIT 10").pl()
             warehouse.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
-        return dg.MaterializeResult(metadata={"dagster/row_count": result.height, "preview": _markdown(result),
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": _markdown(preview),
                                               "sql_file": f"sql/{report.path.name}"})
 
     return _report_table
 
 
+def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="report_html",
+        group_name=REPORTS_GROUP,
+        deps=[*tables, *WAREHOUSE_TABLES],
+        kinds={"html", "svg"},
+        automation_condition=dg.AutomationCondition.eager(),
+        pool=WAREHOUSE_POOL,
+        code_version=_code_version(Path(charts.__file__).read_text(), *(r.sql for r in list_reports())),
+    )
+    def report_html(kronika: KronikaResource, duckdb: DuckDBResource):
+        """warehouse/report.html: mentions over time, co-occurrence network and NPMI heat map, offline."""
+        path = kronika.settings().warehouse_path.parent / HTML_REPORT_NAME
+        with duckdb.get_connection() as connection:
+            warehouse.ensure_schema(connection)
+            data = charts.report_data(connection)
+            charts.write_html_report(connection, path, data=data)
+        return dg.MaterializeResult(metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "top_entities": dg.MetadataValue.md(charts.markdown_table(data["top_entities"])),
+            "strongest_pairs": dg.MetadataValue.md(charts.markdown_table(data["pairs"])),
+            "mentions_per_period": dg.MetadataValue.md(charts.markdown_table(
+                data["frequency"].pivot(on="entity", index="period", values="mentions", aggregate_function="sum")
+                if data["frequency"].height else data["frequency"], limit=30)),
+            "unlinked_candidates": dg.MetadataValue.md(charts.markdown_table(data["unlinked"])),
+        })
+
+    return report_html
+
+
 def report_assets() -> list[dg.AssetsDefinition]:
-    return [report_table_asset(r) for r in list_reports() if r.materialize_as]
+    tables = [report_table_asset(r) for r in list_reports() if r.materialize_as]
+    return [*tables, html_report_asset([r.materialize_as for r in list_reports() if r.materialize_as])]
