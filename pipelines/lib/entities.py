@@ -68,6 +68,8 @@ class Holder:
 class Matcher:
     automaton: ahocorasick_rs.AhoCorasick
     holders: tuple[tuple[Holder, ...], ...]  # per pattern index: the entities that pattern may name
+    # per pattern index: (entity_id, match_rule) when the pattern names one entity whatever the article says
+    direct: tuple[tuple[str, str] | None, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class CandidateRules:
     modifiers: frozenset[str]
     type_words: tuple[tuple[str, str, str], ...]  # (word, position, entity_type)
     suffixes: tuple[str, ...]  # Albanian case endings, longest first, for collapsing inflected candidates
+    edge_words: frozenset[str]  # titles, modifiers and stop words: trimmed from a run's edges
+    type_word_set: frozenset[str]  # words after which a connector keeps a name together ('Bank of ...')
 
 
 def read_rule_lines(name: str) -> list[str]:
@@ -97,14 +101,17 @@ def load_inflection_rules() -> tuple[InflectionRule, ...]:
 @lru_cache(maxsize=1)
 def load_candidate_rules() -> CandidateRules:
     honorifics = list(csv.DictReader(read_rule_lines("honorifics.tsv"), delimiter="\t"))
-    type_words = csv.DictReader(read_rule_lines("organisation_words.tsv"), delimiter="\t")
+    type_words_rows = list(csv.DictReader(read_rule_lines("organisation_words.tsv"), delimiter="\t"))
     suffixes = {suffix for rule in load_inflection_rules() if rule.inflect_class == "sq" for suffix in rule.suffixes}
     return CandidateRules(
         stopwords=frozenset(word.lower() for word in read_rule_lines("name_stopwords.txt")),
         titles=frozenset(row["word"] for row in honorifics if row["role"] == "title"),
         modifiers=frozenset(row["word"] for row in honorifics if row["role"] == "modifier"),
-        type_words=tuple((row["word"], row["position"], row["entity_type"]) for row in type_words),
+        type_words=tuple((row["word"], row["position"], row["entity_type"]) for row in type_words_rows),
         suffixes=tuple(sorted(suffixes, key=len, reverse=True)),
+        edge_words=frozenset(row["word"] for row in honorifics)
+        | frozenset(word.lower() for word in read_rule_lines("name_stopwords.txt")),
+        type_word_set=frozenset(row["word"] for row in type_words_rows),
     )
 
 
@@ -175,7 +182,11 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         for row in grouped.iter_rows(named=True)
     )
     automaton = ahocorasick_rs.AhoCorasick(grouped["pattern"].to_list(), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-    matcher = Matcher(automaton=automaton, holders=holders)
+    direct = tuple(
+        (group[0].entity_id, match_rule_of(group[0])) if len(group) == 1 and group[0].alias_kind != "surname" else None
+        for group in holders
+    )
+    matcher = Matcher(automaton=automaton, holders=holders, direct=direct)
     _MATCHERS[gazetteer.version] = matcher
     return matcher
 
@@ -191,6 +202,7 @@ def whole_word_matches(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list
     ]
 
 
+@lru_cache(maxsize=65536)
 def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) -> str:
     """'cand:' + the lowercase ASCII slug; in Albanian text the last word loses a case ending (Sequit -> sequ)."""
     words = name.split()
@@ -236,20 +248,21 @@ def match_rule_of(holder: Holder) -> str:
 def link_article(found: list[tuple[str, int, int, int, str]], matcher: Matcher, language: str | None) -> list[tuple]:
     """Resolve one article's raw matches (field, pattern, start, end, text). A per-article Python step is
     needed because a surname's meaning depends on which full names the same article contains."""
-    named = {
-        matcher.holders[pattern][0].entity_id
-        for _, pattern, _, _, _ in found
-        if len(matcher.holders[pattern]) == 1 and matcher.holders[pattern][0].alias_kind != "surname"
-    }
+    direct = matcher.direct
+    named = {direct[pattern][0] for _, pattern, _, _, _ in found if direct[pattern] is not None}
+    suffixes = load_candidate_rules().suffixes
     linked = []
     for field, pattern, start, end, text in found:
+        if direct[pattern] is not None:
+            entity_id, rule = direct[pattern]
+            linked.append((field, entity_id, text[start:end], start, end, rule, True, None))
+            continue
         holders = matcher.holders[pattern]
         holder = resolve_holder(holders, named)
         surface = text[start:end]
         if holder is None:
             rule, entity_type = unresolved_rule(holders)
-            key = candidate_key(surface, language, load_candidate_rules().suffixes)
-            linked.append((field, key, surface, start, end, rule, False, entity_type))
+            linked.append((field, candidate_key(surface, language, suffixes), surface, start, end, rule, False, entity_type))
         else:
             linked.append((field, holder.entity_id, surface, start, end, match_rule_of(holder), True, None))
     return linked
@@ -258,7 +271,7 @@ def link_article(found: list[tuple[str, int, int, int, str]], matcher: Matcher, 
 def trim_run(words: list[tuple[int, int]], text: str, rules: CandidateRules) -> tuple[list[tuple[int, int]], bool]:
     """Drop titles and stop words from the run's edges; report whether a person title preceded the name."""
     titled = False
-    while words and text[words[0][0]:words[0][1]].lower().rstrip(",") in (rules.titles | rules.modifiers | rules.stopwords):
+    while words and text[words[0][0]:words[0][1]].lower().rstrip(",") in rules.edge_words:
         titled = titled or text[words[0][0]:words[0][1]].lower() in rules.titles
         words = words[1:]
     while words and text[words[-1][0]:words[-1][1]].lower() in rules.stopwords:
@@ -286,7 +299,7 @@ def name_word_groups(text: str, piece_start: int, piece_end: int, rules: Candida
     """Split a piece of a run into name groups. A connector ('of', 'e', 'and') joins two names only after a word
     that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates them
     ('John Smith of Acme Ltd', 'Analiza e Ettore Sequit')."""
-    type_words = {word for word, _, _ in rules.type_words}
+    type_words = rules.type_word_set
     groups: list[list[tuple[int, int]]] = [[]]
     for match in WORD_SPAN.finditer(text, piece_start, piece_end):
         word = match.group()
@@ -310,11 +323,10 @@ def run_candidates(text: str, run_start: int, run_end: int, taken: list[tuple[in
     stop words, kept when two or more name words remain or a title marks a single word as a person."""
     pieces, cursor = [], run_start
     for start, end in taken:
-        if end <= run_start or start >= run_end:
-            continue
         pieces.append((cursor, start))
         cursor = max(cursor, end)
     pieces.append((cursor, run_end))
+    pieces = [(start, end) for start, end in pieces if end > start]
     found = []
     for piece_start, piece_end in pieces:
         for words in name_word_groups(text, piece_start, piece_end, rules):
@@ -355,11 +367,19 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         matches = whole_word_matches(matcher.automaton, text)
         per_article.setdefault(article_id, []).extend((field, pattern, start, end, text) for pattern, start, end in matches)
         languages.setdefault(article_id, language)
-        taken = [(start, end) for _, start, end in matches]
-        cursor = 0
+        cursor, first_match = 0, 0
         for run in article_runs or []:
             run_start = text.find(run, cursor)
             cursor = run_start + len(run)
+            # Matches and runs are both in text order, so one forward walk finds the matches inside each run.
+            while first_match < len(matches) and matches[first_match][2] <= run_start:
+                first_match += 1
+            last_match = first_match
+            while last_match < len(matches) and matches[last_match][1] < cursor:
+                last_match += 1
+            taken = [(start, end) for _, start, end in matches[first_match:last_match]]
+            if taken and taken[0][0] <= run_start and taken[-1][1] >= cursor and len(taken) == 1:
+                continue  # the whole run is one gazetteer mention
             for start, end, surface, key, entity_type in run_candidates(text, run_start, cursor, taken, language, rules):
                 candidates.append((article_id, field, key, surface, start, end, "candidate", False, entity_type))
     rows = [
