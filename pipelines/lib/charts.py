@@ -116,8 +116,29 @@ def line_chart_svg(series: pl.DataFrame, *, element_id: str = "chart-mentions", 
     return _svg(element_id, width, height, body, title)
 
 
+def _circle_order(names: list[str], edges: pl.DataFrame) -> list[str]:
+    """Walk depth-first from the most mentioned name along the strongest edges, so partners sit side by side on
+    the circle and fewer edges cross it; ties follow the given order, so the layout is deterministic."""
+    rank = {name: index for index, name in enumerate(names)}
+    neighbours: dict[str, list[str]] = {name: [] for name in names}
+    for row in edges.sort(["together", "npmi"], descending=True).iter_rows(named=True):
+        neighbours[row["entity_a"]].append(row["entity_b"])
+        neighbours[row["entity_b"]].append(row["entity_a"])
+    ordered, seen = [], set()
+    for start in names:
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            ordered.append(name)
+            stack += sorted((n for n in neighbours[name] if n not in seen), key=lambda n: -rank[n])
+    return ordered
+
+
 def network_svg(nodes: pl.DataFrame, edges: pl.DataFrame, *, element_id: str = "chart-network",
-                title: str = "Co-occurrence network", width: int = 900, height: int = 640) -> str:
+                title: str = "Co-occurrence network", width: int = 900, height: int = 720) -> str:
     """nodes: entity, mentions; edges: entity_a, entity_b, together, npmi. Nodes sit on a circle, most mentioned
     first, so the same data always gives the same picture."""
     if not edges.height:
@@ -126,11 +147,11 @@ def network_svg(nodes: pl.DataFrame, edges: pl.DataFrame, *, element_id: str = "
     placed = (nodes.filter(pl.col("entity").is_in(list(linked)))
               .sort(["mentions", "entity"], descending=[True, False]))
     missing = sorted(linked - set(placed["entity"].to_list()))
-    names = placed["entity"].to_list() + missing
+    names = _circle_order(placed["entity"].to_list() + missing, edges)
     mentions = dict(placed.select("entity", "mentions").rows())
     most = max(mentions.values(), default=1) or 1
     centre_x, centre_y = width / 2, height / 2 + 10
-    radius = min(width, height) / 2 - 120
+    radius = min(width, height) / 2 - 110
     position = {name: (centre_x + radius * math.cos(2 * math.pi * i / len(names) - math.pi / 2),
                        centre_y + radius * math.sin(2 * math.pi * i / len(names) - math.pi / 2))
                 for i, name in enumerate(names)}
@@ -145,7 +166,7 @@ def network_svg(nodes: pl.DataFrame, edges: pl.DataFrame, *, element_id: str = "
                     f'{escape(row["entity_b"])}: together {row["together"]}, NPMI {strength:.2f}</title></line>')
     for index, name in enumerate(names):
         x, y = position[name]
-        size = 6 + 16 * math.sqrt(mentions.get(name, 0) / most)
+        size = 5 + 11 * math.sqrt(mentions.get(name, 0) / most)
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" fill="{PALETTE[index % len(PALETTE)]}" '
                     f'stroke="#fff" stroke-width="1.5"><title>{escape(name)}: {mentions.get(name, 0)} mentions'
                     f'</title></circle>')
@@ -262,7 +283,7 @@ def _period_for_span(connection: duckdb.DuckDBPyConnection) -> str:
     return "day" if span <= 45 else ("week" if span <= 400 else "month")
 
 
-def report_data(connection: duckdb.DuckDBPyConnection, *, entities: int = 8, pairs: int = 30,
+def report_data(connection: duckdb.DuckDBPyConnection, *, entities: int = 8, pairs: int = 20,
                 unit_window: str = "sentence") -> dict[str, pl.DataFrame | str]:
     """Everything the HTML report shows, read through the `sql/` reports."""
     period = _period_for_span(connection)

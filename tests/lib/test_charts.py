@@ -76,7 +76,7 @@ def test_network_places_every_node_of_an_edge_on_a_circle():
     root = parse(network_svg(nodes, edges))
     circles = root.findall("{http://www.w3.org/2000/svg}circle")
     assert len(circles) == 3
-    centre_x, centre_y = 450, 330
+    centre_x, centre_y = 450, 370
     distances = {round(((float(c.get("cx")) - centre_x) ** 2 + (float(c.get("cy")) - centre_y) ** 2) ** 0.5)
                  for c in circles}
     assert len(distances) == 1
