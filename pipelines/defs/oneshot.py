@@ -50,6 +50,8 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
     """Ingest every pending file in batches, then refresh the report tables once."""
     started = time.perf_counter()
     summary = RunSummary()
+    # DuckDB cannot create a folder, and its resource retries a missing one for ~100 s before failing.
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     pending = pending_changes(settings.raw_dir, published_manifest(settings.warehouse_path))
     paths = pending.files["source_path"].to_list()
     batches = [paths[i:i + settings.batch_size] for i in range(0, len(paths), settings.batch_size)] or [[]]
