@@ -5,6 +5,7 @@ the public file, so readers (DuckDB CLI, notebooks) never block ingestion nor se
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import time
@@ -19,6 +20,16 @@ SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Files must open in the DuckDB CLI on the package index (1.5.x), so the storage format is pinned.
 CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 LOCK_WAIT_SECONDS = 60.0
+# Test hook, read by `_test_crash_point`; never set it in production.
+TEST_CRASH_VARIABLE = "KRONIKA_TEST_CRASH_AT"
+
+
+def _test_crash_point(stage: str) -> None:
+    """Test hook: when KRONIKA_TEST_CRASH_AT names this stage the process dies at once, as under SIGKILL.
+
+    tests/e2e/test_crash_safety.py stops real runs at exact points with it; unset, it is one lookup."""
+    if os.environ.get(TEST_CRASH_VARIABLE) == stage:
+        os._exit(137)
 
 
 class WarehouseBusyError(RuntimeError):
@@ -198,10 +209,15 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
 
     Readers holding the old snapshot keep reading the old inode; new readers see the new state."""
     connection.execute("CHECKPOINT")
+    # A writer killed mid-copy leaves its copy behind; the caller holds the build file's lock, so
+    # no other writer can be copying now and every such file is stale.
+    for stale in glob.glob(glob.escape(str(public_path.with_name(f".{public_path.name}."))) + "*.tmp"):
+        os.remove(stale)
     temporary = public_path.with_name(f".{public_path.name}.{os.getpid()}.tmp")
     shutil.copyfile(build_path, temporary)
     with open(temporary, "rb+") as handle:
         os.fsync(handle.fileno())
+    _test_crash_point("publish_before_rename")
     os.replace(temporary, public_path)
     directory = os.open(public_path.parent, os.O_RDONLY)
     try:
@@ -246,7 +262,9 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
             [run_id, now, source_files.height, files_new, files_changed, count.get("duplicate", 0),
              count.get("quarantined", 0), len(missing_paths), articles.height,
              len(set(extracted_article_ids) - set(articles["article_id"].to_list())), extraction_version])
+        _test_crash_point("batch_before_commit")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    _test_crash_point("batch_after_commit")
