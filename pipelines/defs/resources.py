@@ -39,6 +39,7 @@ class KronikaResource(dg.ConfigurableResource):
 
 def duckdb_resource_for(settings: Settings) -> DuckDBResource:
     """The writer's connection goes to the private build file, never to the published snapshot."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     return DuckDBResource(database=str(build_path_for(settings.warehouse_path)), connection_config=CONNECTION_CONFIG)
 
 

@@ -3,14 +3,16 @@
 New files are cut into batches of `batch_size`, one run each, so 10,000 new files make a handful of runs."""
 
 
+import json
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from pipelines.defs.resources import KronikaResource
 from pipelines.lib import warehouse
+from pipelines.lib.discover import stable_files
 from pipelines.lib.ingest import pending_changes
-from pipelines.lib.settings import settings_from_env
 
 INGEST_JOB_NAME = "ingest"
 ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
@@ -38,10 +40,26 @@ def published_manifest(public_path: Path) -> pl.DataFrame:
         connection.close()
 
 
-def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int) -> list[dg.RunRequest]:
-    """One run request per batch of pending files; none when nothing changed."""
+def _cursor_frame(cursor: str | None) -> pl.DataFrame:
+    """The pending files of the previous look, kept in the sensor cursor as JSON."""
+    rows = json.loads(cursor) if cursor else []
+    return pl.DataFrame(rows, schema={"source_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64},
+                        orient="row")
+
+
+def _cursor_text(files: pl.DataFrame) -> str:
+    return json.dumps(files.select("source_path", "size_bytes", "mtime_ns").rows())
+
+
+def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
+                        previous_look: pl.DataFrame | None = None) -> tuple[list[dg.RunRequest], pl.DataFrame]:
+    """One run request per batch of pending files, and the pending files seen now.
+
+    With `previous_look`, only files whose size and mtime did not move since then are launched:
+    a file still being written waits for the next tick."""
     pending = pending_changes(raw_dir, published_manifest(public_path))
-    paths = pending.files["source_path"].to_list()
+    ready = pending.files if previous_look is None else stable_files(previous_look, pending.files)
+    paths = ready["source_path"].to_list()
     requests = [
         dg.RunRequest(run_config={"ops": {"raw_files": {"config": {"paths": paths[i:i + batch_size]}}}},
                       tags={"kronika/batch_files": str(len(paths[i:i + batch_size]))})
@@ -49,7 +67,7 @@ def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int) -> li
     ]
     if not requests and (pending.missing or pending.refused.height):
         requests.append(dg.RunRequest(tags={"kronika/batch_files": "0"}))
-    return requests
+    return requests, pending.files
 
 
 def _ingest_in_progress(instance: dg.DagsterInstance) -> bool:
@@ -59,19 +77,22 @@ def _ingest_in_progress(instance: dg.DagsterInstance) -> bool:
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Launches an ingest run for each batch of new or changed files under raw/.")
-def raw_files_sensor(context: dg.SensorEvaluationContext):
+def raw_files_sensor(context: dg.SensorEvaluationContext, kronika: KronikaResource):
     if _ingest_in_progress(context.instance):
         return dg.SkipReason("an ingest run is already queued or running; files wait for the next tick")
-    settings = settings_from_env()
-    requests = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size)
+    settings = kronika.settings()
+    requests, seen = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size,
+                                         previous_look=_cursor_frame(context.cursor))
+    context.update_cursor(_cursor_text(seen))
     if not requests:
-        return dg.SkipReason(f"no new or changed files under {settings.raw_dir}")
+        waiting = f"; {seen.height} file(s) wait for a second look" if seen.height else ""
+        return dg.SkipReason(f"no new or changed files ready under {settings.raw_dir}{waiting}")
     return requests
 
 
 @dg.schedule(job=ingest_job, cron_schedule="0 * * * *", default_status=dg.DefaultScheduleStatus.STOPPED,
              description="Hourly ingest of new and changed files (stopped by default; the sensor does the same work).")
-def hourly_ingest_schedule(context: dg.ScheduleEvaluationContext):
-    settings = settings_from_env()
-    requests = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size)
+def hourly_ingest_schedule(context: dg.ScheduleEvaluationContext, kronika: KronikaResource):
+    settings = kronika.settings()
+    requests, _ = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size)
     return requests or dg.SkipReason("no new or changed files")
