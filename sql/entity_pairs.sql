@@ -2,6 +2,7 @@
 -- description: Every pair of linked entities seen together, per window (sentence, paragraph, article) and month, with counts, PMI, NPMI, Jaccard and signed G²; month NULL holds the all-months rows.
 -- param: unit_window = NULL  -- sentence, paragraph or article; NULL for all three
 -- param: month = NULL  -- YYYY-MM (or undated) to keep one month and the all-months rows; NULL keeps every month
+-- param: min_support = 2  -- pairs seen together in fewer units (in that month, or in all months) are not stored
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's month
 -- example: kronika report entity_pairs --param unit_window=sentence --param month=2025-10
 -- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE unit_window = 'sentence'" -c ".read sql/entity_pairs.sql"
@@ -48,11 +49,15 @@ WITH monthly AS (
       ON a.unit_window = b.unit_window AND a.article_id = b.article_id AND a.field = b.field
      AND a.unit_index = b.unit_index AND a.entity_id < b.entity_id
     GROUP BY ALL
+),
+every_slice AS (
+    SELECT * FROM monthly
+    UNION ALL
+    SELECT unit_window, NULL AS month, entity_a_id, entity_b_id, sum(units_with_both)::BIGINT
+    FROM monthly GROUP BY ALL
 )
-SELECT * FROM monthly
-UNION ALL
-SELECT unit_window, NULL AS month, entity_a_id, entity_b_id, sum(units_with_both)::BIGINT
-FROM monthly GROUP BY ALL;
+-- Pairs seen together once are most of the rows and carry no evidence; they are left out after the sums.
+SELECT * FROM every_slice WHERE units_with_both >= coalesce(getvariable('min_support'), 2);
 
 CREATE OR REPLACE TEMP TABLE pair_entity_totals AS
 SELECT unit_window, month, entity_id, count(*) AS units
