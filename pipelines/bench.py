@@ -255,7 +255,8 @@ def hotspots(root_frame, total_seconds: float, top: int = PROFILE_TOP) -> dict[s
         if not frame.is_synthetic:
             own_time = frame.time - sum(child.time for child in frame.children if not child.is_synthetic)
             own[key] = own.get(key, 0.0) + own_time
-            if "pipelines/" in (frame.file_path or "") and key not in ancestors:
+            if "pipelines/" in (frame.file_path or "") and "pipelines/bench.py" not in (frame.file_path or "") \
+                    and key not in ancestors:
                 inclusive[key] = inclusive.get(key, 0.0) + frame.time
         pending.extend((child, ancestors | {key}) for child in frame.children)
 

@@ -17,6 +17,11 @@ FILES_PER_FOLDER = 1_000
 FILLER_BANK_SIZE = 6_000
 # Sentences written fresh for every article (names and figures specific to it).
 FRESH_SENTENCES = 8
+# An article's cast: news text returns to a few places, people and organisations, not a new name per sentence.
+CAST_PLACES, CAST_PEOPLE, CAST_ORGANISATIONS = 5, 4, 2
+# Bank sentences keep name slots open as `{place_0}` … `{place_3}`, filled from each article's cast.
+CAST_SLOTS = 4
+NAME_SLOTS = ("place", "place2", "person", "person2", "org", "place_gen", "place2_gen", "person_gen")
 FIRST_DATE = datetime(2024, 1, 1)
 DATE_SPAN_SECONDS = 800 * 24 * 3600
 
@@ -401,10 +406,46 @@ def fill(template: str, language: str, rng: random.Random, names: NamePool) -> s
     return template.format_map(_Slots(slot_values(language, rng, names), language, rng))
 
 
-def build_filler_bank(language: str, rng: random.Random, names: NamePool) -> list[str]:
-    """Filled filler and fact sentences; articles draw most of their text from here in bulk."""
+class _BankSlots(dict):
+    """Format mapping for the bank: figures and topics are written now, names stay open as cast slots."""
+
+    def __init__(self, language: str, rng: random.Random):
+        super().__init__(topic_lower=rng.choice(TOPICS).lower(), topic_sq_lower=rng.choice(TOPICS_SQ).lower())
+        self.language = language
+        self.rng = rng
+
+    def __missing__(self, key: str) -> str:
+        if key in NAME_SLOTS:
+            return "{" + f"{key}_{self.rng.randrange(CAST_SLOTS)}" + "}"
+        if key == "figure":
+            key = self.rng.choice(("money", "count", "measure"))
+        return FIGURE_WRITERS[key](self.language, self.rng)
+
+
+def build_filler_bank(language: str, rng: random.Random) -> list[str]:
+    """Filler and fact sentences with figures written and name slots open; articles draw from here in bulk."""
     templates = FILLER_SENTENCES[language] * 2 + FACT_SENTENCES[language]
-    return [fill(rng.choice(templates), language, rng, names) for _ in range(FILLER_BANK_SIZE)]
+    return [rng.choice(templates).format_map(_BankSlots(language, rng)) for _ in range(FILLER_BANK_SIZE)]
+
+
+def article_cast(language: str, rng: random.Random, names: NamePool) -> tuple[NamePool, dict[str, str]]:
+    """The few names one article is about, as a pool for fresh sentences and as values for bank slots."""
+    places = rng.sample(names.places[language], CAST_PLACES)
+    people = rng.sample(names.people[language], CAST_PEOPLE)
+    organisations = rng.sample(names.organisations[language], CAST_ORGANISATIONS)
+    inflect = (lambda name: inflect_albanian(name, rng)) if language == "sq" else (lambda name: name)
+    slots = {}
+    for index in range(CAST_SLOTS):
+        place, place2 = places[index % CAST_PLACES], places[(index + 2) % CAST_PLACES]
+        person = people[index % CAST_PEOPLE]
+        slots |= {
+            f"place_{index}": place, f"place2_{index}": place2, f"place_gen_{index}": inflect(place),
+            f"place2_gen_{index}": inflect(place2), f"person_{index}": person,
+            f"person2_{index}": people[(index + 1) % CAST_PEOPLE], f"person_gen_{index}": inflect(person),
+            f"org_{index}": organisations[index % CAST_ORGANISATIONS],
+        }
+    cast = NamePool(places={language: places}, people={language: people}, organisations={language: organisations})
+    return cast, slots
 
 
 # ---------------------------------------------------------------- headers
@@ -532,7 +573,8 @@ def _paragraphs(sentences: list[str], rng: random.Random) -> str:
 def write_article(language: str, rng: random.Random, names: NamePool, bank: list[str],
                   sentences_per_article: int) -> tuple[str, str]:
     """One article's text and the name of its header layout."""
-    values = slot_values(language, rng, names)
+    cast, cast_slots = article_cast(language, rng, names)
+    values = slot_values(language, rng, cast)
     slots = _Slots(values, language, rng)
     author_language = language if rng.random() < 0.8 else ("sq" if language == "en" else "en")
     header = HeaderFields(
@@ -546,12 +588,14 @@ def write_article(language: str, rng: random.Random, names: NamePool, bank: list
         dateline_place=values["place2"],
     )
     layout = rng.choice(LAYOUTS[language])
-    fresh = [fill(template, language, rng, names)
+    fresh = [fill(template, language, rng, cast)
              for template in rng.choices(FACT_SENTENCES[language], k=FRESH_SENTENCES)]
     sentences = rng.choices(bank, k=max(1, sentences_per_article - FRESH_SENTENCES)) + fresh
     rng.shuffle(sentences)
-    tail = rng.choice(TAILS[language]).format_map(slots | {"title": rng.choice(bank)[:80]})
-    return f"{layout(header)}\n\n{_paragraphs(sentences, rng)}{tail}\n", layout.__name__.removeprefix("layout_")
+    # One format call fills every bank slot of the body with the cast (fresh sentences hold no braces).
+    body = _paragraphs(sentences, rng).format_map(cast_slots)
+    tail = rng.choice(TAILS[language]).format_map(slots | {"title": rng.choice(bank).format_map(cast_slots)[:80]})
+    return f"{layout(header)}\n\n{body}{tail}\n", layout.__name__.removeprefix("layout_")
 
 
 def generate_corpus(out_dir: Path, n: int, *, seed: int = 7, words: int = 800, first_index: int = 0) -> GeneratedCorpus:
@@ -561,7 +605,7 @@ def generate_corpus(out_dir: Path, n: int, *, seed: int = 7, words: int = 800, f
     started = time.perf_counter()
     rng = random.Random(seed)
     names = build_name_pool(random.Random(0))  # the name pool is the same for every seed
-    banks = {language: build_filler_bank(language, rng, names) for language in ("en", "sq")}
+    banks = {language: build_filler_bank(language, rng) for language in ("en", "sq")}
     average_words = {language: sum(len(s.split()) for s in bank) / len(bank) for language, bank in banks.items()}
     languages = rng.choices(("en", "sq"), k=n)
     language_counts: dict[str, int] = {}
