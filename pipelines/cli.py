@@ -123,10 +123,16 @@ def command_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
+    import duckdb
+
     try:
         result = run_report(connection, report, values)
     except ValueError as error:
         print(f"kronika: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:  # e.g. a text value for a number parameter: a message, not a traceback
+        print(f"kronika: report {report.name} failed: {str(error).splitlines()[0]} "
+              f"(`kronika report {report.name} --help` lists its parameters)", file=sys.stderr)
         return 2
     finally:
         connection.close()
