@@ -1,0 +1,149 @@
+"""The `kronika` command on the sample corpus, and the warehouse it writes opened by the real DuckDB CLI.
+
+Runs `kronika run` once (module fixture) on a copy of raw/ into a temporary warehouse."""
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.lib.reports import list_reports
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SEED = "000_569b95381efc9f15.txt"
+
+pytestmark = pytest.mark.e2e
+
+
+def kronika(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "kronika"), *args], capture_output=True, text=True, env=env, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    workdir = tmp_path_factory.mktemp("cli")
+    raw = workdir / "raw"
+    shutil.copytree(ROOT / "raw", raw)
+    environment = {**os.environ, "KRONIKA_RAW_DIR": str(raw), "KRONIKA_WAREHOUSE": str(workdir / "kronika.duckdb"),
+                   "COLUMNS": "200"}
+    result = kronika("run", env=environment)
+    return {"env": environment, "warehouse": workdir / "kronika.duckdb", "raw": raw, "output": result.stdout}
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def test_run_prints_the_top_entities_table(built):
+    assert "Top entities" in built["output"]
+    assert "Donald Trump" in built["output"]
+    assert "Ingested" in built["output"]
+
+
+def test_every_sample_file_is_ingested_once(built):
+    files = [p for p in built["raw"].rglob("*") if p.is_file() and p.suffix in (".txt", ".md")]
+    jsonl_records = sum(len(p.read_text().splitlines()) for p in built["raw"].rglob("*.jsonl"))
+    rows = query(built["warehouse"], "SELECT count(*) FROM source_files")[0][0]
+    assert rows == len(files) + jsonl_records
+    articles, distinct = query(built["warehouse"], "SELECT count(*), count(DISTINCT article_id) FROM articles")[0]
+    assert articles == distinct
+
+
+def test_the_first_seed_parses_as_the_foundation_issue_says(built):
+    row = query(built["warehouse"], f"""
+        SELECT title, strftime(timezone('Europe/Tirane', published_at), '%Y-%m-%d %H:%M:%S'), author, outlet, section
+        FROM articles WHERE source_path = '{SEED}'""")[0]
+    assert row == ("Offer and threat in one move, the first real attempt after the failure in Alaska",
+                   "2025-10-17 20:51:01", "Ettore Sequi", "La Stampa", "Pikëpamje")
+
+
+def test_the_first_seeds_top_three_persons_are_linked_across_surface_forms(built):
+    rows = query(built["warehouse"], f"""
+        SELECT e.name, count(*) FROM mentions m JOIN entities e USING (entity_id) JOIN articles a USING (article_id)
+        WHERE a.source_path = '{SEED}' AND e.entity_type = 'PERSON' GROUP BY e.name ORDER BY 2 DESC LIMIT 3""")
+    assert {name for name, _ in rows} == {"Vladimir Putin", "Donald Trump", "Volodymyr Zelensky"}
+    melania = query(built["warehouse"], f"""
+        SELECT count(*) FROM mentions m JOIN entities e USING (entity_id) JOIN articles a USING (article_id)
+        WHERE a.source_path = '{SEED}' AND e.name = 'Melania Trump'""")
+    assert melania == [(1,)]
+
+
+def test_report_lists_reports_and_shows_parameters(built):
+    listing = kronika("report", env=built["env"]).stdout
+    for report in list_reports():
+        assert report.name in listing
+    help_text = kronika("report", "top_entities", "--help", env=built["env"]).stdout
+    assert "entity_type" in help_text and "top" in help_text
+
+
+def test_report_runs_with_parameters_and_formats(built):
+    result = kronika("report", "top_entities", "--param", "entity_type=PERSON", "--param", "top=3",
+                     "--format", "json", env=built["env"])
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3 and all(row["entity_type"] == "PERSON" for row in rows)
+    csv = kronika("report", "top_entities", "--format", "csv", env=built["env"]).stdout
+    assert csv.splitlines()[0].startswith("name,entity_type,mentions")
+
+
+def test_unknown_report_and_bad_parameter_are_clear_errors(built):
+    unknown = kronika("report", "no_such_report", env=built["env"], check=False)
+    assert unknown.returncode == 2 and "no report named" in unknown.stderr and "Traceback" not in unknown.stderr
+    bad = kronika("report", "top_entities", "--param", "colour=red", env=built["env"], check=False)
+    assert bad.returncode == 2 and "no parameter colour" in bad.stderr
+
+
+def test_status_lists_files_by_status(built):
+    output = kronika("status", env=built["env"]).stdout
+    assert "ingested" in output and "superseded" in output
+
+
+def test_second_run_ingests_nothing_and_changes_nothing(built):
+    before = query(built["warehouse"], "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)")
+    kronika("run", "--quiet", env=built["env"])
+    after = query(built["warehouse"], "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions)")
+    assert before == after
+
+
+def example_parameters(report) -> list[tuple[str, str]]:
+    """The `--param k=v` pairs of the report's first `kronika report` example."""
+    for example in report.examples:
+        if example.startswith("kronika report"):
+            words = shlex.split(example)
+            return [tuple(words[i + 1].split("=", 1)) for i, word in enumerate(words) if word == "--param"]
+    return []
+
+
+def sql_literal(value: str) -> str:
+    return value if re.fullmatch(r"-?\d+(\.\d+)?", value) else "'" + value.replace("'", "''") + "'"
+
+
+def test_the_duckdb_cli_opens_the_warehouse_and_runs_every_report(built):
+    cli = shutil.which("duckdb", path=str(BIN)) or shutil.which("duckdb")
+    assert cli, "the duckdb CLI (package duckdb-cli) must be installed with the dev extras"
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout
+    assert version.startswith("v1."), version
+    for report in list_reports():
+        # The CLI takes a dot command only in a -c of its own.
+        setup = [arg for name, value in example_parameters(report)
+                 for arg in ("-c", f"SET VARIABLE {name} = {sql_literal(value)}")]
+        result = subprocess.run([cli, "-readonly", "-csv", str(built["warehouse"]), *setup, "-c", f".read {report.path}"],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and "Error" not in result.stderr, (report.name, result.stderr)
+    count = subprocess.run([cli, "-readonly", "-csv", "-noheader", str(built["warehouse"]), "-c",
+                            "SELECT count(*) FROM articles"], capture_output=True, text=True)
+    assert int(count.stdout.strip()) > 10
