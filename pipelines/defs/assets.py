@@ -200,7 +200,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             missing_paths=parsed_articles["missing"]["source_path"].to_list(),
             extraction_version=extraction_version(),
             now=_now(),
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             files_new=parsed_articles["counts"]["files_new"][0],
             files_changed=parsed_articles["counts"]["files_changed"][0],
         )
