@@ -201,6 +201,14 @@ def command_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    from pipelines import bench
+
+    if args.rest[:1] == ["generate"]:
+        return bench.generate_main(args.rest[1:])
+    return bench.main(args.rest)
+
+
 def command_eval(args: argparse.Namespace) -> int:
     from pipelines.lib.evaluate import main as evaluate_main
 
@@ -248,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=command_ui)
+
+    bench = commands.add_parser("bench", help="benchmarks: `kronika bench generate N` writes a synthetic corpus; "
+                                               "`kronika bench [--sizes 10000,100000]` measures every stage")
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="generate N [--out DIR --seed S], or benchmark options")
+    bench.set_defaults(handler=command_bench)
 
     evaluate = commands.add_parser("eval", help="score entities and figures against the gold articles")
     evaluate.add_argument("rest", nargs=argparse.REMAINDER, help="options for the evaluation (--gold DIR, --json)")
