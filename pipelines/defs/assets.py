@@ -210,7 +210,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "
             "FROM mentions m JOIN entities e USING (entity_id) WHERE e.linked "
             "GROUP BY ALL ORDER BY mentions DESC LIMIT 10").pl()
-        check_results = warehouse_check_results(connection)
+        check_results = warehouse_check_results(
+            connection,
+            article_ids=extraction_texts["article_ids"]["article_id"].to_list()
+            + parsed_articles["retired"]["article_id"].to_list(),
+            source_paths=parsed_articles["source_files"]["source_path"].to_list())
     for table in WAREHOUSE_TABLES:
         metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path)}
         if table == "mentions":

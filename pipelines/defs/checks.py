@@ -4,6 +4,7 @@ Each check is one SQL query over the build file; thresholds for warnings live he
 
 
 import dagster as dg
+import polars as pl
 
 from pipelines.lib.warehouse import scalar
 
@@ -38,23 +39,31 @@ def _share(connection, query: str) -> float:
     return float(value or 0.0)
 
 
-def warehouse_check_results(connection) -> list[dg.AssetCheckResult]:
-    files_without = _count(connection, """
-        SELECT count(*) FROM source_files s
-        WHERE (s.status IN ('ingested', 'duplicate') AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = s.article_id))
-           OR (s.status IN ('quarantined', 'superseded') AND s.reason IS NULL)""")
-    bad_mentions = _count(connection, f"""
-        SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
-        WHERE m.char_start < 0 OR m.char_end > length({FIELD_TEXT.format(alias='m')}) OR m.char_start >= m.char_end
-           OR substring({FIELD_TEXT.format(alias='m')}, m.char_start + 1, m.char_end - m.char_start) <> m.surface""")
-    bad_figures = _count(connection, f"""
-        SELECT count(*) FROM figures f JOIN articles a USING (article_id)
-        WHERE f.char_start < 0 OR f.char_end > length({FIELD_TEXT.format(alias='f')}) OR f.char_start >= f.char_end""")
-    orphans = _count(connection, """
-        SELECT (SELECT count(*) FROM mentions WHERE article_id NOT IN (SELECT article_id FROM articles))
-             + (SELECT count(*) FROM figures WHERE article_id NOT IN (SELECT article_id FROM articles))
-             + (SELECT count(*) FROM sentences WHERE article_id NOT IN (SELECT article_id FROM articles))
-             + (SELECT count(*) FROM mentions WHERE entity_id NOT IN (SELECT entity_id FROM entities))""")
+def warehouse_check_results(connection, article_ids: list[str], source_paths: list[str]) -> list[dg.AssetCheckResult]:
+    """Judge what this batch wrote (its articles and files), so a check costs in proportion to the batch;
+    the shares are warehouse-wide (two aggregates)."""
+    connection.register("checked_articles", pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String}).to_arrow())
+    connection.register("checked_files", pl.DataFrame({"source_path": source_paths}, schema={"source_path": pl.String}).to_arrow())
+    try:
+        files_without = _count(connection, """
+            SELECT count(*) FROM source_files s SEMI JOIN checked_files USING (source_path)
+            WHERE (s.status IN ('ingested', 'duplicate') AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = s.article_id))
+               OR (s.status IN ('quarantined', 'superseded') AND s.reason IS NULL)""")
+        bad_mentions = _count(connection, f"""
+            SELECT count(*) FROM mentions m SEMI JOIN checked_articles USING (article_id) JOIN articles a USING (article_id)
+            WHERE m.char_start < 0 OR m.char_end > length({FIELD_TEXT.format(alias='m')}) OR m.char_start >= m.char_end
+               OR substring({FIELD_TEXT.format(alias='m')}, m.char_start + 1, m.char_end - m.char_start) <> m.surface""")
+        bad_figures = _count(connection, f"""
+            SELECT count(*) FROM figures f SEMI JOIN checked_articles USING (article_id) JOIN articles a USING (article_id)
+            WHERE f.char_start < 0 OR f.char_end > length({FIELD_TEXT.format(alias='f')}) OR f.char_start >= f.char_end""")
+        orphans = _count(connection, """
+            SELECT (SELECT count(*) FROM mentions SEMI JOIN checked_articles USING (article_id) ANTI JOIN articles USING (article_id))
+                 + (SELECT count(*) FROM figures SEMI JOIN checked_articles USING (article_id) ANTI JOIN articles USING (article_id))
+                 + (SELECT count(*) FROM sentences SEMI JOIN checked_articles USING (article_id) ANTI JOIN articles USING (article_id))
+                 + (SELECT count(*) FROM mentions SEMI JOIN checked_articles USING (article_id) ANTI JOIN entities USING (entity_id))""")
+    finally:
+        connection.unregister("checked_articles")
+        connection.unregister("checked_files")
     without_date = _share(connection, "SELECT avg(CASE WHEN published_at IS NULL THEN 1 ELSE 0 END) FROM articles")
     unlinked = _share(connection, """
         SELECT avg(CASE WHEN e.linked THEN 0 ELSE 1 END) FROM mentions m JOIN entities e USING (entity_id)""")

@@ -49,7 +49,6 @@ def report_table_asset(report: Report) -> dg.AssetsDefinition:
                 connection.execute("ROLLBACK")
                 raise
             preview = connection.sql(f"SELECT * FROM {table} LIMIT 10").pl()
-            warehouse.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": _markdown(preview),
                                               "sql_file": f"sql/{report.path.name}"})
 
@@ -86,6 +85,25 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
     return report_html
 
 
+def snapshot_asset(report_keys: list[str]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="published_reports",
+        group_name=REPORTS_GROUP,
+        deps=report_keys,
+        kinds={"duckdb"},
+        automation_condition=dg.AutomationCondition.eager(),
+        pool=WAREHOUSE_POOL,
+    )
+    def published_reports(kronika: KronikaResource, duckdb: DuckDBResource):
+        """Publishes the read-only snapshot once all report tables are rebuilt (one copy, not one per table)."""
+        with duckdb.get_connection() as connection:
+            warehouse.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
+        return dg.MaterializeResult(metadata={"warehouse": str(kronika.settings().warehouse_path)})
+
+    return published_reports
+
+
 def report_assets() -> list[dg.AssetsDefinition]:
+    names = [r.materialize_as for r in list_reports() if r.materialize_as]
     tables = [report_table_asset(r) for r in list_reports() if r.materialize_as]
-    return [*tables, html_report_asset([r.materialize_as for r in list_reports() if r.materialize_as])]
+    return [*tables, html_report_asset(names), snapshot_asset([*names, "report_html"])]

@@ -1,0 +1,56 @@
+"""The warehouse asset checks fail on the faults they guard against, and pass on a clean batch."""
+
+import dagster as dg
+import duckdb
+
+from pipelines.defs.checks import warehouse_check_results
+from pipelines.lib.warehouse import ensure_schema
+
+
+def warehouse_with_one_article(path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(path))
+    ensure_schema(connection)
+    connection.execute("""INSERT INTO articles (article_id, source_path, content_sha256, title, body, extraction_version,
+                          ingested_at, published_at) VALUES ('a1', 'a.txt', 'sha', 'Putin in Ankara', 'Putini foli.', 'v', now(), now())""")
+    connection.execute("""INSERT INTO source_files (source_path, content_sha256, status, article_id, first_seen_at, last_seen_at)
+                          VALUES ('a.txt', 'sha', 'ingested', 'a1', now(), now())""")
+    connection.execute("INSERT INTO entities VALUES ('person:vladimir_putin', 'Vladimir Putin', 'PERSON', 'Q7747', NULL, true)")
+    connection.execute("""INSERT INTO mentions VALUES ('a1', 'person:vladimir_putin', 'Putin', 'title', 0, 0, 0, 5, 'alias'),
+                                                      ('a1', 'person:vladimir_putin', 'Putini', 'body', 0, 0, 0, 6, 'inflected')""")
+    return connection
+
+
+def results(connection) -> dict[str, bool]:
+    return {r.check_name: r.passed for r in warehouse_check_results(connection, ["a1"], ["a.txt"])}
+
+
+def test_a_clean_batch_passes_every_check(tmp_path):
+    assert all(results(warehouse_with_one_article(tmp_path / "w.duckdb")).values())
+
+
+def test_a_mention_outside_its_text_fails(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    connection.execute("UPDATE mentions SET char_end = 99 WHERE field = 'body'")
+    assert results(connection)["mentions_inside_text"] is False
+
+
+def test_a_surface_that_does_not_match_its_offsets_fails(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    connection.execute("UPDATE mentions SET char_start = 1, char_end = 6 WHERE field = 'title'")
+    assert results(connection)["mentions_inside_text"] is False
+
+
+def test_orphan_mentions_and_files_without_article_fail(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    connection.execute("DELETE FROM articles")
+    checks = results(connection)
+    assert checks["no_orphan_rows"] is False
+    assert checks["every_file_has_article_or_reason"] is False
+
+
+def test_shares_warn_rather_than_fail(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    connection.execute("UPDATE articles SET published_at = NULL")
+    check = next(r for r in warehouse_check_results(connection, ["a1"], ["a.txt"])
+                 if r.check_name == "share_without_publication_date")
+    assert check.passed is False and check.severity == dg.AssetCheckSeverity.WARN
