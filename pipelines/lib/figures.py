@@ -269,6 +269,15 @@ def _patterns() -> tuple[str, re.Pattern]:
     return scan, read
 
 
+@lru_cache(maxsize=1)
+def _approximate_pattern() -> re.Pattern:
+    """Any approximate or bound qualifier as a whole word in a lower-cased prefix ("about", "more than");
+    one alternation compiled once, instead of a search per phrase for every candidate."""
+    q = load_vocabulary().qualifiers
+    phrases = sorted((q["approximate"] | q["bound"]) - {"~"}, key=lambda p: (-len(p), p))
+    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?![a-z])")
+
+
 # ---------------------------------------------------------------- reading one candidate
 
 # (start, end, value, value_text, unit, approximate) with offsets relative to the candidate
@@ -478,8 +487,8 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
     prefix_words = re.findall(r"[A-Za-z~]+(?: +[A-Za-z]+)*", match.group("prefix") or "")
     prefix_text = " ".join(prefix_words)
     prefix_lower = prefix_text.lower()
-    approximate = "~" in (match.group("prefix") or "") or any(
-        re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", prefix_lower) for phrase in q["approximate"] | q["bound"] if phrase != "~"
+    approximate = "~" in (match.group("prefix") or "") or (
+        bool(prefix_lower) and _approximate_pattern().search(prefix_lower) is not None
     )
     first = _amount(match, 1, vocabulary, language)
     second = _amount(match, 2, vocabulary, language)
