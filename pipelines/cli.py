@@ -66,9 +66,12 @@ def command_run(args: argparse.Namespace) -> int:
     except WarehouseBusyError as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 3
-    print(f"Ingested {summary.files_ingested} file(s) ({summary.files_duplicate} duplicate, "
-          f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
-          f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
+    if summary.up_to_date:
+        print(f"Nothing new under {settings.raw_dir}: {settings.warehouse_path} is up to date.")
+    else:
+        print(f"Ingested {summary.files_ingested} file(s) ({summary.files_duplicate} duplicate, "
+              f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
+              f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
     if not args.quiet:
         from pipelines.lib.reports import find_report, run_report
         from pipelines.lib.warehouse import connect_reader

@@ -12,12 +12,15 @@ from pipelines.defs import assets as ingest_assets
 from pipelines.defs.reports import report_assets
 from pipelines.defs.resources import duckdb_resource_for, KronikaResource
 from pipelines.defs.sensors import published_manifest
+from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
+from pipelines.lib.warehouse import count_stale_articles
 from pipelines.lib.settings import Settings
 
 
 @dataclass
 class RunSummary:
+    up_to_date: bool = False
     batches: int = 0
     files_ingested: int = 0
     files_duplicate: int = 0
@@ -54,7 +57,14 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     pending = pending_changes(settings.raw_dir, published_manifest(settings.warehouse_path))
     paths = pending.files["source_path"].to_list()
-    batches = [paths[i:i + settings.batch_size] for i in range(0, len(paths), settings.batch_size)] or [[]]
+    stale = count_stale_articles(settings.warehouse_path, extraction_version())
+    if not paths and not pending.missing and not pending.refused.height and not stale and settings.warehouse_path.exists():
+        summary.up_to_date = True
+        summary.seconds = time.perf_counter() - started
+        return summary
+    batches = [paths[i:i + settings.batch_size] for i in range(0, len(paths), settings.batch_size)]
+    # Runs with no files re-extract stored articles whose rules changed, a batch at a time.
+    batches += [[]] * max(1 if not batches else 0, -(-stale // settings.batch_size) - len(batches))
     ingest = dg.load_assets_from_modules([ingest_assets])
     resources = _resources(settings)
     progress = None
@@ -66,8 +76,6 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
         task = progress.add_task("ingesting files", total=max(len(paths), 1))
     try:
         for batch in batches:
-            if not batch and summary.batches and not pending.missing:
-                break
             result = dg.materialize(
                 ingest, resources=resources,
                 run_config={**QUIET_LOGS, "ops": {"raw_files": {"config": {"paths": batch}}}},

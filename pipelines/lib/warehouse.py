@@ -226,6 +226,17 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
         os.close(directory)
 
 
+def count_stale_articles(public_path: Path, current_version: str) -> int:
+    """How many published articles were extracted by other rules (0 when there is no warehouse yet)."""
+    if not public_path.exists():
+        return 0
+    connection = connect_reader(public_path)
+    try:
+        return int(scalar(connection, "SELECT count(*) FROM articles WHERE extraction_version <> ?", [current_version]))
+    finally:
+        connection.close()
+
+
 def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str, limit: int) -> pl.DataFrame:
     """Stored articles extracted by other rules than the current ones (re-extracted from the stored text)."""
     return read_frame(connection,
