@@ -282,6 +282,9 @@ def _approximate_pattern() -> re.Pattern:
 
 # (start, end, value, value_text, unit, approximate) with offsets relative to the candidate
 Reading = tuple[int, int, "float | None", "str | None", str, bool]
+# How a reading's value follows from its digits: (number_start, number_end, decimal mark or None,
+# half, scale, factor); value = (digits read with that decimal mark + half) * scale * factor.
+Recipe = tuple[int, int, "str | None", float, float, float]
 
 
 def parse_digits(digits: str, language: str | None, *, prefer_thousands: bool) -> float:
@@ -289,11 +292,22 @@ def parse_digits(digits: str, language: str | None, *, prefer_thousands: bool) -
     A lone separator before exactly three digits is ambiguous: English reads ',' as thousands and
     '.' as decimal, Albanian the reverse; counts (`prefer_thousands`) read it as thousands in both."""
     digits = digits.replace(" ", "")
+    decimal = decimal_mark(digits, language, prefer_thousands=prefer_thousands)
+    if decimal is None:
+        return float(digits)
+    thousands = "." if decimal == "," else ","
+    return float(digits.replace(thousands, "").replace(decimal, "."))
+
+
+def decimal_mark(digits: str, language: str | None, *, prefer_thousands: bool) -> str | None:
+    """The decimal mark of `digits` by the rules of `parse_digits` (None when it has no ',' or '.');
+    the other mark, if present, groups thousands. It depends only on where the marks sit, not on the
+    digits, so one decision serves every number of the same shape."""
     commas, dots = digits.count(","), digits.count(".")
     if commas and dots:  # both present: the last one is the decimal mark
-        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
-    elif commas + dots == 0:
-        return float(digits)
+        return "," if digits.rfind(",") > digits.rfind(".") else "."
+    if commas + dots == 0:
+        return None
     else:
         mark = "," if commas else "."
         groups = digits.split(mark)
@@ -309,8 +323,7 @@ def parse_digits(digits: str, language: str | None, *, prefer_thousands: bool) -
             decimal = "."
         else:  # unknown language: three digits after one mark is most often a thousands group
             decimal = "." if mark == "," else ","
-    thousands = "." if decimal == "," else ","
-    return float(digits.replace(thousands, "").replace(decimal, "."))
+    return decimal
 
 
 def parse_number_words(words: str, vocabulary: FigureVocabulary) -> list[float]:
@@ -395,8 +408,11 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
         else:
             unit = f"{unit}_per_{per}"
     is_digits = number[:1].isdigit()
+    decimal = None
     if is_digits:
-        values = [parse_digits(number, language, prefer_thousands=unit == "count" and scale == 1.0)]
+        prefer_thousands = unit == "count" and scale == 1.0
+        decimal = decimal_mark(number.replace(" ", ""), language, prefer_thousands=prefer_thousands)
+        values = [parse_digits(number, language, prefer_thousands=prefer_thousands)]
     else:
         values = parse_number_words(number, vocabulary) or [0.0]
     if half:
@@ -412,6 +428,9 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
         "start": span[0],
         "end": span[1],
         "number_start": number_span[0],
+        "number_end": number_span[1],
+        "decimal": decimal,
+        "half": 0.5 if half else 0.0,
         "digits": number if is_digits else None,
         "word": number.lower() if not is_digits else None,
     }
@@ -439,12 +458,15 @@ def _date_reading(match: re.Match, vocabulary: FigureVocabulary) -> Reading | No
     return (0, len(text), None, value_text, "date", False)
 
 
+def _year_shaped(digits: str) -> bool:
+    return len(digits) == 4 and digits.isdigit()
+
+
 def _is_year(amount: dict, approximate: bool) -> bool:
     digits = amount["digits"]
     return (
         digits is not None
-        and len(digits) == 4
-        and digits.isdigit()
+        and _year_shaped(digits)
         and YEAR_RANGE[0] <= int(digits) <= YEAR_RANGE[1]
         and not amount["has_scale"]
         and not amount["has_unit"]
@@ -453,19 +475,25 @@ def _is_year(amount: dict, approximate: bool) -> bool:
 
 
 def read_candidate(candidate: str, language: str | None) -> list[Reading]:
-    """The figures in one candidate span (ASCII-folded text as matched by the scan).
-    Runs once per distinct (span, language): spans are short and far fewer than characters scanned."""
+    """The figures in one candidate span (ASCII-folded text as matched by the scan)."""
+    return _read_with_recipes(candidate, language)[0]
+
+
+def _read_with_recipes(candidate: str, language: str | None) -> tuple[list[Reading], list[Recipe] | None]:
+    """The readings of one candidate and, when every value is a plain function of its digits, one
+    recipe per reading; None when a value or a choice depends on what the digits are (a date, a ratio,
+    a possible year, a range that shares its scale only below 1000) or on number words."""
     vocabulary = load_vocabulary()
     match = _patterns()[1].match(candidate)
     if match is None or match.group("junk") is not None:
-        return []
+        return [], None
     if match.group("date") is not None:
         reading = _date_reading(match, vocabulary)
-        return [reading] if reading else []
+        return ([reading] if reading else []), None
     if match.group("ratio") is not None:
         top, bottom = (int(n) for n in re.findall(r"[0-9]+", match.group("ratio")))
         start, end = match.span("ratio")
-        return [(start, end, top / bottom, None, "fraction", False)] if 0 < top <= bottom else []
+        return ([(start, end, top / bottom, None, "fraction", False)] if 0 < top <= bottom else []), None
     if match.group("figure") is None:
         prefix = (match.group("wordy_prefix") or match.group("lone_prefix") or "").strip().lower()
         approximate = bool(prefix)
@@ -477,12 +505,14 @@ def read_candidate(candidate: str, language: str | None) -> list[Reading]:
             if match.group(name):
                 start, end = match.span(name)
                 value = table[re.sub(" +", " ", match.group(name).lower())]
-                return [(start, end, value, None, unit, approximate)]
-        return []
+                return [(start, end, value, None, unit, approximate)], None
+        return [], None
     return _figure_readings(match, vocabulary, language)
 
 
-def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: str | None) -> list[Reading]:
+def _figure_readings(
+    match: re.Match, vocabulary: FigureVocabulary, language: str | None
+) -> tuple[list[Reading], list[Recipe] | None]:
     q = vocabulary.qualifiers
     prefix_words = re.findall(r"[A-Za-z~]+(?: +[A-Za-z]+)*", match.group("prefix") or "")
     prefix_text = " ".join(prefix_words)
@@ -502,7 +532,10 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
     join = (match.group("join") or "").strip().lower()
     if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
         second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
+    # Only plain digit amounts that cannot be years have a value that is a function of their digits.
+    by_recipe = all(a["digits"] is not None and not _year_shaped(a["digits"]) for a in amounts)
     if second and second.get("shares", True):
+        by_recipe = by_recipe and first["has_scale"] == second["has_scale"]
         # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
         if not first["has_unit"] and second["has_unit"]:
             first.update(unit=second["unit"], factor=second["factor"], has_unit=True)
@@ -513,6 +546,7 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
         if not second["has_scale"] and first["has_scale"] and second["values"][-1] < 1000:
             second.update(scale=first["scale"], has_scale=True)
     readings: list[Reading] = []
+    recipes: list[Recipe] = []
     for amount in amounts:
         if lead_is_name and amount is first and amount["digits"] and not amount["has_unit"] and not amount["has_scale"]:
             if not _is_year(amount, approximate):
@@ -528,7 +562,10 @@ def _figure_readings(match: re.Match, vocabulary: FigureVocabulary, language: st
             values = values[-1:]
         value = values[0] * amount["scale"] * amount["factor"]
         readings.append((amount["start"], amount["end"], value, None, amount["unit"], approximate))
-    return readings
+        recipes.append(
+            (amount["number_start"], amount["number_end"], amount["decimal"], amount["half"], amount["scale"], amount["factor"])
+        )
+    return readings, (recipes if by_recipe else None)
 
 
 # ---------------------------------------------------------------- the frame-level pass
@@ -578,19 +615,72 @@ READING_SCHEMA = {
 
 
 def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Read each distinct (candidate, language) once in Python; an inner join hands the readings back
-    to every span (a candidate with two readings, a range, yields two rows; junk yields none)."""
-    distinct = candidates.select("candidate", "language").unique()
-    rows = [
+    """Read every distinct (candidate, language) and hand the readings back to each span by an inner
+    join (a candidate with two readings, a range, yields two rows; junk yields none).
+    Numbers vary far more than the words around them, so candidates are grouped by shape (digits 1-9
+    written as 9) and Python reads one candidate per shape; where that reading says how each value
+    follows from the digits (a recipe), column expressions apply it to the whole group. Shapes whose
+    values are not a function of their digits (dates, possible years, words) are read one by one."""
+    distinct = candidates.select("candidate", "language").unique().with_columns(
+        shape=pl.col("candidate").str.replace_all("[1-9]", "9"),
+        # Digits inside a word belong to it ("km2"), so they stay part of the key.
+        word_digits=pl.col("candidate").str.extract_all("[A-Za-z_][0-9]+").list.join(" "),
+    )
+    shape_key = ["shape", "word_digits", "language"]
+    representatives = distinct.group_by(shape_key).agg(pl.col("candidate").first())
+    recipe_rows, shapes_by_recipe = [], []
+    for *key, candidate in representatives.select(*shape_key, "candidate").iter_rows():
+        readings, recipes = _read_with_recipes(candidate, key[2])
+        shapes_by_recipe.append(recipes is not None)
+        for (start, end, _, _, unit, approximate), recipe in zip(readings, recipes or []):
+            recipe_rows.append((*key, start, end, unit, approximate, *recipe))
+    representatives = representatives.with_columns(by_recipe=pl.Series(shapes_by_recipe, dtype=pl.Boolean))
+    distinct = distinct.join(representatives.select(*shape_key, "by_recipe"), on=shape_key, nulls_equal=True)
+    one_by_one = [
         (candidate, language, *reading)
-        for candidate, language in distinct.iter_rows()
+        for candidate, language in distinct.filter(~pl.col("by_recipe")).select("candidate", "language").iter_rows()
         for reading in read_candidate(candidate, language)
     ]
-    readings = pl.DataFrame(rows, schema=READING_SCHEMA, orient="row")
+    recipes = pl.DataFrame(recipe_rows, schema={**{name: pl.String for name in shape_key}, **RECIPE_SCHEMA}, orient="row")
+    by_recipe = (
+        distinct.filter("by_recipe")
+        .join(recipes, on=shape_key, nulls_equal=True)
+        .with_columns(value=_recipe_value(), value_text=pl.lit(None, dtype=pl.String))
+        .select(list(READING_SCHEMA))
+    )
+    readings = pl.concat([pl.DataFrame(one_by_one, schema=READING_SCHEMA, orient="row"), by_recipe])
     return candidates.join(readings, on=["candidate", "language"], how="inner", nulls_equal=True).with_columns(
         char_start=pl.col("candidate_start") + pl.col("start"),
         char_end=pl.col("candidate_start") + pl.col("end"),
     )
+
+
+RECIPE_SCHEMA = {
+    "start": pl.Int64,
+    "end": pl.Int64,
+    "unit": pl.String,
+    "approximate": pl.Boolean,
+    "number_start": pl.Int64,
+    "number_end": pl.Int64,
+    "decimal": pl.String,
+    "half": pl.Float64,
+    "scale": pl.Float64,
+    "factor": pl.Float64,
+}
+
+
+def _recipe_value() -> pl.Expr:
+    """`parse_digits` and the scaling of `_figure_readings` as one column expression, in the same
+    order of operations so the floats are identical."""
+    digits = pl.col("candidate").str.slice(pl.col("number_start"), pl.col("number_end") - pl.col("number_start"))
+    digits = digits.str.replace_all(" ", "", literal=True)
+    number = (
+        pl.when(pl.col("decimal") == ",")
+        .then(digits.str.replace_all(".", "", literal=True).str.replace_all(",", ".", literal=True))
+        .otherwise(digits.str.replace_all(",", "", literal=True))
+        .cast(pl.Float64)
+    )
+    return (number + pl.col("half")) * pl.col("scale") * pl.col("factor")
 
 
 def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
