@@ -11,6 +11,8 @@ from pathlib import Path
 
 import ahocorasick_rs
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.lib.gazetteer import Gazetteer, slugify
 
@@ -53,23 +55,6 @@ class InflectionRule:
         if self.ending == "consonant":
             return word[-1].isalpha() and word[-1] not in VOWELS
         return word.endswith(self.ending) and len(word) > len(self.ending) + 1
-
-
-@dataclass(frozen=True)
-class Holder:
-    entity_id: str
-    entity_type: str
-    alias_kind: str
-    is_default: bool
-    inflected: bool
-
-
-@dataclass(frozen=True)
-class Matcher:
-    automaton: ahocorasick_rs.AhoCorasick
-    holders: tuple[tuple[Holder, ...], ...]  # per pattern index: the entities that pattern may name
-    # per pattern index: (entity_id, match_rule) when the pattern names one entity whatever the article says
-    direct: tuple[tuple[str, str] | None, ...]
 
 
 @dataclass(frozen=True)
@@ -167,44 +152,189 @@ def build_pattern_table(gazetteer: Gazetteer) -> pl.DataFrame:
     return table.with_columns(rank.alias("rank")).filter(pl.col("rank") == pl.col("rank").min().over("pattern")).drop("rank")
 
 
+@dataclass(frozen=True)
+class Matcher:
+    automaton: ahocorasick_rs.BytesAhoCorasick  # over the UTF-8 bytes of every pattern; its index is pattern_index
+    patterns: pl.DataFrame  # pattern_index, surface: matching is exact and case-sensitive, so a match's surface is its pattern
+    direct: pl.DataFrame  # pattern_index, entity_id, match_rule: patterns naming one entity whatever the article says
+    holders: pl.DataFrame  # pattern_index, entity_id, entity_type, is_default, is_surname, match_rule: shared names
+
+
+MATCH_RULE = (
+    pl.when(pl.col("alias_kind").is_in(["surname", "acronym"])).then(pl.col("alias_kind"))
+    .when(pl.col("inflected")).then(pl.lit("inflected"))
+    .otherwise(pl.lit("alias"))
+)
+
 _MATCHERS: dict[str, Matcher] = {}
 
 
 def build_matcher(gazetteer: Gazetteer) -> Matcher:
-    """The automaton over every pattern, cached per gazetteer version."""
+    """The automaton over every pattern and the tables that link its matches, cached per gazetteer version."""
     if gazetteer.version in _MATCHERS:
         return _MATCHERS[gazetteer.version]
-    table = build_pattern_table(gazetteer)
-    grouped = table.group_by("pattern", maintain_order=True).agg(pl.all())
-    holders = tuple(
-        tuple(Holder(*values) for values in zip(row["entity_id"], row["entity_type"], row["alias_kind"],
-                                                row["is_default"], row["inflected"]))
-        for row in grouped.iter_rows(named=True)
+    table = build_pattern_table(gazetteer).with_columns(MATCH_RULE.alias("match_rule"))
+    patterns = (
+        table.select(pl.col("pattern").alias("surface")).unique(maintain_order=True)
+        .with_row_index("pattern_index").with_columns(pl.col("pattern_index").cast(pl.Int64))
     )
-    automaton = ahocorasick_rs.AhoCorasick(grouped["pattern"].to_list(), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-    direct = tuple(
-        (group[0].entity_id, match_rule_of(group[0])) if len(group) == 1 and group[0].alias_kind != "surname" else None
-        for group in holders
+    table = table.join(patterns, left_on="pattern", right_on="surface")
+    is_direct = (pl.len().over("pattern_index") == 1) & (pl.col("alias_kind") != "surname")
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [surface.encode("utf-8") for surface in patterns["surface"]],
+        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+        implementation=ahocorasick_rs.Implementation.ContiguousNFA,  # the fastest scan here, and quick to build
     )
-    matcher = Matcher(automaton=automaton, holders=holders, direct=direct)
+    matcher = Matcher(
+        automaton=automaton,
+        patterns=patterns,
+        direct=table.filter(is_direct).select("pattern_index", "entity_id", "match_rule"),
+        holders=table.filter(~is_direct).select(
+            "pattern_index", "entity_id", "entity_type", "is_default",
+            (pl.col("alias_kind") == "surname").alias("is_surname"), "match_rule",
+        ),
+    )
     _MATCHERS[gazetteer.version] = matcher
     return matcher
 
 
-def whole_word_matches(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
-    """(pattern, start, end) in character offsets, kept only where neither neighbour is a letter or digit.
-    str.isalnum is Unicode-aware, so 'ë', 'ç' and 'ć' count as letters (an ASCII \\b would not)."""
-    length = len(text)
-    return [
-        (pattern, start, end)
-        for pattern, start, end in automaton.find_matches_as_indexes(text)
-        if (start == 0 or not text[start - 1].isalnum()) and (end == length or not text[end].isalnum())
-    ]
+@dataclass(frozen=True)
+class TextBuffer:
+    """Every text of a batch in one UTF-8 buffer, separated by newlines (no pattern contains one): one automaton
+    call scans the batch, and every position below is a byte offset into this buffer."""
+
+    data: bytes
+    text_starts: pl.Series  # byte offset of each text, in the row order of the texts frame
+
+    @staticmethod
+    def of(texts: pl.DataFrame) -> TextBuffer:
+        lengths = texts["text"].str.len_bytes().cast(pl.Int64)
+        starts = (lengths + 1).cum_sum() - (lengths + 1)
+        data = texts.select(pl.col("text").str.join("\n").cast(pl.Binary)).item()
+        return TextBuffer(data=data, text_starts=starts)
+
+    def byte_values(self) -> pl.Series:
+        # A zero-copy UInt8 view, so neighbouring bytes are one gather.
+        return pl.from_arrow(pa.Array.from_buffers(pa.uint8(), len(self.data), [None, pa.py_buffer(self.data)]))
+
+    def char_offsets(self, positions: pl.Series) -> pl.Series:
+        """The character offset of each byte position (all on character boundaries). The buffer is cut at every
+        distinct position and Arrow counts the characters of each piece: one pass over the buffer in all."""
+        cuts = pl.concat([pl.Series([0, len(self.data)], dtype=pl.Int64), positions.cast(pl.Int64)]).unique().sort()
+        cut_array = cuts.rechunk().to_arrow()
+        offsets = cut_array.buffers()[1][cut_array.offset * 8:]
+        pieces = pa.Array.from_buffers(pa.large_string(), len(cuts) - 1, [None, offsets, pa.py_buffer(self.data)])
+        piece_chars = pl.from_arrow(pc.utf8_length(pieces)).cast(pl.Int64)
+        chars_at_cut = pl.concat([pl.Series([0], dtype=pl.Int64), piece_chars.cum_sum()])
+        return chars_at_cut.gather(cuts.search_sorted(positions.cast(pl.Int64)))
+
+
+ASCII_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def is_word_character_near(data: bytes, position: int, before: bool) -> bool:
+    """Whether the (non-ASCII) character ending just before / starting at `position` is a letter or digit.
+    str.isalnum is Unicode-aware: 'ë', 'ç', 'ć' count as letters, '’', '“' and a no-break space do not."""
+    window = data[max(0, position - 4):position] if before else data[position:position + 4]
+    characters = window.decode("utf-8", errors="ignore")
+    return bool(characters) and (characters[-1] if before else characters[0]).isalnum()
+
+
+def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
+    """Whole-word automaton matches: row (of the texts frame), pattern_index, start, end (buffer bytes)."""
+    found = matcher.automaton.find_matches_as_indexes(buffer.data)
+    if not found:
+        return pl.DataFrame(schema={"row": pl.Int64, "pattern_index": pl.Int64, "start": pl.Int64, "end": pl.Int64})
+    matches = pl.DataFrame(found, schema={"pattern_index": pl.Int64, "start": pl.Int64, "end": pl.Int64}, orient="row")
+    byte_values = buffer.byte_values()
+    last = len(buffer.data) - 1
+    matches = matches.with_columns(
+        pl.when(pl.col("start") > 0).then(byte_values.gather((matches["start"] - 1).clip(0, last))).otherwise(10)
+        .alias("byte_before"),
+        pl.when(pl.col("end") <= last).then(byte_values.gather(matches["end"].clip(0, last))).otherwise(10)
+        .alias("byte_after"),
+    )
+    word_bytes = sorted(ASCII_WORD_BYTES)
+    matches = matches.filter(~pl.col("byte_before").is_in(word_bytes) & ~pl.col("byte_after").is_in(word_bytes))
+    # A non-ASCII neighbour needs its whole character decoded. These are few (quotes, dashes, letters next to a
+    # false match), so a bounded Python check on just those rows is cheaper than decoding the buffer.
+    non_ascii = matches.filter((pl.col("byte_before") >= 0x80) | (pl.col("byte_after") >= 0x80))
+    if non_ascii.height:
+        inside_word = [
+            (before >= 0x80 and is_word_character_near(buffer.data, start, True))
+            or (after >= 0x80 and is_word_character_near(buffer.data, end, False))
+            for start, end, before, after in non_ascii.select("start", "end", "byte_before", "byte_after").iter_rows()
+        ]
+        matches = matches.join(non_ascii.filter(pl.Series(inside_word)).select("start"), on="start", how="anti")
+    row = buffer.text_starts.search_sorted(matches["start"], side="right") - 1
+    return matches.select(pl.Series("row", row, dtype=pl.Int64), "pattern_index", "start", "end")
+
+
+def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
+    """Give each match its entity. Direct patterns link as they are; a surname or shared name is resolved per
+    article by the holders the same article names in full (see resolve rules in docs/entities.md).
+    In: row, article_id, language, pattern_index, start, end. Out: adds entity_id, match_rule, linked, candidate_type."""
+    direct = matches.join(matcher.direct, on="pattern_index")
+    named = direct.select("article_id", "entity_id").unique().with_columns(pl.lit(True).alias("in_article"))
+    shared = matches.join(matcher.direct, on="pattern_index", how="anti")
+    holders = (
+        shared.select("article_id", "pattern_index").unique()
+        .join(matcher.holders, on="pattern_index")
+        .join(named, on=["article_id", "entity_id"], how="left")
+        .with_columns(pl.col("in_article").fill_null(False))
+    )
+    resolution = holders.group_by("article_id", "pattern_index").agg(
+        pl.col("is_default").sum().alias("default_count"),
+        pl.col("entity_id").filter(pl.col("is_default")).first().alias("default_id"),
+        pl.col("is_surname").filter(pl.col("is_default")).first().alias("default_is_surname"),
+        pl.col("in_article").sum().alias("named_count"),
+        pl.col("entity_id").filter(pl.col("in_article")).first().alias("named_id"),
+        pl.col("is_surname").all().alias("all_surnames"),
+        pl.col("entity_type").unique().alias("types"),
+    )
+    # A default holder keeps a surname even beside a named relative (bare 'Trump' stays Donald Trump next to
+    # 'Melania Trump'); for a shared place name, naming another holder in full makes the bare name ambiguous.
+    default_wins = (pl.col("default_count") == 1) & (
+        pl.col("default_is_surname") | (pl.col("named_count") == 0)
+        | ((pl.col("named_count") == 1) & (pl.col("named_id") == pl.col("default_id")))
+    )
+    resolution = resolution.with_columns(
+        pl.when(default_wins).then(pl.col("default_id"))
+        .when((pl.col("default_count") != 1) & (pl.col("named_count") == 1)).then(pl.col("named_id"))
+        .alias("resolved_id"),
+        pl.when(pl.col("all_surnames")).then(pl.lit("surname_unresolved")).otherwise(pl.lit("ambiguous"))
+        .alias("unresolved_rule"),
+        pl.when(pl.col("types").list.len() == 1).then(pl.col("types").list.first()).alias("unresolved_type"),
+    ).join(
+        matcher.holders.select("pattern_index", pl.col("entity_id").alias("resolved_id"), "match_rule"),
+        on=["pattern_index", "resolved_id"], how="left",
+    )
+    shared = shared.join(resolution, on=["article_id", "pattern_index"], how="left")
+    linked_shared = shared.with_columns(
+        pl.col("resolved_id").is_not_null().alias("linked"),
+        pl.coalesce("resolved_id", candidate_key_expression(pl.col("surface"))).alias("entity_id"),
+        pl.coalesce("match_rule", "unresolved_rule").alias("match_rule"),
+        pl.when(pl.col("resolved_id").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
+    )
+    linked_direct = direct.with_columns(pl.lit(True).alias("linked"), pl.lit(None, dtype=pl.String).alias("candidate_type"))
+    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
+    return pl.concat([linked_direct.select(columns), linked_shared.select(columns)])
+
+
+def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
+    """candidate_key as a column expression (needs a `language` column): 'cand:' + ASCII slug, and in Albanian
+    text the last word loses its longest case ending that leaves three letters (Sequit -> sequ)."""
+    suffixes = "|".join(re.escape(suffix) for suffix in load_candidate_rules().suffixes)
+    stripped = surface.str.replace(rf"(^|\s)(\S{{3,}}?)(?:{suffixes})$", "${1}${2}")
+    name = pl.when(pl.col("language") == "sq").then(stripped).otherwise(surface)
+    folded = name.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.replace_all("ı", "i").str.to_lowercase()
+    return pl.lit("cand:") + folded.str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
 
 
 @lru_cache(maxsize=65536)
 def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) -> str:
-    """'cand:' + the lowercase ASCII slug; in Albanian text the last word loses a case ending (Sequit -> sequ)."""
+    """'cand:' + the lowercase ASCII slug; in Albanian text the last word loses a case ending (Sequit -> sequ).
+    The same rule as candidate_key_expression, for callers holding one name (the evaluation harness)."""
     words = name.split()
     if language == "sq":
         last = words[-1]
@@ -215,136 +345,195 @@ def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) ->
     return "cand:" + slugify(" ".join(words))
 
 
-def resolve_holder(holders: tuple[Holder, ...], named: set[str]) -> Holder | None:
-    """Pick the entity a surname or shared name means in this article, or None when the text cannot tell.
-    A default holder keeps a surname even when a relative is named (bare 'Trump' stays Donald Trump beside
-    'Melania Trump'); for shared place names, naming another holder in full makes the bare name ambiguous."""
-    if len(holders) == 1 and holders[0].alias_kind != "surname":
-        return holders[0]
-    defaults = [holder for holder in holders if holder.is_default]
-    in_article = [holder for holder in holders if holder.entity_id in named]
-    if len(defaults) == 1:
-        default = defaults[0]
-        if default.alias_kind == "surname" or not in_article or in_article == [default]:
-            return default
-        return None
-    if len(in_article) == 1:
-        return in_article[0]
-    return None
-
-
-def unresolved_rule(holders: tuple[Holder, ...]) -> tuple[str, str | None]:
-    types = {holder.entity_type for holder in holders}
-    rule = "surname_unresolved" if all(holder.alias_kind == "surname" for holder in holders) else "ambiguous"
-    return rule, types.pop() if len(types) == 1 else None
-
-
-def match_rule_of(holder: Holder) -> str:
-    if holder.alias_kind in ("surname", "acronym"):
-        return holder.alias_kind
-    return "inflected" if holder.inflected else "alias"
-
-
-def link_article(found: list[tuple[str, int, int, int, str]], matcher: Matcher, language: str | None) -> list[tuple]:
-    """Resolve one article's raw matches (field, pattern, start, end, text). A per-article Python step is
-    needed because a surname's meaning depends on which full names the same article contains."""
-    direct = matcher.direct
-    named = {direct[pattern][0] for _, pattern, _, _, _ in found if direct[pattern] is not None}
-    suffixes = load_candidate_rules().suffixes
-    linked = []
-    for field, pattern, start, end, text in found:
-        if direct[pattern] is not None:
-            entity_id, rule = direct[pattern]
-            linked.append((field, entity_id, text[start:end], start, end, rule, True, None))
-            continue
-        holders = matcher.holders[pattern]
-        holder = resolve_holder(holders, named)
-        surface = text[start:end]
-        if holder is None:
-            rule, entity_type = unresolved_rule(holders)
-            linked.append((field, candidate_key(surface, language, suffixes), surface, start, end, rule, False, entity_type))
-        else:
-            linked.append((field, holder.entity_id, surface, start, end, match_rule_of(holder), True, None))
-    return linked
-
-
-def trim_run(words: list[tuple[int, int]], text: str, rules: CandidateRules) -> tuple[list[tuple[int, int]], bool]:
-    """Drop titles and stop words from the run's edges; report whether a person title preceded the name."""
-    titled = False
-    while words and text[words[0][0]:words[0][1]].lower().rstrip(",") in rules.edge_words:
-        titled = titled or text[words[0][0]:words[0][1]].lower() in rules.titles
-        words = words[1:]
-    while words and text[words[-1][0]:words[-1][1]].lower() in rules.stopwords:
-        words = words[:-1]
-    return words, titled
-
-
-def candidate_type(name_words: list[str], titled: bool, rules: CandidateRules) -> str | None:
-    for word, position, entity_type in rules.type_words:
-        if (position == "last" and name_words[-1] == word) or (position == "first" and name_words[0] == word) or (
-            position == "any" and word in name_words
-        ):
-            return entity_type
-    return "PERSON" if titled else None
-
-
-WORD_SPAN = re.compile(r"\S+")
-
-
 CORPORATE_WORDS = ("sh.p.k.", "shpk")
-CONNECTOR_WORDS = frozenset({"of", "the", "for", "and", "de", "del", "der", "van", "von", "la", "al", "bin", "e", "i", "të", "së"})
+CONNECTOR_WORDS = ("of", "the", "for", "and", "de", "del", "der", "van", "von", "la", "al", "bin", "e", "i", "të", "së")
+# Where a capitalised run starts: the same optional honorific and capital letter that open CANDIDATE_RUN.
+RUN_START = rf"(?:(?:zoti|zonja|ministri|ministrja|kryeministri|kryeministrja|presidenti|presidentja|z\.|znj\.)\s)?\p{{Lu}}"
 
 
-def name_word_groups(text: str, piece_start: int, piece_end: int, rules: CandidateRules) -> list[list[tuple[int, int]]]:
-    """Split a piece of a run into name groups. A connector ('of', 'e', 'and') joins two names only after a word
-    that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates them
-    ('John Smith of Acme Ltd', 'Analiza e Ettore Sequit')."""
-    type_words = rules.type_word_set
-    groups: list[list[tuple[int, int]]] = [[]]
-    for match in WORD_SPAN.finditer(text, piece_start, piece_end):
-        word = match.group()
-        if word in CONNECTOR_WORDS:
-            previous = text[groups[-1][-1][0]:groups[-1][-1][1]] if groups[-1] else ""
-            if previous in type_words:
-                groups[-1].append(match.span())
-            else:
-                groups.append([])
-        elif word[0].isupper() or word in CORPORATE_WORDS or word.lower() in rules.titles:
-            groups[-1].append(match.span())
-        else:
-            # A word cut by a mention boundary (the 's' of "Putin's") ends the name.
-            groups.append([])
-    return [group for group in groups if group]
+def text_slices(buffer: TextBuffer, starts: pl.Series, ends: pl.Series) -> pl.Series:
+    """The text between each (start, end) byte pair, read straight out of the buffer (pairs must not overlap
+    and must be sorted, since Arrow offsets are one rising sequence; the gaps become skipped pieces)."""
+    if starts.is_empty():
+        return pl.Series(dtype=pl.String)
+    cuts = pl.DataFrame({"start": starts.cast(pl.Int64), "end": ends.cast(pl.Int64)})
+    interleaved = cuts.select(pl.concat_list("start", "end").alias("cut")).explode("cut")["cut"]
+    arrow = interleaved.rechunk().to_arrow()
+    pieces = pa.Array.from_buffers(pa.large_string(), len(interleaved) - 1,
+                                   [None, arrow.buffers()[1][arrow.offset * 8:], pa.py_buffer(buffer.data)])
+    return pl.from_arrow(pieces).gather_every(2)
 
 
-def run_candidates(text: str, run_start: int, run_end: int, taken: list[tuple[int, int]], language: str | None,
-                   rules: CandidateRules) -> list[tuple]:
-    """Candidates inside one capitalised run: the pieces between gazetteer mentions, trimmed of titles and
-    stop words, kept when two or more name words remain or a title marks a single word as a person."""
-    pieces, cursor = [], run_start
-    for start, end in taken:
-        pieces.append((cursor, start))
-        cursor = max(cursor, end)
-    pieces.append((cursor, run_end))
-    pieces = [(start, end) for start, end in pieces if end > start]
-    found = []
-    for piece_start, piece_end in pieces:
-        for words in name_word_groups(text, piece_start, piece_end, rules):
-            words, titled = trim_run(words, text, rules)
-            while words and text[words[-1][0]:words[-1][1]] in CONNECTOR_WORDS:
-                words = words[:-1]
-            if not words or (len(words) < 2 and not titled):
-                continue
-            start, end = words[0][0], words[-1][1]
-            surface = text[start:end]
-            if not surface.endswith(CORPORATE_WORDS):
-                surface = surface.rstrip(".,;:")
-            name_words = surface.split()
-            if all(word.lower() in rules.stopwords for word in name_words):
-                continue
-            entity_type = candidate_type(name_words, titled, rules)
-            found.append((start, start + len(surface), surface, candidate_key(surface, language, rules.suffixes), entity_type))
-    return found
+def is_first_of(key: str) -> pl.Expr:
+    return (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
+
+
+def is_last_of(key: str) -> pl.Expr:
+    return (pl.col(key) != pl.col(key).shift(-1)).fill_null(True)
+
+
+# Rows of one run, group or text are consecutive, so per-key running sums and edge blocks below are global
+# cumulative sums corrected at each key's first or last row: much cheaper than `.over()` on many tiny keys.
+def total_before_within(values: pl.Expr, key: str) -> pl.Expr:
+    """Sum of `values` over the earlier rows of the same `key`."""
+    before = values.cum_sum() - values
+    return before - pl.when(is_first_of(key)).then(before).forward_fill()
+
+
+def leading_block_within(flag: pl.Expr, key: str) -> pl.Expr:
+    """True on the rows where `flag` holds from the first row of their `key` up to and including them."""
+    misses = (~flag).cast(pl.Int64)
+    seen = misses.cum_sum()
+    return seen == pl.when(is_first_of(key)).then(seen - misses).forward_fill()
+
+
+def trailing_block_within(flag: pl.Expr, key: str) -> pl.Expr:
+    """True on the rows where `flag` holds from them to the last row of their `key`."""
+    misses = (~flag).cast(pl.Int64)
+    seen = misses.cum_sum(reverse=True)
+    return seen == pl.when(is_last_of(key)).then(seen - misses).backward_fill()
+
+
+def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
+    """Every capitalised run with its buffer offsets: run, row, run_start, run_end. Each extracted piece is the
+    gap before a run plus the run, so the pieces tile the text and their running lengths give the offsets."""
+    pieces = (
+        texts.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+            pl.Series("text_start", buffer.text_starts),
+            pl.col("text").str.extract_all(rf"(?s:.*?){CANDIDATE_RUN}").alias("piece"),
+        )
+        .explode("piece")
+        .drop_nulls("piece")
+    )
+    piece_bytes = pl.col("piece").str.len_bytes().cast(pl.Int64)
+    piece_start = pl.col("text_start") + total_before_within(piece_bytes, "row")
+    return pieces.select(
+        "row",
+        (piece_start + pl.col("piece").str.find(RUN_START).cast(pl.Int64)).alias("run_start"),
+        (piece_start + piece_bytes).alias("run_end"),
+    ).with_row_index("run")
+
+
+def run_words(runs: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
+    """The words of every run with buffer offsets. Words in a run are separated by one whitespace character,
+    so the `word + separator` tokens tile the run."""
+    tokens = runs.select(
+        "run", "run_start",
+        text_slices(buffer, runs["run_start"], runs["run_end"]).str.extract_all(r"\S+\s?").alias("token"),
+    ).explode("token")
+    token_bytes = pl.col("token").str.len_bytes().cast(pl.Int64)
+    word = pl.col("token").str.strip_chars_end()
+    return tokens.select(
+        "run",
+        (pl.col("run_start") + total_before_within(token_bytes, "run")).alias("word_start"),
+        word.alias("word"),
+        word.str.to_lowercase().alias("lower"),
+    ).with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
+
+
+def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.Series:
+    """Whether each word overlaps a gazetteer match. Matches do not overlap and are sorted, so the only one that
+    can overlap a word is the last match starting before the word ends."""
+    if matches.is_empty():
+        return pl.Series("covered", [False] * words.height, dtype=pl.Boolean)
+    previous = matches["start"].search_sorted(words["word_end"], side="left").cast(pl.Int64) - 1
+    previous_end = matches["end"].gather(previous.clip(0))
+    return ((previous >= 0) & (previous_end > words["word_start"])).rename("covered")
+
+
+def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
+    """Cut runs into name groups and trim their edges. A connector ('of', 'e', 'and') joins two names only after
+    a word that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates
+    them ('John Smith of Acme Ltd', 'Analiza e Ettore Sequit'). A word inside a gazetteer mention, or a lower-case
+    word (the 's' of "Putin's"), separates names too. Titles and stop words are trimmed from a group's edges.
+    Out: the kept words with group (a batch-wide id), titled (a title was trimmed from the group's start)."""
+    connector = pl.col("word").is_in(CONNECTOR_WORDS)
+    name_word = ~pl.col("covered") & (
+        pl.col("word").str.contains(r"^\p{Lu}") | pl.col("word").is_in(CORPORATE_WORDS)
+        | pl.col("lower").is_in(list(rules.titles))
+    )
+    after_type_word = (
+        (pl.col("run") == pl.col("run").shift(1))
+        & name_word.shift(1) & pl.col("word").shift(1).is_in(list(rules.type_word_set))
+    ).fill_null(False)
+    joins = pl.when(connector).then(~pl.col("covered") & after_type_word).otherwise(name_word)
+    grouped = (
+        words.with_columns(joins.alias("joins"))
+        .with_columns((is_first_of("run") | ~pl.col("joins")).cum_sum().alias("group"))
+        .filter(pl.col("joins"))
+    )
+    edge = pl.col("lower").str.strip_chars_end(",").is_in(list(rules.edge_words))
+    grouped = grouped.with_columns(leading_block_within(edge, "group").alias("leading"))
+    grouped = grouped.with_columns(
+        (pl.col("leading") & pl.col("lower").is_in(list(rules.titles))).alias("title_trimmed")
+    ).with_columns(
+        # a group's flag, read later from its last kept word
+        (pl.col("title_trimmed").cast(pl.Int64).cum_sum() - pl.when(is_first_of("group"))
+         .then(pl.col("title_trimmed").cast(pl.Int64).cum_sum() - pl.col("title_trimmed").cast(pl.Int64))
+         .forward_fill() > 0).alias("titled")
+    ).filter(~pl.col("leading"))
+    grouped = grouped.filter(~trailing_block_within(pl.col("lower").is_in(list(rules.stopwords)), "group"))
+    return grouped.filter(~trailing_block_within(connector, "group"))
+
+
+def type_of_groups(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
+    """group, rule_type: the first organisation_words.tsv rule (file order) that a group's words satisfy."""
+    type_rules = pl.DataFrame(
+        [(word, position, entity_type, order) for order, (word, position, entity_type) in enumerate(rules.type_words)],
+        schema={"name_word": pl.String, "position": pl.String, "rule_type": pl.String, "rule_order": pl.Int64},
+        orient="row",
+    )
+    return (
+        grouped.join(type_rules, on="name_word")
+        .filter((pl.col("position") == "any") | ((pl.col("position") == "first") & pl.col("is_first"))
+                | ((pl.col("position") == "last") & pl.col("is_last")))
+        .sort("rule_order")
+        .unique("group", keep="first")
+        .select("group", "rule_type")
+    )
+
+
+def find_candidates(texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame) -> pl.DataFrame:
+    """Unknown names from capitalised runs outside gazetteer mentions: row, start, end (buffer bytes), surface,
+    candidate_type. Kept when two or more name words remain, or a title marks a single word as a person."""
+    rules = load_candidate_rules()
+    runs = capitalised_runs(texts, buffer)
+    words = run_words(runs, buffer)
+    words = words.with_columns(mark_covered(words, matches.sort("start")))
+    grouped = name_groups(words, rules).with_columns(
+        is_first_of("group").alias("is_first"),
+        is_last_of("group").alias("is_last"),
+    )
+    grouped = grouped.with_columns(
+        # The surface loses trailing punctuation (but keeps 'sh.p.k.'), so the last word is read without it.
+        pl.when(pl.col("is_last") & ~pl.col("word").is_in(CORPORATE_WORDS))
+        .then(pl.col("word").str.strip_chars_end(".,;:")).otherwise(pl.col("word")).alias("name_word"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+    )
+    name_is_stopword = pl.col("name_word").str.to_lowercase().is_in(list(rules.stopwords))
+    grouped = grouped.with_columns(
+        (pl.col("index") - pl.when(pl.col("is_first")).then(pl.col("index")).forward_fill() + 1).alias("word_count"),
+        leading_block_within(name_is_stopword, "group").alias("all_stopwords"),
+    )
+    groups = (
+        grouped.filter(pl.col("is_last"))
+        .select("group", "run", "titled", "word_count", "all_stopwords", pl.col("word_end").alias("end"))
+        .join(grouped.filter(pl.col("is_first")).select("group", pl.col("word_start").alias("start")), on="group")
+        .filter(((pl.col("word_count") >= 2) | pl.col("titled")) & ~pl.col("all_stopwords"))
+        .join(type_of_groups(grouped, rules), on="group", how="left")
+        .join(runs.select("run", "row"), on="run")
+        .sort("start")
+    )
+    raw_surface = text_slices(buffer, groups["start"], groups["end"])
+    corporate = raw_surface.str.ends_with(CORPORATE_WORDS[0]) | raw_surface.str.ends_with(CORPORATE_WORDS[1])
+    surface = pl.select(pl.when(corporate).then(raw_surface).otherwise(raw_surface.str.strip_chars_end(".,;:"))).to_series()
+    return groups.select(
+        "row", "start",
+        (pl.col("start") + surface.str.len_bytes().cast(pl.Int64)).alias("end"),
+        surface.alias("surface"),
+        pl.coalesce("rule_type", pl.when(pl.col("titled")).then(pl.lit("PERSON"))).alias("candidate_type"),
+    )
 
 
 def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
@@ -353,42 +542,43 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     if texts.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
     matcher = build_matcher(gazetteer)
-    rules = load_candidate_rules()
     if "language" not in texts.columns:
         texts = texts.with_columns(pl.lit(None, dtype=pl.String).alias("language"))
     texts = texts.with_columns(pl.col("text").fill_null(""))
-    runs = texts.select(pl.col("text").str.extract_all(CANDIDATE_RUN).alias("runs"))["runs"].to_list()
-    per_article: dict[str, list[tuple[str, int, int, int, str]]] = {}
-    languages: dict[str, str | None] = {}
-    candidates: list[tuple] = []
-    for (article_id, field, text, language), article_runs in zip(
-        texts.select("article_id", "field", "text", "language").iter_rows(), runs
-    ):
-        matches = whole_word_matches(matcher.automaton, text)
-        per_article.setdefault(article_id, []).extend((field, pattern, start, end, text) for pattern, start, end in matches)
-        languages.setdefault(article_id, language)
-        cursor, first_match = 0, 0
-        for run in article_runs or []:
-            run_start = text.find(run, cursor)
-            cursor = run_start + len(run)
-            # Matches and runs are both in text order, so one forward walk finds the matches inside each run.
-            while first_match < len(matches) and matches[first_match][2] <= run_start:
-                first_match += 1
-            last_match = first_match
-            while last_match < len(matches) and matches[last_match][1] < cursor:
-                last_match += 1
-            taken = [(start, end) for _, start, end in matches[first_match:last_match]]
-            if taken and taken[0][0] <= run_start and taken[-1][1] >= cursor and len(taken) == 1:
-                continue  # the whole run is one gazetteer mention
-            for start, end, surface, key, entity_type in run_candidates(text, run_start, cursor, taken, language, rules):
-                candidates.append((article_id, field, key, surface, start, end, "candidate", False, entity_type))
-    rows = [
-        (article_id,) + mention
-        for article_id, found in per_article.items()
-        for mention in link_article(found, matcher, languages[article_id])
-    ]
-    mentions = pl.DataFrame(rows + candidates, schema=MENTION_SCHEMA, orient="row")
-    return mentions.sort("article_id", "field", "char_start", maintain_order=True)
+    # Linking reads the article's language (its first text's), candidates the language of their own text.
+    text_rows = texts.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "article_id", "field",
+        "language", pl.col("language").first().over("article_id").alias("article_language"),
+    )
+    buffer = TextBuffer.of(texts)
+    matches = raw_matches(buffer, matcher)
+    linked = link_matches(
+        matches.join(matcher.patterns, on="pattern_index")
+        .join(text_rows.select("row", "article_id", pl.col("article_language").alias("language")), on="row"),
+        matcher,
+    )
+    candidates = find_candidates(texts, buffer, matches).join(text_rows.select("row", "language"), on="row").with_columns(
+        candidate_key_expression(pl.col("surface")).alias("entity_id"),
+        pl.lit("candidate").alias("match_rule"),
+        pl.lit(False).alias("linked"),
+    )
+    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
+    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
+    return to_text_offsets(mentions, buffer).join(text_rows.select("row", "article_id", "field"), on="row").select(
+        list(MENTION_SCHEMA)).cast(MENTION_SCHEMA).sort("article_id", "field", "char_start", maintain_order=True)
+
+
+def to_text_offsets(mentions: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
+    """Buffer byte offsets -> character offsets within each text."""
+    text_start = buffer.text_starts.gather(mentions["row"])
+    positions = pl.concat([mentions["start"], mentions["end"], text_start])
+    chars = buffer.char_offsets(positions)
+    count = mentions.height
+    text_chars = chars.slice(2 * count, count)
+    return mentions.with_columns(
+        (chars.slice(0, count) - text_chars).alias("char_start"),
+        (chars.slice(count, count) - text_chars).alias("char_end"),
+    )
 
 
 def candidate_entities(mentions: pl.DataFrame) -> pl.DataFrame:
