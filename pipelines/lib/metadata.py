@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -55,12 +56,13 @@ class ParsedArticle:
 
 # ---------------------------------------------------------------- reference data
 
-_FOLD_TABLE = str.maketrans({"ë": "e", "Ë": "e", "ç": "c", "Ç": "c", "’": "'"})
-
-
 def fold_text(text: str) -> str:
     """Lower case without ë/ç, so 'Përditësuar' and 'PERDITESUAR' compare equal."""
-    return text.translate(_FOLD_TABLE).lower()
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    # Three replaces run in C; str.translate looks every character up in a dict.
+    return lowered.replace("ë", "e").replace("ç", "c").replace("’", "'")
 
 
 def _read_tsv(file_name: str) -> list[list[str]]:
@@ -250,14 +252,62 @@ class _DateMatch:
     groups: dict[str, str | None]
 
 
+# Patterns that begin with the month word; a match can only start where a month word starts.
+MONTH_FIRST_PATTERNS = frozenset({"words_month_day", "words_month_year"})
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1)
+def _month_tokens_are_words() -> bool:
+    """True when every month token is one run of letters (then a month word is a whole letter run)."""
+    return all(token.isalpha() for token in load_months())
+
+
+def _month_word_starts(line: str) -> list[int] | None:
+    """Where a month-first date may begin: letter runs that fold to a month token.
+
+    A letter run with characters other than ASCII and ë/ç is kept too (case-insensitive regex
+    matching knows foldings that `fold_text` does not). None when the tokens are not plain words."""
+    if not _month_tokens_are_words():
+        return None
+    months = load_months()
+    starts = []
+    for run in _LETTER_RUN.finditer(line):
+        folded = fold_text(run.group())
+        if folded in months or not folded.isascii():
+            starts.append(run.start())
+    return starts
+
+
+def _matches_at(pattern: re.Pattern[str], line: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(line)` yields when matches can only begin at `starts` (ascending)."""
+    last_end = 0
+    for start in starts:
+        if start < last_end:
+            continue
+        match = pattern.match(line, start)
+        if match is not None:
+            yield match
+            last_end = match.end()
+
+
 def _date_matches(line: str) -> list[_DateMatch]:
     """Non-overlapping date matches in a line, earliest first, longest on ties, with their prefix."""
     patterns = _patterns()
     found = []
+    month_starts: list[int] | None = None
     for name, pattern in patterns.dates:
         if name == "words_month_year" and found:
             break  # 'tetor 2025' alone only counts on a line without a full date (and it is slow)
-        for match in pattern.finditer(line):
+        if name in MONTH_FIRST_PATTERNS:
+            # Trying a 58-word alternation at every position is the slow part of a date line;
+            # only the starts of month-like words can begin these matches.
+            if month_starts is None:
+                month_starts = _month_word_starts(line)
+            matches = pattern.finditer(line) if month_starts is None else _matches_at(pattern, line, month_starts)
+        else:
+            matches = pattern.finditer(line)
+        for match in matches:
             found.append((match.start(), -(match.end() - match.start()), name, match))
     found.sort(key=lambda item: (item[0], item[1]))
     chosen: list[_DateMatch] = []
@@ -640,18 +690,27 @@ class _Line:
     end: int
 
 
-def _header_lines(text: str) -> list[_Line]:
-    """The first HEADER_MAX_LINES non-empty lines with their character offsets."""
-    lines: list[_Line] = []
+def _header_lines(text: str) -> Iterator[_Line]:
+    """The first HEADER_MAX_LINES non-empty lines with their character offsets.
+
+    Lazy: the header scan stops at the first body paragraph, so the body is never split into lines.
+    At most HEADER_MAX_LINES * 3 newlines are followed; what remains after them is one last line."""
+    produced = 0
     position = 0
-    for raw_line in text.split("\n", HEADER_MAX_LINES * 3):
-        end = position + len(raw_line)
+    text_length = len(text)
+    for piece_index in range(HEADER_MAX_LINES * 3 + 1):
+        end = text.find("\n", position) if piece_index < HEADER_MAX_LINES * 3 else -1
+        if end < 0:
+            end = text_length
+        raw_line = text[position:end]
         if raw_line.strip():
-            lines.append(_Line(raw_line.strip(), position, end))
-            if len(lines) >= HEADER_MAX_LINES:
-                break
+            yield _Line(raw_line.strip(), position, end)
+            produced += 1
+            if produced >= HEADER_MAX_LINES:
+                return
+        if end >= text_length:
+            return
         position = end + 1
-    return lines
 
 
 _CAPTION_WITH_CREDIT = re.compile(
@@ -688,30 +747,87 @@ def clean_title(title: str) -> str:
     return cleaned.strip() or title.strip()
 
 
-def clean_body(body: str) -> tuple[str, bool]:
-    """Body without inline 'read also' links and the scraped tail; (body, tail_removed)."""
+@lru_cache(maxsize=1)
+def _inline_link_pattern() -> str | None:
+    """The 'inline' tail rules as one multi-line Rust regex for Polars, or None if they need Python syntax."""
+    rule = load_tail_rules().get("inline")
+    if rule is None:
+        return None
+    # Same alternatives, anchored at every line: a superset of the per-line Python match
+    # (it ignores the line-length limit), so it can only send extra bodies down the slow path.
+    pattern = "(?im)" + rule.pattern
+    try:
+        pl.Series([""]).str.contains(pattern)
+    except pl.exceptions.PolarsError:
+        return None
+    return pattern
+
+
+def may_hold_inline_links(texts: pl.Series) -> pl.Series:
+    """Per text: could a line of it be a scraped 'read also' link? One vectorised pass; False is certain."""
+    pattern = _inline_link_pattern()
+    if pattern is None:
+        return pl.Series(texts.name, [load_tail_rules().get("inline") is not None] * texts.len(), dtype=pl.Boolean)
+    return texts.cast(pl.String).fill_null("").str.contains(pattern)
+
+
+def _is_tail_junk(line: str, rule: re.Pattern[str]) -> bool:
+    stripped = line.strip()
+    return not stripped or rule.match(stripped) is not None
+
+
+def _kept_tail_length(lines: list[str], *, has_more_above: bool) -> tuple[int | None, bool]:
+    """How many leading lines survive the tail rules, and whether a non-blank line was removed.
+
+    None when the answer depends on lines above `lines` (only possible when has_more_above)."""
     rules = load_tail_rules()
-    lines = body.split("\n")
-    inline = rules.get("inline")
-    kept = [line for line in lines if not (inline and len(line) <= TAIL_LINE_MAX_CHARS and inline.match(line.strip()))]
-    removed = len(kept) != len(lines)
+    drop, cut = rules["drop"], rules["cut"]
+    kept = len(lines)
+    removed = False
     # Drop single junk lines from the end, then cut a trailing related-articles block.
-    while kept and (not kept[-1].strip() or rules["drop"].match(kept[-1].strip())):
-        removed |= bool(kept[-1].strip())
-        kept.pop()
-    window_start = max(0, len(kept) - TAIL_MAX_LINES)
-    for index in range(window_start, len(kept)):
-        line = kept[index].strip()
-        if line and rules["cut"].match(line) and all(
-            len(rest.strip()) <= TAIL_LINE_MAX_CHARS for rest in kept[index + 1:]
-        ):
-            kept = kept[:index]
+    while kept and _is_tail_junk(lines[kept - 1], drop):
+        removed |= bool(lines[kept - 1].strip())
+        kept -= 1
+    if has_more_above and kept < TAIL_MAX_LINES:
+        return None, removed
+    for index in range(max(0, kept - TAIL_MAX_LINES), kept):
+        line = lines[index].strip()
+        if line and cut.match(line) and all(len(rest.strip()) <= TAIL_LINE_MAX_CHARS for rest in lines[index + 1:kept]):
+            kept = index
             removed = True
             break
-    while kept and (not kept[-1].strip() or rules["drop"].match(kept[-1].strip())):
-        removed |= bool(kept[-1].strip())
-        kept.pop()
-    return "\n".join(kept).strip(), removed
+    while kept and _is_tail_junk(lines[kept - 1], drop):
+        removed |= bool(lines[kept - 1].strip())
+        kept -= 1
+    if has_more_above and kept == 0:
+        return None, removed
+    return kept, removed
+
+
+# Lines read from the end of a body for the tail rules: well above TAIL_MAX_LINES, so the
+# whole body is split only when its end is dozens of junk or blank lines.
+TAIL_SCAN_LINES = TAIL_MAX_LINES * 3
+
+
+def clean_body(body: str, *, inline_links: bool | None = None) -> tuple[str, bool]:
+    """Body without inline 'read also' links and the scraped tail; (body, tail_removed).
+
+    inline_links: whether a line may be an inline link (from `may_hold_inline_links`, one pass over a
+    whole batch); False lets only the last lines be read. None (unknown) reads every line."""
+    if inline_links is False:
+        pieces = body.rsplit("\n", TAIL_SCAN_LINES)
+        has_more_above = len(pieces) > TAIL_SCAN_LINES
+        tail = pieces[1:] if has_more_above else pieces
+        kept, removed = _kept_tail_length(tail, has_more_above=has_more_above)
+        if kept is not None:
+            cut_chars = sum(len(line) + 1 for line in tail[kept:])
+            return body[:max(0, len(body) - cut_chars)].strip(), removed
+    lines = body.split("\n")
+    inline = load_tail_rules().get("inline")
+    kept_lines = [line for line in lines
+                  if not (inline and len(line) <= TAIL_LINE_MAX_CHARS and inline.match(line.strip()))]
+    kept, removed = _kept_tail_length(kept_lines, has_more_above=False)
+    return "\n".join(kept_lines[:kept]).strip(), removed or len(kept_lines) != len(lines)
 
 
 def _resolve_dates(fields: _HeaderFields, header_language: str | None, default_timezone: str) -> None:
@@ -735,6 +851,10 @@ def _resolve_dates(fields: _HeaderFields, header_language: str | None, default_t
 
 def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> ParsedArticle:
     """Parse one article's header region and clean its body."""
+    return _parse_article(text, default_timezone, inline_links=None)
+
+
+def _parse_article(text: str, default_timezone: str, *, inline_links: bool | None) -> ParsedArticle:
     # Bounded per-article Python: only the first HEADER_MAX_LINES lines and the last
     # TAIL_MAX_LINES lines are inspected, with precompiled regexes.
     if "\r" in text:
@@ -804,7 +924,7 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
         header_language_rule = "title_stopwords"
     _resolve_dates(fields, header_language, default_timezone)
 
-    body, tail_removed = clean_body(text[body_start:])
+    body, tail_removed = clean_body(text[body_start:], inline_links=inline_links)
     rules = dict(fields.rules)
     if title is not None:
         cleaned_title = clean_title(title)
@@ -836,7 +956,11 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane") -> Pars
 
 def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tirane") -> pl.DataFrame:
     """Add the parsed header columns, the cleaned body and body_language to a frame with `text`."""
-    parsed = [parse_article(text or "", default_timezone=default_timezone) for text in frame["text"].to_list()]
+    texts = frame["text"]
+    parsed = [
+        _parse_article(text or "", default_timezone, inline_links=inline_links)
+        for text, inline_links in zip(texts.to_list(), may_hold_inline_links(texts).to_list())
+    ]
     utc = pl.Datetime("us", "UTC")
 
     def to_utc(moment: datetime | None) -> datetime | None:

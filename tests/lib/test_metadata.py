@@ -12,6 +12,8 @@ from pipelines.lib.metadata import (
     benchmark_parse,
     clean_body,
     clean_title,
+    fold_text,
+    may_hold_inline_links,
     parse_article,
     parse_articles,
     proper_case_name,
@@ -299,6 +301,44 @@ def test_tail_marker_before_long_paragraph_is_kept():
     long_paragraph = "This paragraph keeps going well past the length of a related-headline list item " * 4
     body, removed = clean_body(f"Intro.\nRelated\n{long_paragraph}")
     assert not removed and "Related" in body
+
+
+LONG_EN_BODY = "\n\n".join([EN_BODY] * 40)
+
+
+@pytest.mark.parametrize("tail", [
+    "", "\n\nVideo", "\n\nRelated\nHeadline one\nHeadline two\nShare", "\n\nKomento" + "\n" * 120,
+    "\n\nShare\n" + "Facebook\n\n" * 100, "\n\nLexo edhe\n" + "Titull i shkurtër\n" * 30 + "Shpërndaje",
+])
+def test_tail_only_cleaning_equals_reading_every_line(tail):
+    # inline_links=False reads only the last lines; it must agree with the full pass (None).
+    for body in (f"{EN_BODY}{tail}", f"{LONG_EN_BODY}{tail}", tail, f"Video{tail}"):
+        assert clean_body(body, inline_links=False) == clean_body(body, inline_links=None)
+
+
+def test_may_hold_inline_links_flags_only_candidate_texts():
+    texts = pl.Series([
+        f"{EN_BODY}\nLexo edhe: Rama takon Kurtin\n{EN_BODY}",
+        f"{EN_BODY}\n  READ ALSO » Markets rally\n",
+        EN_BODY,
+        "Të lexosh edhe: kjo nuk është lidhje\n" + SQ_BODY,
+        None,
+    ])
+    assert may_hold_inline_links(texts).to_list() == [True, True, False, False, False]
+
+
+def test_parse_articles_removes_inline_links_like_parse_article():
+    text = f"{T_EN}\n\n{EN_BODY}\n\nRead also: Markets rally\n\n{EN_BODY}\n\nShare"
+    row = parse_articles(pl.DataFrame({"source_path": ["a.txt"], "text": [text]})).row(0, named=True)
+    assert row["body"] == parse_article(text).body == f"{EN_BODY}\n\n\n{EN_BODY}"
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Përditësuar", "perditesuar"), ("PËRDITËSUAR", "perditesuar"), ("ÇELA", "cela"),
+    ("O’Brien", "o'brien"), ("plain ascii", "plain ascii"), ("İstanbul", "i̇stanbul"),
+])
+def test_fold_text(text, folded):
+    assert fold_text(text) == folded
 
 
 @pytest.mark.parametrize(("raw", "cleaned"), [
