@@ -14,7 +14,7 @@ from pipelines.defs.resources import duckdb_resource_for, KronikaResource
 from pipelines.defs.sensors import published_manifest
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
-from pipelines.lib.warehouse import count_stale_articles
+from pipelines.lib.warehouse import count_stale_articles, reports_are_current
 from pipelines.lib.settings import Settings
 
 
@@ -58,13 +58,15 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
     pending = pending_changes(settings.raw_dir, published_manifest(settings.warehouse_path))
     paths = pending.files["source_path"].to_list()
     stale = count_stale_articles(settings.warehouse_path, extraction_version())
-    if not paths and not pending.missing and not pending.refused.height and not stale and settings.warehouse_path.exists():
+    nothing_to_ingest = not paths and not pending.missing and not pending.refused.height and not stale
+    if nothing_to_ingest and settings.warehouse_path.exists() and reports_are_current(settings.warehouse_path):
         summary.up_to_date = True
         summary.seconds = time.perf_counter() - started
         return summary
     batches = [paths[i:i + settings.batch_size] for i in range(0, len(paths), settings.batch_size)]
-    # Runs with no files re-extract stored articles whose rules changed, a batch at a time.
-    batches += [[]] * max(1 if not batches else 0, -(-stale // settings.batch_size) - len(batches))
+    if not nothing_to_ingest:
+        # Runs with no files re-extract stored articles whose rules changed, a batch at a time.
+        batches += [[]] * max(1 if not batches else 0, -(-stale // settings.batch_size) - len(batches))
     ingest = dg.load_assets_from_modules([ingest_assets])
     resources = _resources(settings)
     progress = None

@@ -97,6 +97,8 @@ def snapshot_asset(report_keys: list[str]) -> dg.AssetsDefinition:
     def published_reports(kronika: KronikaResource, duckdb: DuckDBResource):
         """Publishes the read-only snapshot once all report tables are rebuilt (one copy, not one per table)."""
         with duckdb.get_connection() as connection:
+            warehouse.ensure_schema(connection)
+            warehouse.record_report_refresh(connection)
             warehouse.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
         return dg.MaterializeResult(metadata={"warehouse": str(kronika.settings().warehouse_path)})
 

@@ -102,3 +102,9 @@ FROM figures f
 JOIN (SELECT DISTINCT article_id, field, sentence_index, entity_id FROM mentions) m
   ON m.article_id = f.article_id AND m.field = f.field AND m.sentence_index = f.sentence_index
 JOIN entities e ON e.entity_id = m.entity_id;
+
+-- One row per publication of rebuilt report tables: which ingest they reflect.
+CREATE TABLE IF NOT EXISTS report_refreshes (
+    refreshed_at        TIMESTAMPTZ NOT NULL,
+    ingest_finished_at  TIMESTAMPTZ          -- max(ingest_runs.finished_at) the report tables were built from
+);

@@ -226,6 +226,23 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
         os.close(directory)
 
 
+def reports_are_current(public_path: Path) -> bool:
+    """True when the published report tables were rebuilt after the last committed ingest batch."""
+    connection = connect_reader(public_path)
+    try:
+        return bool(scalar(connection, """
+            SELECT (SELECT max(finished_at) FROM ingest_runs)
+                   IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)"""))
+    except duckdb.CatalogException:  # a warehouse from before report_refreshes existed
+        return False
+    finally:
+        connection.close()
+
+
+def record_report_refresh(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("INSERT INTO report_refreshes SELECT now(), (SELECT max(finished_at) FROM ingest_runs)")
+
+
 def count_stale_articles(public_path: Path, current_version: str) -> int:
     """How many published articles were extracted by other rules (0 when there is no warehouse yet)."""
     if not public_path.exists():
