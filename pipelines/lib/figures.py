@@ -201,9 +201,11 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     approximate = _alternation(q["approximate"] | q["bound"], b)
     range_start = _alternation(q["range_start"], b)
     range_join = r"(?: *- *| +(?:" + _alternation(q["range_join"] - {"-", "–"}, b) + r") +)"
-    lead = b + r"(?-i:[A-Z][a-z]+) +"
+    # A capitalised word before a bare number ("Boeing 737") is looked up in the gap before the
+    # candidate (`NAME_BEFORE_PATTERN`), not matched here: as a possible start of every figure it
+    # would halve the scan's speed and hide dates and times after a sentence-initial word ("On 17.10.2025").
     figure = (
-        f"{_group('prefix', f'(?:{lead})?(?:(?:{approximate}|{range_start}) *){{0,2}}', named)}"
+        f"{_group('prefix', f'(?:(?:{approximate}|{range_start}) *){{0,2}}', named)}"
         f"{amount(1)}(?:{_group('join', range_join, named)}{amount(2)})?"
     )
 
@@ -244,8 +246,6 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     wordy = f"{_group('wordy_prefix', f'(?:{approximate} *)?', named)}(?:{fraction}|{multiplier})"
     lone = f"{_group('lone_prefix', f'(?:{approximate} *)?', named)}{lone_fraction}"
     ratio = _group("ratio", rf"{b}[0-9]+ +(?:in|out +of) +[0-9]+{b}", named)
-    lead = b + r"(?-i:[A-Z][a-z]+) +"
-    ratio = f"(?:{lead})?{ratio}"  # a capitalised word first must not hide the ratio behind a figure
     # ASCII word boundaries only: the text is folded, so Albanian letters never sit at a boundary.
     # Every word-initial token carries its own leading boundary, so no match starts inside a word
     # ("F16", "A320"), while symbols (€, $, ~, +) start a match anywhere.
@@ -474,12 +474,15 @@ def _is_year(amount: dict, approximate: bool) -> bool:
     )
 
 
-def read_candidate(candidate: str, language: str | None) -> list[Reading]:
-    """The figures in one candidate span (ASCII-folded text as matched by the scan)."""
-    return _read_with_recipes(candidate, language)[0]
+def read_candidate(candidate: str, language: str | None, *, after_name: bool = False) -> list[Reading]:
+    """The figures in one candidate span (ASCII-folded text as matched by the scan); `after_name`
+    when a capitalised word that names something comes right before it ("Boeing 737")."""
+    return _read_with_recipes(candidate, language, after_name)[0]
 
 
-def _read_with_recipes(candidate: str, language: str | None) -> tuple[list[Reading], list[Recipe] | None]:
+def _read_with_recipes(
+    candidate: str, language: str | None, after_name: bool
+) -> tuple[list[Reading], list[Recipe] | None]:
     """The readings of one candidate and, when every value is a plain function of its digits, one
     recipe per reading; None when a value or a choice depends on what the digits are (a date, a ratio,
     a possible year, a range that shares its scale only below 1000) or on number words."""
@@ -507,11 +510,11 @@ def _read_with_recipes(candidate: str, language: str | None) -> tuple[list[Readi
                 value = table[re.sub(" +", " ", match.group(name).lower())]
                 return [(start, end, value, None, unit, approximate)], None
         return [], None
-    return _figure_readings(match, vocabulary, language)
+    return _figure_readings(match, vocabulary, language, after_name)
 
 
 def _figure_readings(
-    match: re.Match, vocabulary: FigureVocabulary, language: str | None
+    match: re.Match, vocabulary: FigureVocabulary, language: str | None, after_name: bool
 ) -> tuple[list[Reading], list[Recipe] | None]:
     q = vocabulary.qualifiers
     prefix_words = re.findall(r"[A-Za-z~]+(?: +[A-Za-z]+)*", match.group("prefix") or "")
@@ -523,12 +526,6 @@ def _figure_readings(
     first = _amount(match, 1, vocabulary, language)
     second = _amount(match, 2, vocabulary, language)
     amounts = [a for a in (first, second) if a]
-    lead = match.group("prefix").split(" ")[0] if match.group("prefix") else ""
-    lead_is_name = (
-        lead[:1].isupper()
-        and lead.lower() not in q["lead_word"] | q["approximate"] | q["bound"] | q["range_start"] | q["year_word"]
-        and lead.lower() not in vocabulary.months
-    )
     join = (match.group("join") or "").strip().lower()
     if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
         second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
@@ -548,7 +545,7 @@ def _figure_readings(
     readings: list[Reading] = []
     recipes: list[Recipe] = []
     for amount in amounts:
-        if lead_is_name and amount is first and amount["digits"] and not amount["has_unit"] and not amount["has_scale"]:
+        if after_name and amount is first and amount["digits"] and not amount["has_unit"] and not amount["has_scale"]:
             if not _is_year(amount, approximate):
                 continue  # "Boeing 737", "Windows 11": a name with a number, not a quantity
         if _is_year(amount, approximate):
@@ -575,10 +572,23 @@ def _figure_readings(
 COUNTED_PATTERN = r"^([ \u00a0\u202f]+(?:t[eë] +)?)(\p{L}[\p{L}'-]*)(?:( +)(\p{L}[\p{L}'-]*))?"
 
 
+# A capitalised word and spaces ending the gap before a candidate. The gap starts where a candidate
+# ended, and candidates end at a word boundary, so the gap's start is a boundary as well.
+NAME_BEFORE_PATTERN = r"(?-u:\b)([A-Z][a-z]+) +$"
+
+
+def _not_names() -> list[str]:
+    """Capitalised words before a number that do not name a thing ("In 2020", "About 5", "March 3")."""
+    vocabulary = load_vocabulary()
+    q = vocabulary.qualifiers
+    return sorted(q["lead_word"] | q["approximate"] | q["bound"] | q["range_start"] | q["year_word"] | set(vocabulary.months))
+
+
 def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
     """Candidate spans (folded text) with character offsets, found by one regex pass over all texts.
     The scan wraps every match in MARK characters and splits on them: even pieces are gaps, odd
-    pieces are candidates, and running sums of piece lengths in characters give the offsets."""
+    pieces are candidates, and running sums of piece lengths in characters give the offsets.
+    `after_name` says whether the gap before a candidate ends in a capitalised name."""
     scan, _ = _patterns()
     pieces = (
         pl.col("text")
@@ -595,16 +605,27 @@ def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
             "language",
             candidate=pl.col("pieces").list.gather_every(2, offset=1),
             candidate_end=pl.col("ends").list.gather_every(2, offset=1),
+            gap_before=pl.col("pieces").list.gather_every(2).list.head(pl.col("pieces").list.len() // 2),
         )
-        .explode("candidate", "candidate_end")
+        .explode("candidate", "candidate_end", "gap_before")
         .drop_nulls("candidate")
-        .with_columns(candidate_start=pl.col("candidate_end") - pl.col("candidate").str.len_chars().cast(pl.Int64))
+        .with_columns(
+            candidate_start=pl.col("candidate_end") - pl.col("candidate").str.len_chars().cast(pl.Int64),
+            after_name=pl.col("gap_before")
+            .str.extract(NAME_BEFORE_PATTERN)
+            .str.to_lowercase()
+            .is_in(_not_names())
+            .not_()
+            .fill_null(False),
+        )
+        .drop("gap_before")
     )
 
 
 READING_SCHEMA = {
     "candidate": pl.String,
     "language": pl.String,
+    "after_name": pl.Boolean,
     "start": pl.Int64,
     "end": pl.Int64,
     "value": pl.Float64,
@@ -615,33 +636,35 @@ READING_SCHEMA = {
 
 
 def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Read every distinct (candidate, language) and hand the readings back to each span by an inner
-    join (a candidate with two readings, a range, yields two rows; junk yields none).
+    """Read every distinct (candidate, language, after_name) and hand the readings back to each span
+    by an inner join (a candidate with two readings, a range, yields two rows; junk yields none).
     Numbers vary far more than the words around them, so candidates are grouped by shape (digits 1-9
     written as 9) and Python reads one candidate per shape; where that reading says how each value
     follows from the digits (a recipe), column expressions apply it to the whole group. Shapes whose
     values are not a function of their digits (dates, possible years, words) are read one by one."""
-    distinct = candidates.select("candidate", "language").unique().with_columns(
+    reading_key = ["candidate", "language", "after_name"]
+    distinct = candidates.select(reading_key).unique().with_columns(
         shape=pl.col("candidate").str.replace_all("[1-9]", "9"),
         # Digits inside a word belong to it ("km2"), so they stay part of the key.
         word_digits=pl.col("candidate").str.extract_all("[A-Za-z_][0-9]+").list.join(" "),
     )
-    shape_key = ["shape", "word_digits", "language"]
+    shape_key = ["shape", "word_digits", "language", "after_name"]
     representatives = distinct.group_by(shape_key).agg(pl.col("candidate").first())
     recipe_rows, shapes_by_recipe = [], []
-    for *key, candidate in representatives.select(*shape_key, "candidate").iter_rows():
-        readings, recipes = _read_with_recipes(candidate, key[2])
+    for shape, word_digits, language, after_name, candidate in representatives.select(*shape_key, "candidate").iter_rows():
+        readings, recipes = _read_with_recipes(candidate, language, after_name)
         shapes_by_recipe.append(recipes is not None)
         for (start, end, _, _, unit, approximate), recipe in zip(readings, recipes or []):
-            recipe_rows.append((*key, start, end, unit, approximate, *recipe))
+            recipe_rows.append((shape, word_digits, language, after_name, start, end, unit, approximate, *recipe))
     representatives = representatives.with_columns(by_recipe=pl.Series(shapes_by_recipe, dtype=pl.Boolean))
     distinct = distinct.join(representatives.select(*shape_key, "by_recipe"), on=shape_key, nulls_equal=True)
     one_by_one = [
-        (candidate, language, *reading)
-        for candidate, language in distinct.filter(~pl.col("by_recipe")).select("candidate", "language").iter_rows()
-        for reading in read_candidate(candidate, language)
+        (candidate, language, after_name, *reading)
+        for candidate, language, after_name in distinct.filter(~pl.col("by_recipe")).select(reading_key).iter_rows()
+        for reading in read_candidate(candidate, language, after_name=after_name)
     ]
-    recipes = pl.DataFrame(recipe_rows, schema={**{name: pl.String for name in shape_key}, **RECIPE_SCHEMA}, orient="row")
+    recipe_key_schema = {"shape": pl.String, "word_digits": pl.String, "language": pl.String, "after_name": pl.Boolean}
+    recipes = pl.DataFrame(recipe_rows, schema={**recipe_key_schema, **RECIPE_SCHEMA}, orient="row")
     by_recipe = (
         distinct.filter("by_recipe")
         .join(recipes, on=shape_key, nulls_equal=True)
@@ -649,7 +672,7 @@ def _readings(candidates: pl.DataFrame) -> pl.DataFrame:
         .select(list(READING_SCHEMA))
     )
     readings = pl.concat([pl.DataFrame(one_by_one, schema=READING_SCHEMA, orient="row"), by_recipe])
-    return candidates.join(readings, on=["candidate", "language"], how="inner", nulls_equal=True).with_columns(
+    return candidates.join(readings, on=reading_key, how="inner", nulls_equal=True).with_columns(
         char_start=pl.col("candidate_start") + pl.col("start"),
         char_end=pl.col("candidate_start") + pl.col("end"),
     )

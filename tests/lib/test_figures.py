@@ -6,7 +6,7 @@ import math
 import polars as pl
 import pytest
 
-from pipelines.lib.figures import extract_figures, parse_digits
+from pipelines.lib.figures import decimal_mark, extract_figures, parse_digits
 
 THIRD = 1 / 3
 
@@ -129,6 +129,13 @@ POSITIVE_CASES = [
     ("sq", "Afati është 28 dhjetor.", "28 dhjetor", None, "date", {"value_text": "--12-28"}),
     ("en", "The report is dated 2026-02-02 and final.", "2026-02-02", None, "date", {"value_text": "2026-02-02"}),
     ("sq", "Vendimi i datës 17.10.2025 u publikua.", "17.10.2025", None, "date", {"value_text": "2025-10-17"}),
+    # a capitalised word at the start of a sentence does not hide a date behind a number
+    ("en", "On 17.10.2025 the ministers met again.", "17.10.2025", None, "date", {"value_text": "2025-10-17"}),
+    ("sq", "Më 17.10.2025 ministrat u takuan përsëri.", "17.10.2025", None, "date", {"value_text": "2025-10-17"}),
+    ("en", "On 2025-10-17 the ministers met again.", "2025-10-17", None, "date", {"value_text": "2025-10-17"}),
+    # a capitalised qualifier or a word that is not a name keeps the number
+    ("en", "About 400 protesters gathered outside.", "400 protesters", 400, "count", {"counted": "protesters", "approximate": True}),
+    ("sq", "Sipas policisë, 400 protestues u mblodhën.", "400 protestues", 400, "count", {"counted": "protestues"}),
 ]
 
 RANGE_CASES = [
@@ -159,6 +166,10 @@ NEGATIVE_CASES = [
     ("sq", "Ai u rendit i 16-ti në listë."),
     ("sq", "Takimi nis në ora 20:00 në Tiranë."),
     ("sq", "Ky ishte një vendim nën presion."),
+    ("en", "At 10:30 the talks began."),
+    ("sq", "Në 20:51 u publikua lajmi."),
+    ("en", "The airline ordered new Airbus 320 jets."),
+    ("en", "The Airbus about 320 figure is a model name."),
 ]
 
 
@@ -277,3 +288,76 @@ def test_language_column_is_optional_and_empty_input_has_schema():
 )
 def test_parse_digits_by_language(digits, language, prefer_thousands, expected):
     assert math.isclose(parse_digits(digits, language, prefer_thousands=prefer_thousands), expected)
+
+
+@pytest.mark.parametrize(
+    ("digits", "language", "prefer_thousands", "expected"),
+    [
+        ("1200", "en", False, None),
+        ("1,200.5", "sq", False, "."),
+        ("1.200,5", "en", False, ","),
+        ("1,200", "en", False, "."),
+        ("1,200", "sq", False, ","),
+        ("1,200", "sq", True, "."),
+        ("1.200.000", "en", False, ","),
+    ],
+)
+def test_decimal_mark_is_the_one_parse_digits_uses(digits, language, prefer_thousands, expected):
+    assert decimal_mark(digits, language, prefer_thousands=prefer_thousands) == expected
+    value = parse_digits(digits, language, prefer_thousands=prefer_thousands)
+    thousands = "." if expected == "," else ","
+    assert value == float(digits.replace(thousands, "").replace(expected or ".", "."))
+
+
+# Numbers of one shape (the same words and marks around different digits) in both languages, with
+# the figures each must give: the shape is read once, so every number must still keep its own value.
+SAME_SHAPE_TEXTS = [
+    ("en", "Officials said 1,234 troops moved.", [(1234.0, "count")]),
+    ("en", "Officials said 5,678 troops moved.", [(5678.0, "count")]),
+    ("en", "The fund lent €1.5 billion to Kyiv.", [(1.5e9, "EUR")]),
+    ("en", "The fund lent €2.7 billion to Kyiv.", [(2.7e9, "EUR")]),
+    ("sq", "Rritja ishte 3,5 për qind këtë vit.", [(3.5, "percent")]),
+    ("sq", "Rritja ishte 4,25 për qind këtë vit.", [(4.25, "percent")]),
+    ("sq", "Rritja ishte 7,75 për qind këtë vit.", [(7.75, "percent")]),
+    ("en", "Prices rose from 20 to 30 percent.", [(20.0, "percent"), (30.0, "percent")]),
+    ("en", "Prices rose from 45 to 60 percent.", [(45.0, "percent"), (60.0, "percent")]),
+    ("en", "Between 5 and 7 million people fled.", [(5e6, "count"), (7e6, "count")]),
+    ("en", "Between 8 and 9 million people fled.", [(8e6, "count"), (9e6, "count")]),
+    ("en", "The reform began in 1998.", [(1998.0, "year")]),
+    ("en", "The reform began in 9998.", [(9998.0, "count")]),
+    ("sq", "Ushtria dërgoi 1.200 ushtarë në kufi.", [(1200.0, "count")]),
+    ("sq", "Ushtria dërgoi 3.400 ushtarë në kufi.", [(3400.0, "count")]),
+    ("en", "The field covers 12 km2 of sea.", [(12.0, "km2")]),
+    ("en", "The field covers 34 km2 of sea.", [(34.0, "km2")]),
+    ("en", "The new Boeing 737 flew.", []),
+    ("en", "The new Boeing 747 flew.", []),
+    ("en", "On 17.10.2025 they met.", [(None, "date")]),
+    ("en", "On 18.11.2024 they met.", [(None, "date")]),
+]
+
+
+def test_numbers_of_one_shape_keep_their_own_values():
+    frame = pl.DataFrame(
+        {
+            "article_id": [f"a{index}" for index in range(len(SAME_SHAPE_TEXTS))],
+            "field": ["body"] * len(SAME_SHAPE_TEXTS),
+            "text": [text for _, text, _ in SAME_SHAPE_TEXTS],
+            "language": [language for language, _, _ in SAME_SHAPE_TEXTS],
+        }
+    )
+    figures = extract_figures(frame)
+    for index, (language, text, expected) in enumerate(SAME_SHAPE_TEXTS):
+        rows = figures.filter(pl.col("article_id") == f"a{index}")
+        assert [(row["value"], row["unit"]) for row in rows.iter_rows(named=True)] == expected, text
+        assert_offsets(rows, text)
+
+
+def test_a_batch_reads_each_text_as_it_would_be_read_alone():
+    texts = [text for _, text, _ in SAME_SHAPE_TEXTS] + [text for _, text, *_ in POSITIVE_CASES[:40]]
+    languages = [language for language, _, _ in SAME_SHAPE_TEXTS] + [language for language, *_ in POSITIVE_CASES[:40]]
+    frame = pl.DataFrame(
+        {"article_id": [f"a{index}" for index in range(len(texts))], "field": "body", "text": texts, "language": languages}
+    )
+    together = extract_figures(frame)
+    alone = pl.concat([extract_figures(frame.slice(index, 1)) for index in range(frame.height)])
+    assert together.sort("article_id", "char_start").equals(alone.sort("article_id", "char_start"))
