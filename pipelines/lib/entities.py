@@ -7,6 +7,7 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import ahocorasick_rs
@@ -32,12 +33,16 @@ MENTION_SCHEMA = {
 # A capitalised word: an upper-case letter, then letters, marks, apostrophes, dots of initials or inner hyphens.
 CAPITALISED_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}’'.\-]*"
 NAME_CONNECTORS = r"(?:of|the|for|and|de|del|der|van|von|la|al|bin|e|i|të|së)"
-CORPORATE_TAIL = r"(?:\s(?:sh\.p\.k\.|shpk))?"
-# Runs of capitalised words, optionally with lower-case connectors or a preceding honorific. The Rust regex
-# engine Polars uses has no backtracking, so this is linear in the text length whatever the input.
+CORPORATE_TAIL = r"(?:\s(?:sh\.p\.k\.|shpk))"
+HONORIFIC = r"(?:zoti|zonja|ministri|ministrja|kryeministri|kryeministrja|presidenti|presidentja|z\.|znj\.)"
+NEXT_NAME_WORD = rf"\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD}"
+# Runs of capitalised words, optionally with lower-case connectors, a preceding honorific or a corporate tail.
+# A lone capitalised word (a sentence opener, a known name) can never become a candidate, so a run needs two
+# words, an honorific or a tail: most single words are then skipped by the regex rather than by later steps.
+# The Rust regex engine Polars uses has no backtracking, so this is linear in the text length whatever the input.
 CANDIDATE_RUN = (
-    rf"(?:(?:zoti|zonja|ministri|ministrja|kryeministri|kryeministrja|presidenti|presidentja|z\.|znj\.)\s)?"
-    rf"{CAPITALISED_WORD}(?:\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD})*{CORPORATE_TAIL}"
+    rf"(?:{HONORIFIC}\s{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
+    rf"|{CAPITALISED_WORD}(?:(?:{NEXT_NAME_WORD})+{CORPORATE_TAIL}?|{CORPORATE_TAIL}))"
 )
 
 
@@ -245,7 +250,10 @@ def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
     found = matcher.automaton.find_matches_as_indexes(buffer.data)
     if not found:
         return pl.DataFrame(schema={"row": pl.Int64, "pattern_index": pl.Int64, "start": pl.Int64, "end": pl.Int64})
-    matches = pl.DataFrame(found, schema={"pattern_index": pl.Int64, "start": pl.Int64, "end": pl.Int64}, orient="row")
+    # (pattern, start, end) tuples flattened into one integer column: far cheaper than building rows.
+    flat = pl.Series(list(chain.from_iterable(found)), dtype=pl.Int64)
+    matches = pl.DataFrame({"pattern_index": flat.gather_every(3), "start": flat.gather_every(3, 1),
+                            "end": flat.gather_every(3, 2)})
     byte_values = buffer.byte_values()
     last = len(buffer.data) - 1
     matches = matches.with_columns(
@@ -347,8 +355,6 @@ def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) ->
 
 CORPORATE_WORDS = ("sh.p.k.", "shpk")
 CONNECTOR_WORDS = ("of", "the", "for", "and", "de", "del", "der", "van", "von", "la", "al", "bin", "e", "i", "të", "së")
-# Where a capitalised run starts: the same optional honorific and capital letter that open CANDIDATE_RUN.
-RUN_START = rf"(?:(?:zoti|zonja|ministri|ministrja|kryeministri|kryeministrja|presidenti|presidentja|z\.|znj\.)\s)?\p{{Lu}}"
 
 
 def text_slices(buffer: TextBuffer, starts: pl.Series, ends: pl.Series) -> pl.Series:
@@ -395,33 +401,34 @@ def trailing_block_within(flag: pl.Expr, key: str) -> pl.Expr:
 
 
 def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
-    """Every capitalised run with its buffer offsets: run, row, run_start, run_end. Each extracted piece is the
-    gap before a run plus the run, so the pieces tile the text and their running lengths give the offsets."""
-    pieces = (
-        texts.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
-            pl.Series("text_start", buffer.text_starts),
-            pl.col("text").str.extract_all(rf"(?s:.*?){CANDIDATE_RUN}").alias("piece"),
-        )
-        .explode("piece")
-        .drop_nulls("piece")
-    )
+    """Every capitalised run: run, row, run_start, run_end (buffer bytes), run_text. One regex pass wraps each run
+    in NUL marks; splitting on them gives gap, run, gap, run, ... pieces that tile the text, so running lengths
+    give the offsets (NUL in a text is first made a space, which keeps every offset)."""
+    marked = pl.col("text").str.replace_all("\x00", " ", literal=True).str.replace_all(CANDIDATE_RUN, "\x00${0}\x00")
+    pieces = texts.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        pl.Series("text_start", buffer.text_starts),
+        marked.str.split("\x00").alias("piece"),
+    ).explode("piece")
     piece_bytes = pl.col("piece").str.len_bytes().cast(pl.Int64)
-    piece_start = pl.col("text_start") + total_before_within(piece_bytes, "row")
-    return pieces.select(
-        "row",
-        (piece_start + pl.col("piece").str.find(RUN_START).cast(pl.Int64)).alias("run_start"),
-        (piece_start + piece_bytes).alias("run_end"),
-    ).with_row_index("run")
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    is_run = (index - pl.when(is_first_of("row")).then(index).forward_fill()) % 2 == 1
+    return (
+        pieces.with_columns(
+            (pl.col("text_start") + total_before_within(piece_bytes, "row")).alias("run_start"),
+            (pl.col("text_start") + total_before_within(piece_bytes, "row") + piece_bytes).alias("run_end"),
+            is_run.alias("is_run"),
+        )
+        .filter(pl.col("is_run"))
+        .select("row", "run_start", "run_end", pl.col("piece").alias("run_text"))
+        .with_row_index("run")
+    )
 
 
-def run_words(runs: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
+def run_words(runs: pl.DataFrame) -> pl.DataFrame:
     """The words of every run with buffer offsets. Words in a run are separated by one whitespace character,
     so the `word + separator` tokens tile the run."""
-    tokens = runs.select(
-        "run", "run_start",
-        text_slices(buffer, runs["run_start"], runs["run_end"]).str.extract_all(r"\S+\s?").alias("token"),
-    ).explode("token")
+    tokens = runs.select("run", "run_start", pl.col("run_text").str.extract_all(r"\S+\s?").alias("token")).explode("token")
     token_bytes = pl.col("token").str.len_bytes().cast(pl.Int64)
     word = pl.col("token").str.strip_chars_end()
     return tokens.select(
@@ -430,6 +437,14 @@ def run_words(runs: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
         word.alias("word"),
         word.str.to_lowercase().alias("lower"),
     ).with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
+
+
+def covered_by_a_match(starts: pl.Series, ends: pl.Series, matches: pl.DataFrame) -> pl.Series:
+    """Whether one gazetteer match spans each (start, end): such a run ('Donald Trump') yields no candidate."""
+    if matches.is_empty():
+        return pl.Series([False] * len(starts), dtype=pl.Boolean)
+    previous = matches["start"].search_sorted(starts, side="right").cast(pl.Int64) - 1
+    return (previous >= 0) & (matches["end"].gather(previous.clip(0)) >= ends)
 
 
 def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.Series:
@@ -498,9 +513,11 @@ def find_candidates(texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFra
     """Unknown names from capitalised runs outside gazetteer mentions: row, start, end (buffer bytes), surface,
     candidate_type. Kept when two or more name words remain, or a title marks a single word as a person."""
     rules = load_candidate_rules()
+    matches = matches.sort("start")
     runs = capitalised_runs(texts, buffer)
-    words = run_words(runs, buffer)
-    words = words.with_columns(mark_covered(words, matches.sort("start")))
+    runs = runs.filter(~covered_by_a_match(runs["run_start"], runs["run_end"], matches))
+    words = run_words(runs)
+    words = words.with_columns(mark_covered(words, matches))
     grouped = name_groups(words, rules).with_columns(
         is_first_of("group").alias("is_first"),
         is_last_of("group").alias("is_last"),
@@ -544,7 +561,8 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     matcher = build_matcher(gazetteer)
     if "language" not in texts.columns:
         texts = texts.with_columns(pl.lit(None, dtype=pl.String).alias("language"))
-    texts = texts.with_columns(pl.col("text").fill_null(""))
+    # One chunk: Polars compiles a regex per chunk, and a frame stacked from many small ones would pay that often.
+    texts = texts.with_columns(pl.col("text").fill_null("")).rechunk()
     # Linking reads the article's language (its first text's), candidates the language of their own text.
     text_rows = texts.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "article_id", "field",
