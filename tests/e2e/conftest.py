@@ -73,8 +73,14 @@ class DagsterServer:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
         request = urllib.request.Request(f"{self.base_url}/graphql", data=body,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = json.loads(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                payload = json.loads(response.read())
+        except urllib.error.URLError as error:
+            if self.process.poll() is not None:
+                raise AssertionError(f"dagster dev exited with code {self.process.returncode}:\n"
+                                     f"{self.log_tail()}") from error
+            raise
         if payload.get("errors"):
             raise AssertionError(f"GraphQL errors: {payload['errors']}")
         return payload["data"]
