@@ -3,7 +3,6 @@ plus `report_html`, which writes `warehouse/report.html` and puts its tables in 
 
 The assets run the same files the CLI runs and refresh after each ingest through declarative automation."""
 
-from __future__ import annotations
 
 import hashlib
 from pathlib import Path
