@@ -4,8 +4,13 @@ Also returns the body without header lines and without the scraped tail (share, 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -271,6 +276,9 @@ def _month_word_starts(line: str) -> list[int] | None:
     if not _month_tokens_are_words():
         return None
     months = load_months()
+    folded_line = fold_text(line)
+    if folded_line.isascii() and months.keys().isdisjoint(_LETTER_RUN.findall(folded_line)):
+        return []
     starts = []
     for run in _LETTER_RUN.finditer(line):
         folded = fold_text(run.group())
@@ -453,6 +461,7 @@ def _looks_like_person_name(text: str) -> bool:
     return capitalised >= 2
 
 
+@lru_cache(maxsize=8192)
 def _lookup_outlet(text: str) -> tuple[str, str] | None:
     key = fold_text(text.strip(" .,;:()[]"))
     outlets = load_outlets()
@@ -522,6 +531,7 @@ def part_is_upper(text: str) -> bool:
     return bool(letters) and all(character.isupper() for character in letters)
 
 
+@lru_cache(maxsize=8192)
 def _match_section(text: str) -> tuple[str, str] | None:
     """Section as written and its norm when the whole text is a known section name."""
     cleaned = text.strip(" .:|•·-–—[]")
@@ -567,12 +577,20 @@ def _looks_like_outlet_name(text: str) -> bool:
     return 1 <= len(words) <= 5 and all(word[0].isupper() or word[0].isdigit() or len(word) <= 3 for word in words)
 
 
+SEGMENT_SEPARATOR_CHARACTERS = "|•·–—-"
+
+
+def _has_separator(text: str) -> bool:
+    return any(character in text for character in SEGMENT_SEPARATOR_CHARACTERS)
+
+
 def _parse_segments(text: str, fields: _HeaderFields, *, lenient: bool = False) -> bool:
     """True when every separator-delimited segment of text is a header field.
 
     lenient: keep the fields of the segments that are known and skip the others (used after a
     date, where a separator already shows that what follows is header, not a sentence)."""
-    pieces = _patterns().segment_split.split(text)
+    # Every separator holds one of these characters; without them the text is one segment.
+    pieces = _patterns().segment_split.split(text) if _has_separator(text) else [text]
     # split() with a capturing group alternates segment, separator, segment, ...
     segments = [(pieces[index], pieces[index - 1] if index else "") for index in range(0, len(pieces), 2)]
     segments = [(segment, separator) for segment, separator in segments if segment.strip(" ,")]
@@ -720,6 +738,17 @@ _CAPTION_WITH_CREDIT = re.compile(
 )
 
 
+CREDIT_WORDS = ("foto", "photo", "image")  # every credit word of _CAPTION_WITH_CREDIT contains one
+
+
+def _may_hold_credit(line: str) -> bool:
+    # Non-ASCII text goes to the regex: case-insensitive matching folds more than str.lower().
+    if not line.isascii():
+        return True
+    lowered = line.lower()
+    return any(word in lowered for word in CREDIT_WORDS)
+
+
 @lru_cache(maxsize=1)
 def _date_label_only() -> re.Pattern[str]:
     labels = load_header_labels()
@@ -739,10 +768,14 @@ def _is_caption_like(line: str) -> bool:
     return len(line) <= CAPTION_MAX_CHARS and not re.search(r"[.!?:;…]$", line)
 
 
+TITLE_MARKER_SEPARATORS = "-–—|/:(["  # what title_media_suffix needs before a media word
+
+
 def clean_title(title: str) -> str:
     """Remove scraped media markers: 'Title - Video', 'Title | VIDEO', 'VIDEO: Title'."""
     patterns = _patterns()
-    cleaned = patterns.title_media_suffix.sub("", title)
+    has_marker_separator = any(character in title for character in TITLE_MARKER_SEPARATORS)
+    cleaned = patterns.title_media_suffix.sub("", title) if has_marker_separator else title
     cleaned = patterns.title_media_prefix.sub("", cleaned)
     return cleaned.strip() or title.strip()
 
@@ -790,9 +823,15 @@ def _kept_tail_length(lines: list[str], *, has_more_above: bool) -> tuple[int | 
         kept -= 1
     if has_more_above and kept < TAIL_MAX_LINES:
         return None, removed
-    for index in range(max(0, kept - TAIL_MAX_LINES), kept):
+    # A cut line must be followed by short lines only: start at the last long line of the window.
+    first_candidate = max(0, kept - TAIL_MAX_LINES)
+    for index in range(kept - 1, first_candidate - 1, -1):
+        if len(lines[index]) > TAIL_LINE_MAX_CHARS and len(lines[index].strip()) > TAIL_LINE_MAX_CHARS:
+            first_candidate = index
+            break
+    for index in range(first_candidate, kept):
         line = lines[index].strip()
-        if line and cut.match(line) and all(len(rest.strip()) <= TAIL_LINE_MAX_CHARS for rest in lines[index + 1:kept]):
+        if line and cut.match(line):
             kept = index
             removed = True
             break
@@ -892,7 +931,7 @@ def _parse_article(text: str, default_timezone: str, *, inline_links: bool | Non
                 pending_text.append(_Line(glued_title, line.start, line.end))
         elif _parse_segments(content, fields):
             header_texts.append(content)
-        elif title is not None and (credited := _CAPTION_WITH_CREDIT.match(content)):
+        elif title is not None and _may_hold_credit(content) and (credited := _CAPTION_WITH_CREDIT.match(content)):
             # 'Kurti in Brussels. Foto: KOHA': the caption is kept, the credit dropped.
             pending_text.append(_Line(credited.group("caption").strip(), line.start, line.end))
         elif title is None and len(content) <= TITLE_MAX_CHARS and not _is_body_paragraph(content):
@@ -954,37 +993,102 @@ def _parse_article(text: str, default_timezone: str, *, inline_links: bool | Non
     )
 
 
-def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tirane") -> pl.DataFrame:
-    """Add the parsed header columns, the cleaned body and body_language to a frame with `text`."""
-    texts = frame["text"]
-    parsed = [
-        _parse_article(text or "", default_timezone, inline_links=inline_links)
-        for text, inline_links in zip(texts.to_list(), may_hold_inline_links(texts).to_list())
-    ]
+# Below this many articles one process parses the batch: forking and pickling cost more than they save.
+PARALLEL_MIN_ARTICLES = 4000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+STRING_COLUMNS = (
+    "title", "caption", "published_precision", "author", "outlet", "section",
+    "section_norm", "header_language", "body", "metadata_rules",
+)
+
+
+def _epoch_microseconds(moment: datetime | None) -> int | None:
+    # Integer arithmetic on the aware datetime: exact, and Polars casts Int64 to Datetime in one pass.
+    return None if moment is None else (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=4096)
+def _rules_json(rules: tuple[tuple[str, str], ...]) -> str:
+    # Articles share a handful of rule combinations; each is serialised once.
+    return json.dumps(dict(rules), sort_keys=True)
+
+
+def _parse_rows(texts: list[str | None], inline_flags: list[bool], default_timezone: str) -> list[tuple]:
+    """Plain tuples (column order of `_rows_frame`), so a worker process returns them cheaply."""
+    rows = []
+    for text, inline_links in zip(texts, inline_flags):
+        article = _parse_article(text or "", default_timezone, inline_links=inline_links)
+        rows.append((
+            article.title, article.caption, _epoch_microseconds(article.published_at),
+            article.published_precision, _epoch_microseconds(article.updated_at), article.author,
+            article.outlet, article.section, article.section_norm, article.header_language, article.body,
+            _rules_json(tuple(sorted(article.metadata_rules.items()))),
+        ))
+    return rows
+
+
+def _rows_frame(rows: list[tuple]) -> pl.DataFrame:
+    names = ("title", "caption", "published_at", "published_precision", "updated_at", "author", "outlet",
+             "section", "section_norm", "header_language", "body", "metadata_rules")
+    columns = list(zip(*rows)) if rows else [[] for _ in names]
     utc = pl.Datetime("us", "UTC")
+    return pl.DataFrame([
+        pl.Series(name, values, dtype=pl.Int64).cast(utc) if name in ("published_at", "updated_at")
+        else pl.Series(name, values, dtype=pl.String)
+        for name, values in zip(names, columns)
+    ])
 
-    def to_utc(moment: datetime | None) -> datetime | None:
-        return moment.astimezone(timezone.utc) if moment is not None else None
 
-    columns = pl.DataFrame(
-        {
-            "title": [article.title for article in parsed],
-            "caption": [article.caption for article in parsed],
-            "published_at": pl.Series([to_utc(article.published_at) for article in parsed], dtype=utc),
-            "published_precision": [article.published_precision for article in parsed],
-            "updated_at": pl.Series([to_utc(article.updated_at) for article in parsed], dtype=utc),
-            "author": [article.author for article in parsed],
-            "outlet": [article.outlet for article in parsed],
-            "section": [article.section for article in parsed],
-            "section_norm": [article.section_norm for article in parsed],
-            "header_language": [article.header_language for article in parsed],
-            "body": [article.body for article in parsed],
-            "metadata_rules": [json.dumps(article.metadata_rules, sort_keys=True) for article in parsed],
-        },
-        schema_overrides={name: pl.String for name in (
-            "title", "caption", "published_precision", "author", "outlet", "section",
-            "section_norm", "header_language", "body", "metadata_rules")},
-    )
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork_workers() -> bool:
+    """Fork is cheap (the parent's loaded modules and compiled patterns are inherited); only on Linux,
+    and never from a daemonic process, which may not have children."""
+    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+
+
+def map_in_forked_workers(function, chunks: list[tuple], workers: int) -> list:
+    """function(*chunk) for every chunk: the first in this process, the others in forked workers.
+
+    Falls back to this process when a worker cannot be started. Results keep the chunk order."""
+    if len(chunks) < 2 or workers < 2 or not can_fork_workers():
+        return [function(*chunk) for chunk in chunks]
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)) - 1 or 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(function, *chunk) for chunk in chunks[1:]]
+            first = function(*chunks[0])
+            return [first] + [future.result() for future in futures]
+    except (OSError, BrokenProcessPool):
+        return [function(*chunk) for chunk in chunks]
+
+
+def split_evenly(items: list, parts: int) -> list[list]:
+    size = -(-len(items) // parts) if items else 0
+    return [items[index:index + size] for index in range(0, len(items), size)] if size else [items]
+
+
+def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tirane",
+                   workers: int | None = None) -> pl.DataFrame:
+    """Add the parsed header columns, the cleaned body and body_language to a frame with `text`.
+
+    workers: processes for the per-article Python step; None uses every usable core for batches of at
+    least PARALLEL_MIN_ARTICLES articles and one process below that."""
+    texts = frame["text"]
+    text_list = texts.to_list()
+    inline_flags = may_hold_inline_links(texts).to_list()
+    if workers is None:
+        workers = usable_cores() if len(text_list) >= PARALLEL_MIN_ARTICLES else 1
+    workers = max(1, min(workers, len(text_list)))
+    chunks = list(zip(split_evenly(text_list, workers), split_evenly(inline_flags, workers),
+                      [default_timezone] * workers))
+    rows = [row for chunk_rows in map_in_forked_workers(_parse_rows, chunks, workers) for row in chunk_rows]
+    columns = _rows_frame(rows)
     columns = columns.with_columns(detect_language(columns["body"]).alias("body_language"))
     existing = [name for name in columns.columns if name in frame.columns]
     return pl.concat([frame.drop(existing), columns], how="horizontal")

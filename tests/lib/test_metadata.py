@@ -430,3 +430,19 @@ def test_dateline_places_before_a_date(place):
     parsed = parse_article(f"{T_EN}\n\n{place}, 10 April 2025 - Nora Moretti\n\n{EN_BODY}")
     assert parsed.published_at == datetime.fromisoformat("2025-04-10T00:00:00+02:00")
     assert parsed.author == "Nora Moretti" and parsed.body == EN_BODY
+
+
+def test_parse_articles_in_two_processes_equals_one():
+    texts = [
+        f"{T_SQ}\n\n2025-10-17 20:51:01Politikë SHKRUAR NGA ARBEN XHAFERI\n\n{SQ_BODY}\n\nVideo",
+        f"{T_EN}\nBy Jane Doe - Reuters\nPublished: 17 October 2025\n\n{EN_BODY}\n\nRead also: More\n\n{EN_BODY}",
+        None,
+        f"{T_EN}\n17.10.2025 20:51\n\n{EN_BODY}",
+        f"e premte, 17 tetor 2025, 20:51 | Ekonomi\n\n{T_SQ}\n\n{SQ_BODY}\n\nLexo edhe\nTitull\nShpërndaje",
+    ]
+    frame = pl.DataFrame({"source_path": [f"{index}.txt" for index in range(len(texts))], "text": texts})
+    one = parse_articles(frame, workers=1)
+    two = parse_articles(frame, workers=2)
+    assert one.equals(two)
+    assert two["source_path"].to_list() == frame["source_path"].to_list()
+    assert two["published_at"].null_count() == 1 and two["author"][0] == "Arben Xhaferi"
