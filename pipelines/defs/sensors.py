@@ -47,8 +47,10 @@ def _cursor_frame(cursor: str | None) -> pl.DataFrame:
                         orient="row")
 
 
-def _cursor_text(files: pl.DataFrame) -> str:
-    return json.dumps(files.select("source_path", "size_bytes", "mtime_ns").rows())
+def _cursor_text(files: pl.DataFrame, batch_size: int) -> str:
+    """At most a few batches of files are remembered; the rest get their first look once those are in."""
+    limit = max(3 * batch_size, 1_000)
+    return json.dumps(files.sort("source_path").head(limit).select("source_path", "size_bytes", "mtime_ns").rows())
 
 
 def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
@@ -83,7 +85,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, kronika: KronikaResour
     settings = kronika.settings()
     requests, seen = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size,
                                          previous_look=_cursor_frame(context.cursor))
-    context.update_cursor(_cursor_text(seen))
+    context.update_cursor(_cursor_text(seen, settings.batch_size))
     if not requests:
         waiting = f"; {seen.height} file(s) wait for a second look" if seen.height else ""
         return dg.SkipReason(f"no new or changed files ready under {settings.raw_dir}{waiting}")
