@@ -569,6 +569,7 @@ def _figure_readings(
 
 # The words after a count: up to two words, optionally after the Albanian particle of a
 # substantivised participle ("300 të plagosur").
+COUNTED_WINDOW = 60  # characters after a count searched for what it counts
 COUNTED_PATTERN = r"^([ \u00a0\u202f]+(?:t[eë] +)?)(\p{L}[\p{L}'-]*)(?:( +)(\p{L}[\p{L}'-]*))?"
 
 
@@ -710,13 +711,18 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     """Name what a count counts and extend the surface over it ("1,200 troops"). English puts
     adjectives first ("20 living hostages", "2,000 Palestinian prisoners"): when the first word is not
     a plural in -s and the second is a content word, the second is the noun. Albanian puts the
-    noun first ("4.500 ushtarë të rinj"). Function words are never counted."""
+    noun first ("4.500 ushtarë të rinj"). Function words are never counted.
+    Slicing a string at a character offset walks it from the start, so each figure cuts one short
+    window (its span and the 60 characters after it) from the text, and later slices cut the window."""
     stopwords = sorted(load_vocabulary().stopwords)
-    figures = figures.join(texts.select("row", "text"), on="row")
+    window_length = pl.col("char_end") - pl.col("char_start") + COUNTED_WINDOW
+    figures = figures.join(texts.select("row", "article_id", "field", "text"), on="row").with_columns(
+        window=pl.col("text").str.slice(pl.col("char_start"), window_length)
+    ).drop("text")
     counts = figures.filter(pl.col("unit") == "count")
     words = (
-        counts.select(pl.col("text").str.slice(pl.col("char_end"), 60).str.extract_groups(COUNTED_PATTERN))
-        .unnest("text")
+        counts.select(pl.col("window").str.slice(pl.col("char_end") - pl.col("char_start")).str.extract_groups(COUNTED_PATTERN))
+        .unnest("window")
         .rename({"1": "gap", "2": "first", "3": "space", "4": "second"})
     )
     gap, first, space, second = (pl.col(name) for name in ("gap", "first", "space", "second"))
@@ -737,7 +743,7 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     )
     others = figures.filter(pl.col("unit") != "count").with_columns(counted=pl.lit(None, dtype=pl.String))
     return pl.concat([counts.select(others.columns), others]).with_columns(
-        surface=pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start"))
+        surface=pl.col("window").str.slice(0, pl.col("char_end") - pl.col("char_start"))
     )
 
 
@@ -753,9 +759,7 @@ def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     figures = _with_counted(_readings(candidates), texts)
     return (
-        figures.drop("text")
-        .join(texts.select("row", "article_id", "field"), on="row")
-        .sort("row", "char_start")
+        figures.sort("row", "char_start")
         .select(list(OUTPUT_SCHEMA))
         .cast(OUTPUT_SCHEMA)
     )
