@@ -14,7 +14,9 @@ import polars as pl
 
 from pipelines.lib.decode import QuarantineError, decode_bytes
 from pipelines.lib.discover import jsonl_record_to_text, plan_changes, read_jsonl_records, scan_raw_dir
-from pipelines.lib.metadata import parse_articles
+from pipelines.lib.metadata import (
+    PARALLEL_MIN_ARTICLES, map_in_forked_workers, parse_articles, split_evenly, usable_cores,
+)
 
 DOCUMENT_SCHEMA = {
     "source_path": pl.String,
@@ -88,9 +90,18 @@ def read_document(raw_dir: Path, source_path: str, *, max_file_bytes: int) -> li
     return [_document(source_path, raw, len(raw), stat.st_mtime_ns, text=decoded.text, encoding=decoded.encoding)]
 
 
+def _read_document_rows(raw_dir: Path, source_paths: list[str], max_file_bytes: int) -> list[dict]:
+    """Plain dicts for a chunk of files, so a forked worker returns them without building a frame."""
+    return [row for path in source_paths for row in read_document(raw_dir, path, max_file_bytes=max_file_bytes)]
+
+
 def read_documents(raw_dir: Path, source_paths: list[str], *, max_file_bytes: int) -> pl.DataFrame:
-    """Documents for a batch of files. A per-file loop: each file is one open/read/decode anyway."""
-    rows = [row for path in source_paths for row in read_document(raw_dir, path, max_file_bytes=max_file_bytes)]
+    """Documents for a batch of files. A per-file loop: each file is one open/read/decode anyway.
+
+    Large batches are read on every usable core (forked workers, each a contiguous share of the paths)."""
+    workers = usable_cores() if len(source_paths) >= PARALLEL_MIN_ARTICLES else 1
+    chunks = [(raw_dir, paths, max_file_bytes) for paths in split_evenly(source_paths, workers)]
+    rows = [row for chunk_rows in map_in_forked_workers(_read_document_rows, chunks, workers) for row in chunk_rows]
     return pl.DataFrame(rows, schema=DOCUMENT_SCHEMA)
 
 
@@ -109,13 +120,14 @@ def parse_documents(documents: pl.DataFrame, *, timezone: str) -> pl.DataFrame:
     """Documents plus article metadata and `article_id`; quarantined documents keep null article fields."""
     readable = documents.filter(pl.col("reason").is_null())
     parsed = parse_articles(readable.select("source_path", "text"), default_timezone=timezone)
-    parsed = parsed.with_columns(
-        pl.struct("title", "published_at", "author", "body")
-        # A per-row hash: a cryptographic id is not a column expression; cost is ~1 µs an article.
-        .map_elements(lambda r: article_id_for(r["title"], r["published_at"], r["author"], r["body"]),
-                      return_dtype=pl.String)
-        .alias("article_id")
-    )
+    # A cryptographic id is not a column expression: one pass over plain lists (no struct per row,
+    # no lambda), and bodies are handed to Python only for articles without a title or a time.
+    needs_body = pl.col("title").fill_null("").eq("") | pl.col("published_at").is_null()
+    keys = parsed.select("title", "published_at", "author", pl.when(needs_body).then(pl.col("body")).alias("body"))
+    parsed = parsed.with_columns(pl.Series("article_id", [
+        article_id_for(title, published_at, author, body)
+        for title, published_at, author, body in zip(*(keys[name].to_list() for name in keys.columns))
+    ], dtype=pl.String))
     empty_body = parsed.filter(pl.col("body").fill_null("").str.strip_chars().str.len_chars() == 0)
     parsed = parsed.filter(pl.col("body").fill_null("").str.strip_chars().str.len_chars() > 0)
     article_columns = [c for c in ARTICLE_COLUMNS if c not in ("source_path", "content_sha256")]

@@ -1046,21 +1046,33 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+_IN_FORKED_WORKER = False
+
+
+def _mark_forked_worker() -> None:
+    global _IN_FORKED_WORKER
+    _IN_FORKED_WORKER = True
+
+
 def can_fork_workers() -> bool:
     """Fork is cheap (the parent's loaded modules and compiled patterns are inherited); only on Linux,
-    and never from a daemonic process, which may not have children."""
-    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+    never from a daemonic process (it may not have children) nor from a worker (no nested pools)."""
+    return (sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+            and not _IN_FORKED_WORKER)
 
 
 def map_in_forked_workers(function, chunks: list[tuple], workers: int) -> list:
     """function(*chunk) for every chunk: the first in this process, the others in forked workers.
 
-    Falls back to this process when a worker cannot be started. Results keep the chunk order."""
+    function must be a module-level function that returns plain Python values: Polars' thread pool
+    does not survive a fork, so a worker must not build frames. Falls back to this process when a
+    worker cannot be started. Results keep the chunk order."""
     if len(chunks) < 2 or workers < 2 or not can_fork_workers():
         return [function(*chunk) for chunk in chunks]
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(chunks)) - 1 or 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_mark_forked_worker) as pool:
             futures = [pool.submit(function, *chunk) for chunk in chunks[1:]]
             first = function(*chunks[0])
             return [first] + [future.result() for future in futures]
