@@ -186,8 +186,9 @@ def measure_figures(corpus_dir: Path, stage_dir: Path) -> dict:
 
 
 def measure_load(corpus_dir: Path, stage_dir: Path) -> dict:
-    from pipelines.defs.assets import _columns, _entity_rows
     from pipelines.lib import warehouse
+    from pipelines.lib.extract import entity_rows, figure_entity_links
+    from pipelines.lib.gazetteer import load_gazetteer
     from pipelines.lib.extraction_version import extraction_version
 
     articles = _read_parquet(stage_dir, "articles")
@@ -200,13 +201,12 @@ def measure_load(corpus_dir: Path, stage_dir: Path) -> dict:
     with warehouse.writer(build_path) as connection:
         warehouse.write_batch(
             connection,
-            source_files=_columns(frames["source_files"], "source_files", connection),
+            source_files=frames["source_files"],
             articles=articles, retired_article_ids=[],
             extracted_article_ids=articles["article_id"].to_list(),
-            sentences=_columns(frames["sentences"], "sentences", connection),
-            mentions=_columns(frames["mentions"], "mentions", connection),
-            figures=_columns(frames["figures"], "figures", connection),
-            entities=_entity_rows(frames["mentions"]), missing_paths=[],
+            sentences=frames["sentences"], mentions=frames["mentions"], figures=frames["figures"],
+            figure_links=figure_entity_links(frames["mentions"], frames["figures"]),
+            entities=entity_rows(frames["mentions"], load_gazetteer()), missing_paths=[],
             extraction_version=extraction_version(), now=datetime.now(timezone.utc), run_id="bench",
             files_new=frames["source_files"].height,
         )

@@ -12,8 +12,10 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import warehouse
-from pipelines.lib.entities import candidate_entities
-from pipelines.lib.extract import article_texts, extract_article_figures, extract_entity_mentions, extract_sentences
+from pipelines.lib.extract import (
+    article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
+    figure_entity_links,
+)
 from pipelines.lib.extraction_version import extraction_version, metadata_version
 from pipelines.lib.gazetteer import load_gazetteer
 from pipelines.lib.ingest import (
@@ -154,22 +156,6 @@ def article_figures(context: dg.AssetExecutionContext, extraction_texts: dict[st
 WAREHOUSE_TABLES = ("source_files", "articles", "sentences", "mentions", "figures", "entities")
 
 
-def _columns(frame: pl.DataFrame, table: str, connection) -> pl.DataFrame:
-    """Keep only the columns the warehouse table has, in its order."""
-    names = [row[0] for row in connection.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall()]
-    return frame.select([c for c in names if c in frame.columns])
-
-
-def _entity_rows(mentions: pl.DataFrame) -> pl.DataFrame:
-    gazetteer = load_gazetteer().entities.select(
-        "entity_id", "name", "entity_type", "wikidata_id", "name_sq").with_columns(pl.lit(True).alias("linked"))
-    candidates = candidate_entities(mentions).select(
-        "entity_id", "name", "entity_type", "wikidata_id", "name_sq").with_columns(pl.lit(False).alias("linked"))
-    return pl.concat([gazetteer, candidates], how="vertical_relaxed").unique("entity_id", keep="first")
-
-
 @dg.multi_asset(
     group_name=INGEST_GROUP,
     specs=[dg.AssetSpec(name, deps=["parsed_articles", "extraction_texts", "article_sentences", "entity_mentions",
@@ -189,14 +175,15 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
         warehouse.ensure_schema(connection)
         warehouse.write_batch(
             connection,
-            source_files=_columns(parsed_articles["source_files"], "source_files", connection),
+            source_files=parsed_articles["source_files"],
             articles=parsed_articles["articles"],
             retired_article_ids=parsed_articles["retired"]["article_id"].to_list(),
             extracted_article_ids=extraction_texts["article_ids"]["article_id"].to_list(),
-            sentences=_columns(article_sentences, "sentences", connection),
-            mentions=_columns(entity_mentions, "mentions", connection),
-            figures=_columns(article_figures, "figures", connection),
-            entities=_entity_rows(entity_mentions),
+            sentences=article_sentences,
+            mentions=entity_mentions,
+            figures=article_figures,
+            figure_links=figure_entity_links(entity_mentions, article_figures),
+            entities=entity_rows(entity_mentions, load_gazetteer()),
             missing_paths=parsed_articles["missing"]["source_path"].to_list(),
             extraction_version=extraction_version(),
             now=_now(),

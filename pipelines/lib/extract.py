@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.lib.entities import extract_mentions
+from pipelines.lib.entities import candidate_entities, extract_mentions
 from pipelines.lib.figures import extract_figures
 from pipelines.lib.gazetteer import Gazetteer, load_gazetteer
 from pipelines.lib.sentences import assign_sentences, split_sentences
@@ -45,6 +45,24 @@ def extract_entity_mentions(texts: pl.DataFrame, sentences: pl.DataFrame, gazett
 
 def extract_article_figures(texts: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFrame:
     return assign_sentences(extract_figures(texts), sentences)
+
+
+def figure_entity_links(mentions: pl.DataFrame, figures: pl.DataFrame) -> pl.DataFrame:
+    """Each figure with every entity mentioned in its sentence: article_id, field, figure_char_start, entity_id."""
+    keys = ["article_id", "field", "sentence_index"]
+    return (
+        figures.select(*keys, pl.col("char_start").alias("figure_char_start"))
+        .join(mentions.select(*keys, "entity_id").unique(), on=keys, how="inner")
+        .select("article_id", "field", "figure_char_start", "entity_id")
+    )
+
+
+def entity_rows(mentions: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """The `entities` table: every gazetteer identity (linked) and the candidates these mentions use."""
+    columns = ["entity_id", "name", "entity_type", "wikidata_id", "name_sq"]
+    linked = gazetteer.entities.select(columns).with_columns(pl.lit(True).alias("linked"))
+    candidates = candidate_entities(mentions).select(columns).with_columns(pl.lit(False).alias("linked"))
+    return pl.concat([linked, candidates], how="vertical_relaxed").unique("entity_id", keep="first")
 
 
 def extract_articles(articles: pl.DataFrame, gazetteer: Gazetteer | None = None) -> Extraction:

@@ -95,13 +95,22 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
     extraction_version VARCHAR
 );
 
+-- Which entities share a sentence with each figure, computed at extraction time (a build step, so
+-- "figures about Russia" never aggregates the whole mentions table).
+CREATE TABLE IF NOT EXISTS figure_entity_links (
+    article_id         VARCHAR NOT NULL,
+    field              VARCHAR NOT NULL,
+    figure_char_start  BIGINT NOT NULL,
+    entity_id          VARCHAR NOT NULL
+);
+
 -- The entities of each figure's sentence, so "figures about Russia" is one query.
 CREATE OR REPLACE VIEW figure_entities AS
-SELECT f.*, m.entity_id, e.name AS entity_name, e.entity_type
+SELECT f.*, l.entity_id, e.name AS entity_name, e.entity_type
 FROM figures f
-JOIN (SELECT DISTINCT article_id, field, sentence_index, entity_id FROM mentions) m
-  ON m.article_id = f.article_id AND m.field = f.field AND m.sentence_index = f.sentence_index
-JOIN entities e ON e.entity_id = m.entity_id;
+JOIN figure_entity_links l
+  ON l.article_id = f.article_id AND l.field = f.field AND l.figure_char_start = f.char_start
+JOIN entities e ON e.entity_id = l.entity_id;
 
 -- One row per publication of rebuilt report tables: which ingest they reflect.
 CREATE TABLE IF NOT EXISTS report_refreshes (

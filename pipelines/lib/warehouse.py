@@ -118,6 +118,7 @@ def read_live_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[
 def upsert_source_files(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> None:
     if not rows.height:
         return
+    rows = conform(connection, "source_files", rows)
     connection.register("source_rows", rows.to_arrow())
     connection.execute(
         "DELETE FROM source_files s USING source_rows r "
@@ -128,7 +129,8 @@ def upsert_source_files(connection: duckdb.DuckDBPyConnection, rows: pl.DataFram
     connection.unregister("source_rows")
 
 
-ARTICLE_TABLES = ("mentions", "figures", "sentences", "articles")
+EXTRACTION_TABLES = ("mentions", "figures", "figure_entity_links", "sentences")
+ARTICLE_TABLES = (*EXTRACTION_TABLES, "articles")
 
 
 def delete_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> None:
@@ -141,9 +143,21 @@ def delete_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str
     connection.unregister("deleted_ids")
 
 
+def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in connection.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall()]
+
+
+def conform(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The frame's columns that the table has, in the table's order (stages may carry extra columns)."""
+    return rows.select([name for name in table_columns(connection, table) if name in rows.columns])
+
+
 def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
     if not rows.height:
         return
+    rows = conform(connection, table, rows)
     columns = ", ".join(rows.columns)
     connection.register("inserted_rows", rows.to_arrow())
     connection.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM inserted_rows")
@@ -151,15 +165,16 @@ def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: pl.Data
 
 
 def replace_extraction(connection: duckdb.DuckDBPyConnection, article_ids: list[str], sentences: pl.DataFrame,
-                       mentions: pl.DataFrame, figures: pl.DataFrame) -> None:
+                       mentions: pl.DataFrame, figures: pl.DataFrame, figure_links: pl.DataFrame) -> None:
     """Idempotent: the extraction rows of these articles are deleted before the new ones are inserted."""
     if article_ids:
         ids = pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})
         connection.register("extracted_ids", ids.to_arrow())
-        for table in ("mentions", "figures", "sentences"):
+        for table in EXTRACTION_TABLES:
             connection.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM extracted_ids)")
         connection.unregister("extracted_ids")
-    for table, rows in (("sentences", sentences), ("mentions", mentions), ("figures", figures)):
+    for table, rows in (("sentences", sentences), ("mentions", mentions), ("figures", figures),
+                        ("figure_entity_links", figure_links)):
         insert_rows(connection, table, rows)
 
 
@@ -263,7 +278,8 @@ def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: 
 
 def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataFrame, articles: pl.DataFrame,
                 retired_article_ids: list[str], extracted_article_ids: list[str], sentences: pl.DataFrame,
-                mentions: pl.DataFrame, figures: pl.DataFrame, entities: pl.DataFrame, missing_paths: list[str],
+                mentions: pl.DataFrame, figures: pl.DataFrame, figure_links: pl.DataFrame,
+                entities: pl.DataFrame, missing_paths: list[str],
                 extraction_version: str, now, run_id: str = "manual", files_new: int = 0,
                 files_changed: int = 0) -> None:
     """Every write of one batch in one transaction: a crash at any point leaves the warehouse as it was."""
@@ -280,7 +296,7 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
             connection.execute("UPDATE articles SET extraction_version = ? WHERE article_id IN "
                                "(SELECT article_id FROM reextracted_ids)", [extraction_version])
             connection.unregister("reextracted_ids")
-        replace_extraction(connection, extracted_article_ids, sentences, mentions, figures)
+        replace_extraction(connection, extracted_article_ids, sentences, mentions, figures, figure_links)
         replace_entities(connection, entities)
         mark_missing(connection, missing_paths, now)
         statuses = source_files["status"].value_counts() if source_files.height else None
