@@ -170,6 +170,7 @@ NEGATIVE_CASES = [
     ("sq", "Në 20:51 u publikua lajmi."),
     ("en", "The airline ordered new Airbus 320 jets."),
     ("en", "The Airbus about 320 figure is a model name."),
+    ("sq", "Kompania bleu avionë Boeing 737 të rinj."),
 ]
 
 
