@@ -104,12 +104,49 @@ def _header_vocabulary_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return pattern, vocabulary
 
 
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1)
+def _header_vocabulary_words() -> tuple[dict[str, str], frozenset[str]] | None:
+    """(one-word terms -> language, first words of the longer terms), or None when a term does not
+    start with a letter (then only the regex scan is exact)."""
+    _, vocabulary = _header_vocabulary_pattern()
+    if not all(_LETTER_RUN.match(term) for term in vocabulary):
+        return None
+    one_word = {term: language for term, language in vocabulary.items() if _LETTER_RUN.fullmatch(term)}
+    first_words = frozenset(_LETTER_RUN.match(term).group() for term in vocabulary if term not in one_word)
+    return one_word, first_words
+
+
 def header_language_evidence(header_text: str) -> set[str]:
     """Languages ('sq', 'en') whose label vocabulary (labels, months, weekdays, sections) occurs."""
     from pipelines.lib.metadata import fold_text
 
     pattern, vocabulary = _header_vocabulary_pattern()
-    return {vocabulary[match.group(1)] for match in pattern.finditer(fold_text(header_text))}
+    folded = fold_text(header_text)
+    words = _header_vocabulary_words()
+    if words is None:
+        return {vocabulary[match.group(1)] for match in pattern.finditer(folded)}
+    # Same matches as pattern.finditer: a term starts a word (the look-behind), so only word starts
+    # are tried; a one-word term is the whole word (a dict lookup), and the regex runs only at
+    # words that begin a longer term ('shkruar' of 'shkruar nga').
+    one_word, first_words = words
+    evidence = set()
+    last_end = 0
+    for run in _LETTER_RUN.finditer(folded):
+        if run.start() < last_end:
+            continue
+        word = run.group()
+        if word in first_words:
+            match = pattern.match(folded, run.start())
+            if match is not None:
+                evidence.add(vocabulary[match.group(1)])
+                last_end = match.end()
+        elif word in one_word:
+            evidence.add(one_word[word])
+            last_end = run.end()
+    return evidence
 
 
 def detect_header_language(header_text: str) -> str | None:

@@ -589,22 +589,32 @@ def _parse_segments(text: str, fields: _HeaderFields, *, lenient: bool = False) 
 
     lenient: keep the fields of the segments that are known and skip the others (used after a
     date, where a separator already shows that what follows is header, not a sentence)."""
-    # Every separator holds one of these characters; without them the text is one segment.
+    accepted, found = _read_segments(text, lenient)
+    if accepted:
+        # Replaying the first value per field onto `fields` keeps first-wins semantics of `set`.
+        for name, value, rule in found:
+            fields.set(name, value, rule)
+    return accepted
+
+
+@lru_cache(maxsize=8192)
+def _read_segments(text: str, lenient: bool) -> tuple[bool, tuple[tuple[str, object, str], ...]]:
+    """(accepted, the fields the segments set, in order). Classifying a segment never reads the
+    fields already known, so the reading of a text is cached: bylines and sections recur across articles."""
     pieces = _patterns().segment_split.split(text) if _has_separator(text) else [text]
     # split() with a capturing group alternates segment, separator, segment, ...
     segments = [(pieces[index], pieces[index - 1] if index else "") for index in range(0, len(pieces), 2)]
     segments = [(segment, separator) for segment, separator in segments if segment.strip(" ,")]
     if not segments:
-        return True
-    trial = _HeaderFields(dict(fields.values), dict(fields.rules))
+        return True, ()
+    trial = _HeaderFields()
     previous_kind = None
     for segment, separator in segments:
         after_dash = separator.strip() in ("-", "–", "—")
         previous_kind = _classify_segment(segment.strip(" ,"), trial, previous_kind, after_dash)
         if previous_kind is None and not lenient:
-            return False
-    fields.values, fields.rules = trial.values, trial.rules
-    return True
+            return False, ()
+    return True, tuple((name, value, trial.rules[name]) for name, value in trial.values.items())
 
 
 def _parse_after_date(rest: str, fields: _HeaderFields, date_rule_parts: list[str]) -> str | None:

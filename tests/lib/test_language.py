@@ -78,3 +78,15 @@ def test_langdetect_only_path_is_seeded_and_repeatable():
 ])
 def test_detect_header_language(header, expected):
     assert detect_header_language(header) == expected
+
+
+@pytest.mark.parametrize("header", [
+    "SHKRUAR NGA ARDIAN ÇELA | Opinione", "Written by Jane Doe", "e hënë, 17 tetor 2025", "Op-Ed | Middle East",
+    "Publikuar më 3 mars 2025 | Updated on 4 March", "nga bota", "Lindja e Mesme", "2025-10-17 Video", "",
+])
+def test_header_evidence_word_lookup_equals_regex_scan(header):
+    from pipelines.lib.language import _header_vocabulary_pattern, header_language_evidence
+    from pipelines.lib.metadata import fold_text
+
+    pattern, vocabulary = _header_vocabulary_pattern()
+    assert header_language_evidence(header) == {vocabulary[m.group(1)] for m in pattern.finditer(fold_text(header))}
