@@ -191,7 +191,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             files_new=parsed_articles["counts"]["files_new"][0],
             files_changed=parsed_articles["counts"]["files_changed"][0],
         )
-        warehouse.publish_snapshot(connection, kronika.build_path, settings.warehouse_path)
+        if kronika.publish_each_batch:
+            warehouse.publish_snapshot(connection, kronika.build_path, settings.warehouse_path)
         counts = {table: warehouse.scalar(connection, f"SELECT count(*) FROM {table}") for table in WAREHOUSE_TABLES}
         top = connection.sql(
             "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "

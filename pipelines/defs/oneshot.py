@@ -33,7 +33,8 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _resources(settings: Settings) -> dict:
-    return {"kronika": KronikaResource.from_settings(settings), "duckdb": duckdb_resource_for(settings),
+    kronika = KronikaResource.from_settings(settings, publish_each_batch=False)
+    return {"kronika": kronika, "duckdb": duckdb_resource_for(settings),
             "io_manager": dg.mem_io_manager}
 
 
