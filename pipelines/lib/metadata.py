@@ -299,20 +299,45 @@ def _matches_at(pattern: re.Pattern[str], line: str, starts: list[int]) -> Itera
             last_end = match.end()
 
 
+# Every numeric or ISO date holds one of these separators between its numbers.
+NUMERIC_DATE_SEPARATORS = "-/."
+# A label, weekday or leading time counts as a date's prefix only within this many characters before it.
+DATE_PREFIX_MAX_CHARS = 60
+
+
+@lru_cache(maxsize=4096)
+def _date_prefix(context: str, offset: int) -> tuple[int, tuple[tuple[str, str | None], ...]] | None:
+    """(start, groups) of the label/weekday/leading time that ends exactly where a date starts.
+
+    context is the text before the date, from one character before the search window (the look-behind
+    reads it; offset skips it). The same words precede dates in many articles, so answers are cached."""
+    prefix = _patterns().date_prefix.search(context, offset)
+    if prefix is None or prefix.start() >= len(context):
+        return None
+    return prefix.start(), tuple(prefix.groupdict().items())
+
+
 def _date_matches(line: str) -> list[_DateMatch]:
     """Non-overlapping date matches in a line, earliest first, longest on ties, with their prefix."""
     patterns = _patterns()
     found = []
-    month_starts: list[int] | None = None
+    # Trying a 58-word month alternation at every position is the slow part of a date line: word dates
+    # are looked for only when a month-like word occurs, month-first ones only at such words.
+    month_starts = _month_word_starts(line)
+    has_numeric_separator = any(character in line for character in NUMERIC_DATE_SEPARATORS)
     for name, pattern in patterns.dates:
         if name == "words_month_year" and found:
             break  # 'tetor 2025' alone only counts on a line without a full date (and it is slow)
-        if name in MONTH_FIRST_PATTERNS:
-            # Trying a 58-word alternation at every position is the slow part of a date line;
-            # only the starts of month-like words can begin these matches.
-            if month_starts is None:
-                month_starts = _month_word_starts(line)
-            matches = pattern.finditer(line) if month_starts is None else _matches_at(pattern, line, month_starts)
+        if name in ("iso", "numeric"):
+            if not has_numeric_separator:
+                continue
+            matches = pattern.finditer(line)
+        elif month_starts is None:
+            matches = pattern.finditer(line)
+        elif not month_starts:
+            continue  # every word date holds a month word
+        elif name in MONTH_FIRST_PATTERNS:
+            matches = _matches_at(pattern, line, month_starts)
         else:
             matches = pattern.finditer(line)
         for match in matches:
@@ -324,10 +349,12 @@ def _date_matches(line: str) -> list[_DateMatch]:
         if start < last_end:
             continue
         groups = match.groupdict()
-        prefix = patterns.date_prefix.search(line, max(last_end, start - 60), start)
-        if prefix is not None and prefix.start() < start:
-            groups.update(prefix.groupdict())
-            start = prefix.start()
+        window_start = max(last_end, start - DATE_PREFIX_MAX_CHARS)
+        context_start = window_start - 1 if window_start > 0 else 0
+        prefix = _date_prefix(line[context_start:start], window_start - context_start)
+        if prefix is not None:
+            groups.update(prefix[1])
+            start = context_start + prefix[0]
         chosen.append(_DateMatch(name, start, match.end(), groups))
         last_end = match.end()
     return chosen
