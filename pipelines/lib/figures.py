@@ -308,22 +308,18 @@ def decimal_mark(digits: str, language: str | None, *, prefer_thousands: bool) -
         return "," if digits.rfind(",") > digits.rfind(".") else "."
     if commas + dots == 0:
         return None
-    else:
-        mark = "," if commas else "."
-        groups = digits.split(mark)
-        if len(groups) > 2:  # 1,200,000 / 1.200.000
-            decimal = "." if mark == "," else ","
-        elif len(groups[1]) != 3:
-            decimal = mark
-        elif prefer_thousands:
-            decimal = "." if mark == "," else ","
-        elif language == "sq":
-            decimal = ","
-        elif language == "en":
-            decimal = "."
-        else:  # unknown language: three digits after one mark is most often a thousands group
-            decimal = "." if mark == "," else ","
-    return decimal
+    mark = "," if commas else "."
+    other = "." if mark == "," else ","
+    groups = digits.split(mark)
+    if len(groups) > 2:  # 1,200,000 / 1.200.000
+        return other
+    if len(groups[1]) != 3:
+        return mark
+    if prefer_thousands:
+        return other
+    if language in ("sq", "en"):
+        return "," if language == "sq" else "."
+    return other  # unknown language: three digits after one mark is most often a thousands group
 
 
 def parse_number_words(words: str, vocabulary: FigureVocabulary) -> list[float]:
