@@ -131,14 +131,20 @@ def load_name_particles() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def load_tail_rules() -> dict[str, re.Pattern[str]]:
-    """Action (drop, cut, inline) -> one compiled whole-line regex."""
+def _tail_rule_alternatives() -> dict[str, str]:
+    """Action (drop, cut, inline) -> the alternation of its patterns, unanchored."""
     patterns: dict[str, list[str]] = {}
     for pattern, action in _read_tsv("tail_junk.tsv"):
         patterns.setdefault(action, []).append(f"(?:{pattern})")
+    return {action: "(?:" + "|".join(alternatives) + ")" for action, alternatives in patterns.items()}
+
+
+@lru_cache(maxsize=1)
+def load_tail_rules() -> dict[str, re.Pattern[str]]:
+    """Action (drop, cut, inline) -> one compiled whole-line regex."""
     return {
-        action: re.compile(r"^\W*(?:" + "|".join(alternatives) + r")\W*$", re.IGNORECASE)
-        for action, alternatives in patterns.items()
+        action: re.compile(r"^\W*" + alternation + r"\W*$", re.IGNORECASE)
+        for action, alternation in _tail_rule_alternatives().items()
     }
 
 
@@ -819,13 +825,13 @@ def clean_title(title: str) -> str:
 
 @lru_cache(maxsize=1)
 def _inline_link_pattern() -> str | None:
-    """The 'inline' tail rules as one multi-line Rust regex for Polars, or None if they need Python syntax."""
-    rule = load_tail_rules().get("inline")
-    if rule is None:
+    """The 'inline' tail rules as one Rust regex for Polars, or None if they need Python syntax."""
+    alternation = _tail_rule_alternatives().get("inline")
+    if alternation is None:
         return None
-    # Same alternatives, anchored at every line: a superset of the per-line Python match
-    # (it ignores the line-length limit), so it can only send extra bodies down the slow path.
-    pattern = "(?im)" + rule.pattern
+    # The same alternatives anywhere in the text: a superset of the whole-line Python match, so it
+    # can only send extra bodies down the slow path; unanchored, Polars finds them by literal prefilters.
+    pattern = "(?i)" + alternation
     try:
         pl.Series([""]).str.contains(pattern)
     except pl.exceptions.PolarsError:
