@@ -1,5 +1,5 @@
 """Measure the metadata stage: CPU per 10,000 articles and language-detection accuracy.
-Run: .venv/bin/python benchmarks/bench_metadata.py [n_articles]"""
+Run: .venv/bin/python benchmarks/bench_metadata.py [n_articles] [corpus_dir from `kronika bench generate`]"""
 
 from __future__ import annotations
 
@@ -57,9 +57,37 @@ def language_accuracy() -> dict:
     return report
 
 
+def corpus_timings(corpus_dir: Path) -> dict:
+    """read_documents + parse_documents on a folder of article files, one process and every core."""
+    from pipelines.lib import ingest
+    from pipelines.lib.metadata import _cpu_seconds_with_children
+
+    paths = sorted(str(path.relative_to(corpus_dir)) for path in corpus_dir.rglob("*.txt"))
+    ingest.parse_documents(ingest.read_documents(corpus_dir, paths[:50], max_file_bytes=5_000_000),
+                           timezone="Europe/Tirane")  # warm up: patterns, reference data, langdetect
+    report = {"articles": len(paths)}
+    automatic_threshold = ingest.PARALLEL_MIN_ARTICLES
+    for label, threshold in (("1_process", len(paths) + 1), ("all_cores", automatic_threshold)):
+        ingest.PARALLEL_MIN_ARTICLES = threshold  # read_documents has no workers argument
+        import pipelines.lib.metadata as metadata
+        metadata.PARALLEL_MIN_ARTICLES = threshold
+        for step in ("read_documents", "parse_documents"):
+            cpu_started, wall_started = _cpu_seconds_with_children(), time.perf_counter()
+            if step == "read_documents":
+                documents = ingest.read_documents(corpus_dir, paths, max_file_bytes=5_000_000)
+            else:
+                ingest.parse_documents(documents, timezone="Europe/Tirane")
+            report[f"{step}_{label}"] = {"cpu_s": round(_cpu_seconds_with_children() - cpu_started, 3),
+                                         "wall_s": round(time.perf_counter() - wall_started, 3)}
+        ingest.PARALLEL_MIN_ARTICLES = metadata.PARALLEL_MIN_ARTICLES = automatic_threshold
+    return report
+
+
 def main() -> None:
     articles = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     print("parse:", benchmark_parse(articles))
+    if len(sys.argv) > 2:
+        print("corpus:", corpus_timings(Path(sys.argv[2])))
     print("language:", language_accuracy())
 
 
