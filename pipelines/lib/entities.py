@@ -34,16 +34,7 @@ MENTION_SCHEMA = {
 CAPITALISED_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}’'.\-]*"
 NAME_CONNECTORS = r"(?:of|the|for|and|de|del|der|van|von|la|al|bin|e|i|të|së)"
 CORPORATE_TAIL = r"(?:\s(?:sh\.p\.k\.|shpk))"
-HONORIFIC = r"(?:zoti|zonja|ministri|ministrja|kryeministri|kryeministrja|presidenti|presidentja|z\.|znj\.)"
 NEXT_NAME_WORD = rf"\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD}"
-# Runs of capitalised words, optionally with lower-case connectors, a preceding honorific or a corporate tail.
-# A lone capitalised word (a sentence opener, a known name) can never become a candidate, so a run needs two
-# words, an honorific or a tail: most single words are then skipped by the regex rather than by later steps.
-# The Rust regex engine Polars uses has no backtracking, so this is linear in the text length whatever the input.
-CANDIDATE_RUN = (
-    rf"(?:{HONORIFIC}\s{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
-    rf"|{CAPITALISED_WORD}(?:(?:{NEXT_NAME_WORD})+{CORPORATE_TAIL}?|{CORPORATE_TAIL}))"
-)
 
 
 @dataclass(frozen=True)
@@ -102,6 +93,22 @@ def load_candidate_rules() -> CandidateRules:
         edge_words=frozenset(row["word"] for row in honorifics)
         | frozenset(word.lower() for word in read_rule_lines("name_stopwords.txt")),
         type_word_set=frozenset(row["word"] for row in type_words_rows),
+    )
+
+
+@lru_cache(maxsize=1)
+def candidate_run_regex() -> str:
+    """Runs of capitalised words, optionally with lower-case connectors, a preceding lower-case title from
+    honorifics.tsv (zoti, ministri, analistja) or a corporate tail. A lone capitalised word (a sentence opener, a
+    known name) can never become a candidate, so a run needs two words, a title or a tail: most single words are
+    then skipped by the regex rather than by later steps. The Rust regex engine Polars uses has no backtracking,
+    so this is linear in the text length whatever the input."""
+    titles = sorted((title for title in load_candidate_rules().titles if title.isalpha() or title.endswith(".")),
+                    key=len, reverse=True)
+    honorific = "(?:" + "|".join(re.escape(title) for title in titles) + ")"
+    return (
+        rf"(?:{honorific}\s{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
+        rf"|{CAPITALISED_WORD}(?:(?:{NEXT_NAME_WORD})+{CORPORATE_TAIL}?|{CORPORATE_TAIL}))"
     )
 
 
@@ -404,7 +411,7 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     """Every capitalised run: run, row, run_start, run_end (buffer bytes), run_text. One regex pass wraps each run
     in NUL marks; splitting on them gives gap, run, gap, run, ... pieces that tile the text, so running lengths
     give the offsets (NUL in a text is first made a space, which keeps every offset)."""
-    marked = pl.col("text").str.replace_all("\x00", " ", literal=True).str.replace_all(CANDIDATE_RUN, "\x00${0}\x00")
+    marked = pl.col("text").str.replace_all("\x00", " ", literal=True).str.replace_all(candidate_run_regex(), "\x00${0}\x00")
     pieces = texts.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
         pl.Series("text_start", buffer.text_starts),
@@ -447,14 +454,37 @@ def covered_by_a_match(starts: pl.Series, ends: pl.Series, matches: pl.DataFrame
     return (previous >= 0) & (matches["end"].gather(previous.clip(0)) >= ends)
 
 
-def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.Series:
-    """Whether each word overlaps a gazetteer match. Matches do not overlap and are sorted, so the only one that
-    can overlap a word is the last match starting before the word ends."""
+def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
+    """covered: the word overlaps a gazetteer match; surname_start: the word starts exactly where a bare surname
+    match starts. Matches do not overlap and are sorted, so the only one that can overlap a word is the last
+    match starting before the word ends."""
     if matches.is_empty():
-        return pl.Series("covered", [False] * words.height, dtype=pl.Boolean)
+        return words.with_columns(pl.lit(False).alias("covered"), pl.lit(False).alias("surname_start"))
     previous = matches["start"].search_sorted(words["word_end"], side="left").cast(pl.Int64) - 1
-    previous_end = matches["end"].gather(previous.clip(0))
-    return ((previous >= 0) & (previous_end > words["word_start"])).rename("covered")
+    previous_match = matches.select("start", "end", "is_surname")[previous.clip(0)]
+    exists = previous >= 0
+    return words.with_columns(
+        (exists & (previous_match["end"] > words["word_start"])).alias("covered"),
+        (exists & previous_match["is_surname"] & (previous_match["start"] == words["word_start"])).alias("surname_start"),
+    )
+
+
+# A first name: one capitalised word of letters, possibly hyphenated (Jens-Frederik).
+FIRST_NAME = r"^\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?$"
+
+
+def release_surnames_after_first_names(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
+    """An unknown first name right before a bare surname names someone else ('Oleksiy Kuleba' is not Dmytro
+    Kuleba, 'Eric Trump' not Donald Trump): such a surname word stops counting as covered, so the two words
+    become one candidate, and `released` marks it so its surname link is dropped."""
+    first_name_before = (
+        (pl.col("run") == pl.col("run").shift(1))
+        & ~pl.col("covered").shift(1)
+        & pl.col("word").shift(1).str.contains(FIRST_NAME)
+        & ~pl.col("lower").shift(1).is_in(list(rules.edge_words))
+    ).fill_null(False)
+    released = pl.col("surname_start") & first_name_before
+    return words.with_columns(released.alias("released")).with_columns(pl.col("covered") & ~pl.col("released"))
 
 
 def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
@@ -509,15 +539,18 @@ def type_of_groups(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame
     )
 
 
-def find_candidates(texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame) -> pl.DataFrame:
+def find_candidates(
+    texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.Series]:
     """Unknown names from capitalised runs outside gazetteer mentions: row, start, end (buffer bytes), surface,
-    candidate_type. Kept when two or more name words remain, or a title marks a single word as a person."""
+    candidate_type. Kept when two or more name words remain, or a title marks a single word as a person.
+    Also returns the starts of surname matches that became part of a candidate (see release_surnames...)."""
     rules = load_candidate_rules()
     matches = matches.sort("start")
     runs = capitalised_runs(texts, buffer)
     runs = runs.filter(~covered_by_a_match(runs["run_start"], runs["run_end"], matches))
-    words = run_words(runs)
-    words = words.with_columns(mark_covered(words, matches))
+    words = release_surnames_after_first_names(mark_covered(run_words(runs), matches), rules)
+    released_starts = words.filter(pl.col("released"))["word_start"]
     grouped = name_groups(words, rules).with_columns(
         is_first_of("group").alias("is_first"),
         is_last_of("group").alias("is_last"),
@@ -545,12 +578,15 @@ def find_candidates(texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFra
     raw_surface = text_slices(buffer, groups["start"], groups["end"])
     corporate = raw_surface.str.ends_with(CORPORATE_WORDS[0]) | raw_surface.str.ends_with(CORPORATE_WORDS[1])
     surface = pl.select(pl.when(corporate).then(raw_surface).otherwise(raw_surface.str.strip_chars_end(".,;:"))).to_series()
-    return groups.select(
+    candidates = groups.select(
         "row", "start",
         (pl.col("start") + surface.str.len_bytes().cast(pl.Int64)).alias("end"),
         surface.alias("surface"),
         pl.coalesce("rule_type", pl.when(pl.col("titled")).then(pl.lit("PERSON"))).alias("candidate_type"),
     )
+    # A released surname only leaves the gazetteer when it did end up inside a kept candidate.
+    kept = covered_by_a_match(released_starts, released_starts + 1, candidates.select("start", "end").sort("start"))
+    return candidates, released_starts.filter(kept)
 
 
 def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
@@ -575,7 +611,10 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         .join(text_rows.select("row", "article_id", pl.col("article_language").alias("language")), on="row"),
         matcher,
     )
-    candidates = find_candidates(texts, buffer, matches).join(text_rows.select("row", "language"), on="row").with_columns(
+    is_surname = pl.col("match_rule").is_in(["surname", "surname_unresolved"]).alias("is_surname")
+    candidates, released_starts = find_candidates(texts, buffer, linked.select("start", "end", is_surname))
+    linked = linked.filter(~pl.col("start").is_in(released_starts.implode()))
+    candidates = candidates.join(text_rows.select("row", "language"), on="row").with_columns(
         candidate_key_expression(pl.col("surface")).alias("entity_id"),
         pl.lit("candidate").alias("match_rule"),
         pl.lit(False).alias("linked"),

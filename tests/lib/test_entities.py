@@ -254,3 +254,63 @@ def test_alias_forms_inflect_the_right_word():
     assert "Edi Ramës" in alias_forms("Edi Rama", "sq", "PERSON", "any")
     assert "Malit të Zi" in alias_forms("Mali i Zi", "sq", "GPE", "sq")
     assert alias_forms("United States", "none", "GPE", "en") == ["United States"]
+
+
+def test_unknown_first_name_before_a_known_surname_is_someone_else(gazetteer):
+    found = mentions_of(gazetteer, "Yesterday Liridona Berisha wrote the report.", "en")
+    assert found.select("entity_id", "surface", "linked").rows() == [("cand:liridona_berisha", "Liridona Berisha", False)]
+
+
+def test_known_full_name_and_bare_surname_still_link(gazetteer):
+    text = "Sali Berisha spoke. Later Berisha left."
+    assert linked_ids(gazetteer, text, "en") == ["person:sali_berisha"] * 2
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Analistja Drita Morina tha se afati kaloi.", "sq", ("Drita Morina", "PERSON")),
+    ("Sipas ekonomistit, ekonomisti Gent Mullaj parashikon rritje.", "sq", ("Gent Mullaj", "PERSON")),
+    ("The envoy Piotr Nowak arrived.", "en", ("Piotr Nowak", "PERSON")),
+])
+def test_occupational_titles_are_trimmed(gazetteer, text, language, expected):
+    found = mentions_of(gazetteer, text, language)
+    assert found.select("surface", "candidate_type").rows() == [expected]
+
+
+def test_title_phrases_alone_are_not_candidates(gazetteer):
+    text = "The Vice President met the Japanese Prime Minister and the Majority Leader on Wednesday."
+    assert mentions_of(gazetteer, text, "en").is_empty()
+
+
+def test_a_batch_gives_the_same_mentions_as_one_article_at_a_time(gazetteer):
+    texts = [
+        ("a1", "title", "Kurti në Bruksel", "sq"),
+        ("a1", "body", "“Putinit” i foli Vučić; zoti Gjergji Pali dhe Ettore Sequit.", "sq"),
+        ("a2", "body", "Mr Kowalczyk met Vjosa Osmani and Bujar Osmani. Osmani left.", "en"),
+        ("a3", "body", "", "en"),
+        ("a4", "body", "Çela\u00a0Shkodër — Ukrainës, NATO-s dhe BE-së.\nJohn Smith of Acme Ltd", "sq"),
+    ]
+    schema = {"article_id": pl.String, "field": pl.String, "text": pl.String, "language": pl.String}
+    batch = extract_mentions(pl.DataFrame(texts, schema=schema, orient="row"), gazetteer)
+    one_by_one = pl.concat([extract_mentions(pl.DataFrame([row], schema=schema, orient="row"), gazetteer) for row in texts])
+    assert batch.height > 8
+    assert batch.sort("article_id", "field", "char_start").equals(one_by_one.sort("article_id", "field", "char_start"))
+
+
+def test_stacked_frames_and_nul_characters_keep_offsets(gazetteer):
+    text = "Edi Rama\x00 met Arben Çela in Tiranë."
+    stacked = pl.concat([pl.DataFrame({"article_id": [f"a{index}"], "field": ["body"], "text": [text]}) for index in range(3)])
+    found = extract_mentions(stacked, gazetteer)
+    assert found.height == 9
+    for row in found.iter_rows(named=True):
+        assert text[row["char_start"]:row["char_end"]] == row["surface"]
+
+
+def test_quotes_and_dashes_are_word_edges_but_letters_are_not(gazetteer):
+    assert linked_ids(gazetteer, "„Putin“ and «Rama» met —Kurti— in ‘Tirana’.", "en") == [
+        "person:vladimir_putin", "person:edi_rama", "person:albin_kurti", "gpe:tirana"]
+    assert linked_ids(gazetteer, "Putinë Ramaç ÇKurti", "sq") == []
+
+
+def test_wikipedia_style_titles_are_aliases(gazetteer):
+    text = "The United States Senate and the United States Department of the Treasury."
+    assert linked_ids(gazetteer, text, "en") == ["org:us_senate", "org:us_treasury"]
