@@ -71,8 +71,10 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
             warehouse.ensure_schema(connection)
             data = charts.report_data(connection)
             charts.write_html_report(connection, path, data=data)
+        chart_files = sorted(path.with_name(f"{path.stem}-charts").glob("*.svg"))
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(path)),
+            **{f"chart_{chart.stem}": dg.MetadataValue.path(str(chart)) for chart in chart_files},
             "top_entities": dg.MetadataValue.md(charts.markdown_table(data["top_entities"])),
             "strongest_pairs": dg.MetadataValue.md(charts.markdown_table(data["pairs"])),
             "mentions_per_period": dg.MetadataValue.md(charts.markdown_table(
