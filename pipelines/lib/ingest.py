@@ -14,9 +14,7 @@ import polars as pl
 
 from pipelines.lib.decode import QuarantineError, decode_bytes
 from pipelines.lib.discover import jsonl_record_to_text, plan_changes, read_jsonl_records, scan_raw_dir
-from pipelines.lib.metadata import (
-    PARALLEL_MIN_ARTICLES, map_in_forked_workers, parse_articles, split_evenly, usable_cores,
-)
+from pipelines.lib.metadata import parse_articles
 
 DOCUMENT_SCHEMA = {
     "source_path": pl.String,
@@ -90,18 +88,12 @@ def read_document(raw_dir: Path, source_path: str, *, max_file_bytes: int) -> li
     return [_document(source_path, raw, len(raw), stat.st_mtime_ns, text=decoded.text, encoding=decoded.encoding)]
 
 
-def _read_document_rows(raw_dir: Path, source_paths: list[str], max_file_bytes: int) -> list[dict]:
-    """Plain dicts for a chunk of files, so a forked worker returns them without building a frame."""
-    return [row for path in source_paths for row in read_document(raw_dir, path, max_file_bytes=max_file_bytes)]
-
-
 def read_documents(raw_dir: Path, source_paths: list[str], *, max_file_bytes: int) -> pl.DataFrame:
     """Documents for a batch of files. A per-file loop: each file is one open/read/decode anyway.
 
-    Large batches are read on every usable core (forked workers, each a contiguous share of the paths)."""
-    workers = usable_cores() if len(source_paths) >= PARALLEL_MIN_ARTICLES else 1
-    chunks = [(raw_dir, paths, max_file_bytes) for paths in split_evenly(source_paths, workers)]
-    rows = [row for chunk_rows in map_in_forked_workers(_read_document_rows, chunks, workers) for row in chunk_rows]
+    One process on purpose: split over two forked workers, 10,000 files took longer (0.78–0.82 s
+    against 0.52–0.69 s), because every text comes back pickled and is unpickled under the parent's GIL."""
+    rows = [row for path in source_paths for row in read_document(raw_dir, path, max_file_bytes=max_file_bytes)]
     return pl.DataFrame(rows, schema=DOCUMENT_SCHEMA)
 
 
