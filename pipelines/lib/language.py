@@ -132,6 +132,9 @@ def header_language_evidence(header_text: str) -> set[str]:
     # are tried; a one-word term is the whole word (a dict lookup), and the regex runs only at
     # words that begin a longer term ('shkruar' of 'shkruar nga').
     one_word, first_words = words
+    found_words = _LETTER_RUN.findall(folded)
+    if first_words.isdisjoint(found_words):
+        return {one_word[word] for word in found_words if word in one_word}
     evidence = set()
     last_end = 0
     for run in _LETTER_RUN.finditer(folded):
