@@ -1038,6 +1038,9 @@ def _parse_article(text: str, default_timezone: str, *, inline_links: bool | Non
 
 # Below this many articles one process parses the batch: forking and pickling cost more than they save.
 PARALLEL_MIN_ARTICLES = 4000
+# Processes for large batches when the caller does not say (e.g. 1 in a job that already runs one
+# process per core); unset means every usable core.
+WORKERS_ENVIRONMENT_VARIABLE = "KRONIKA_PARSE_WORKERS"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STRING_COLUMNS = (
     "title", "caption", "published_precision", "author", "outlet", "section",
@@ -1097,6 +1100,13 @@ def _mark_forked_worker() -> None:
     _IN_FORKED_WORKER = True
 
 
+def default_workers() -> int:
+    configured = os.environ.get(WORKERS_ENVIRONMENT_VARIABLE, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return usable_cores()
+
+
 def can_fork_workers() -> bool:
     """Fork is cheap (the parent's loaded modules and compiled patterns are inherited); only on Linux,
     never from a daemonic process (it may not have children) nor from a worker (no nested pools)."""
@@ -1148,13 +1158,13 @@ def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tiran
                    workers: int | None = None) -> pl.DataFrame:
     """Add the parsed header columns, the cleaned body and body_language to a frame with `text`.
 
-    workers: processes for the per-article Python step; None uses every usable core for batches of at
-    least PARALLEL_MIN_ARTICLES articles and one process below that."""
+    workers: processes for the per-article Python step; None uses KRONIKA_PARSE_WORKERS or every usable
+    core for batches of at least PARALLEL_MIN_ARTICLES articles, and one process below that."""
     texts = frame["text"]
     text_list = texts.to_list()
     inline_flags = may_hold_inline_links(texts).to_list()
     if workers is None:
-        workers = usable_cores() if len(text_list) >= PARALLEL_MIN_ARTICLES else 1
+        workers = default_workers() if len(text_list) >= PARALLEL_MIN_ARTICLES else 1
     workers = max(1, min(workers, len(text_list)))
     chunks = list(zip(split_evenly(text_list, workers), split_evenly(inline_flags, workers),
                       [default_timezone] * workers))

@@ -446,3 +446,14 @@ def test_parse_articles_in_two_processes_equals_one():
     assert one.equals(two)
     assert two["source_path"].to_list() == frame["source_path"].to_list()
     assert two["published_at"].null_count() == 1 and two["author"][0] == "Arben Xhaferi"
+
+
+def test_parse_workers_environment_variable(monkeypatch):
+    from pipelines.lib import metadata
+
+    monkeypatch.setenv(metadata.WORKERS_ENVIRONMENT_VARIABLE, "1")
+    assert metadata.default_workers() == 1
+    monkeypatch.setenv(metadata.WORKERS_ENVIRONMENT_VARIABLE, "not a number")
+    assert metadata.default_workers() == metadata.usable_cores()
+    assert metadata.split_evenly(list(range(5)), 2) == [[0, 1, 2], [3, 4]]
+    assert metadata.split_evenly([], 2) == [[]]
