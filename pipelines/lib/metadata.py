@@ -1101,10 +1101,12 @@ def _mark_forked_worker() -> None:
 
 
 def default_workers() -> int:
+    """One process unless KRONIKA_PARSE_WORKERS asks for more: on a loaded 2-core machine two forked
+    workers did not pay (docs/metadata.md), and forking a process that runs Polars/DuckDB threads is fragile."""
     configured = os.environ.get(WORKERS_ENVIRONMENT_VARIABLE, "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return usable_cores()
+    return 1
 
 
 def can_fork_workers() -> bool:

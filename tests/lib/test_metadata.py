@@ -451,9 +451,11 @@ def test_parse_articles_in_two_processes_equals_one():
 def test_parse_workers_environment_variable(monkeypatch):
     from pipelines.lib import metadata
 
-    monkeypatch.setenv(metadata.WORKERS_ENVIRONMENT_VARIABLE, "1")
-    assert metadata.default_workers() == 1
+    monkeypatch.setenv(metadata.WORKERS_ENVIRONMENT_VARIABLE, "2")
+    assert metadata.default_workers() == 2
     monkeypatch.setenv(metadata.WORKERS_ENVIRONMENT_VARIABLE, "not a number")
-    assert metadata.default_workers() == metadata.usable_cores()
+    assert metadata.default_workers() == 1  # one process unless asked for more
+    monkeypatch.delenv(metadata.WORKERS_ENVIRONMENT_VARIABLE)
+    assert metadata.default_workers() == 1
     assert metadata.split_evenly(list(range(5)), 2) == [[0, 1, 2], [3, 4]]
     assert metadata.split_evenly([], 2) == [[]]
