@@ -1,5 +1,6 @@
 """Measure entity extraction throughput (MB/s of text, one core) with a gazetteer grown to ~10,000 aliases.
-Run: POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/bench_entities.py [--megabytes 50] [--aliases 10000] [--repeats 3]"""
+Run: POLARS_MAX_THREADS=1 .venv/bin/python benchmarks/bench_entities.py [--megabytes 50] [--aliases 10000] [--repeats 3]
+[--corpus DIR]: instead, the real gazetteer on the pipeline texts of `kronika bench generate N --out DIR`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.entities import TextBuffer, build_matcher, extract_mentions, raw_matches
-from pipelines.lib.gazetteer import DEFAULT_DIRECTORY, GAZETTEER_COLUMNS, build_gazetteer
+from pipelines.lib.gazetteer import DEFAULT_DIRECTORY, GAZETTEER_COLUMNS, build_gazetteer, load_gazetteer
 
 FILLER_EN = ("the talks on energy prices continued while officials said that a new agreement could follow "
              "however nobody expected quick results and the markets stayed calm during the week").split()
@@ -64,6 +65,31 @@ def synthetic_texts(megabytes: float, names: list[str], generator: random.Random
     return pl.DataFrame(articles, schema=["article_id", "field", "text", "language"], orient="row")
 
 
+def pipeline_texts(corpus: Path) -> pl.DataFrame:
+    """The titles and bodies the pipeline hands to `extract_mentions`, parsed once and cached as Parquet in the
+    corpus directory (parsing is not what this benchmark times)."""
+    cache = corpus / "entity_bench_texts.parquet"
+    if cache.exists():
+        return pl.read_parquet(cache)
+    from pipelines.lib.extract import article_texts
+    from pipelines.lib.ingest import parse_documents, read_documents
+
+    paths = [str(path.relative_to(corpus)) for path in sorted(corpus.rglob("*.txt"))]
+    documents = read_documents(corpus, paths, max_file_bytes=5_000_000)
+    texts = article_texts(parse_documents(documents, timezone="Europe/Tirane"))
+    texts.write_parquet(cache)
+    return texts
+
+
+def measure_corpus(corpus: Path, repeats: int) -> None:
+    gazetteer = load_gazetteer()
+    texts = pipeline_texts(corpus).rechunk()
+    megabytes = texts["text"].str.len_bytes().sum() / 1_000_000
+    print(f"corpus {corpus}: {texts['article_id'].n_unique()} articles, {texts.height} texts, {megabytes:.1f} MB")
+    build_matcher(gazetteer)
+    measure("extract_mentions (pipeline texts)", lambda: extract_mentions(texts, gazetteer), megabytes, repeats)
+
+
 def measure(label: str, run, megabytes: float, repeats: int) -> float:
     """Print MB/s by CPU time (per core: on a shared machine wall time also counts the neighbours) and by wall
     time. Run with POLARS_MAX_THREADS=1 for a one-core figure; Polars may otherwise spread a step over cores."""
@@ -86,7 +112,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     # News prose names an entity roughly every 15-30 words; 12 is a dense worst case.
     parser.add_argument("--words-per-name", type=int, default=20)
+    parser.add_argument("--corpus", type=Path, help="a directory written by `kronika bench generate N --out DIR`")
     arguments = parser.parse_args()
+    if arguments.corpus:
+        measure_corpus(arguments.corpus, arguments.repeats)
+        return
     generator = random.Random(20251117)
 
     directory = grown_gazetteer_directory(arguments.aliases, generator)

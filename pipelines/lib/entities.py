@@ -212,43 +212,51 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
 
 @dataclass(frozen=True)
 class TextBuffer:
-    """Every text of a batch in one UTF-8 buffer, separated by newlines (no pattern contains one): one automaton
-    call scans the batch, and every position below is a byte offset into this buffer."""
+    """Every text of a batch in one UTF-8 buffer, each followed by a newline (no pattern contains one): one
+    automaton call scans the batch, and every position below is a byte offset into this buffer."""
 
-    data: bytes
+    data: memoryview  # unsigned bytes, as the automaton reads them
+    arrow_data: pa.Buffer  # the same bytes, for zero-copy Arrow string views into the buffer
     text_starts: pl.Series  # byte offset of each text, in the row order of the texts frame
 
     @staticmethod
     def of(texts: pl.DataFrame) -> TextBuffer:
-        lengths = texts["text"].str.len_bytes().cast(pl.Int64)
-        starts = (lengths + 1).cum_sum() - (lengths + 1)
-        data = texts.select(pl.col("text").str.join("\n").cast(pl.Binary)).item()
-        return TextBuffer(data=data, text_starts=starts)
+        # The values buffer of an Arrow string column is its strings back to back, so `text + newline` converted
+        # once is the whole buffer, and its offsets are where each text starts: no second copy.
+        array = texts.select(pl.col("text") + "\n").to_series().rechunk().to_arrow().cast(pa.large_string())
+        offsets = pl.from_arrow(pa.Array.from_buffers(pa.int64(), len(array) + 1, [None, array.buffers()[1]],
+                                                      offset=array.offset))
+        values = array.buffers()[2]
+        first, last = (offsets[0], offsets[-1]) if len(array) else (0, 0)
+        arrow_data = values.slice(first, last - first) if values is not None else pa.py_buffer(b"")
+        return TextBuffer(data=memoryview(arrow_data).cast("B"), arrow_data=arrow_data,
+                          text_starts=offsets.head(len(array)) - first)
 
     def byte_values(self) -> pl.Series:
         # A zero-copy UInt8 view, so neighbouring bytes are one gather.
-        return pl.from_arrow(pa.Array.from_buffers(pa.uint8(), len(self.data), [None, pa.py_buffer(self.data)]))
+        return pl.from_arrow(pa.Array.from_buffers(pa.uint8(), len(self.data), [None, self.arrow_data]))
 
     def char_offsets(self, positions: pl.Series) -> pl.Series:
         """The character offset of each byte position (all on character boundaries). The buffer is cut at every
-        distinct position and Arrow counts the characters of each piece: one pass over the buffer in all."""
-        cuts = pl.concat([pl.Series([0, len(self.data)], dtype=pl.Int64), positions.cast(pl.Int64)]).unique().sort()
-        cut_array = cuts.rechunk().to_arrow()
-        offsets = cut_array.buffers()[1][cut_array.offset * 8:]
-        pieces = pa.Array.from_buffers(pa.large_string(), len(cuts) - 1, [None, offsets, pa.py_buffer(self.data)])
-        piece_chars = pl.from_arrow(pc.utf8_length(pieces)).cast(pl.Int64)
-        chars_at_cut = pl.concat([pl.Series([0], dtype=pl.Int64), piece_chars.cum_sum()])
-        return chars_at_cut.gather(cuts.search_sorted(positions.cast(pl.Int64)))
+        position in rising order and Arrow counts the characters of each piece: one pass over the buffer in all;
+        the running counts are then put back in the order of `positions`."""
+        positions = positions.cast(pl.Int64)
+        order = positions.arg_sort()
+        cuts = pl.concat([pl.Series([0], dtype=pl.Int64), positions.gather(order)]).rechunk().to_arrow()
+        pieces = pa.Array.from_buffers(pa.large_string(), len(cuts) - 1,
+                                       [None, cuts.buffers()[1][cuts.offset * 8:], self.arrow_data])
+        chars_in_order = pl.from_arrow(pc.utf8_length(pieces)).cast(pl.Int64).cum_sum()
+        return pl.zeros(len(positions), dtype=pl.Int64, eager=True).scatter(order, chars_in_order)
 
 
 ASCII_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def is_word_character_near(data: bytes, position: int, before: bool) -> bool:
+def is_word_character_near(data: memoryview, position: int, before: bool) -> bool:
     """Whether the (non-ASCII) character ending just before / starting at `position` is a letter or digit.
     str.isalnum is Unicode-aware: 'ë', 'ç', 'ć' count as letters, '’', '“' and a no-break space do not."""
     window = data[max(0, position - 4):position] if before else data[position:position + 4]
-    characters = window.decode("utf-8", errors="ignore")
+    characters = bytes(window).decode("utf-8", errors="ignore")
     return bool(characters) and (characters[-1] if before else characters[0]).isalnum()
 
 
@@ -373,7 +381,7 @@ def text_slices(buffer: TextBuffer, starts: pl.Series, ends: pl.Series) -> pl.Se
     interleaved = cuts.select(pl.concat_list("start", "end").alias("cut")).explode("cut")["cut"]
     arrow = interleaved.rechunk().to_arrow()
     pieces = pa.Array.from_buffers(pa.large_string(), len(interleaved) - 1,
-                                   [None, arrow.buffers()[1][arrow.offset * 8:], pa.py_buffer(buffer.data)])
+                                   [None, arrow.buffers()[1][arrow.offset * 8:], buffer.arrow_data])
     return pl.from_arrow(pieces).gather_every(2)
 
 
@@ -620,18 +628,23 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         pl.lit(False).alias("linked"),
     )
     columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
-    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
-    return to_text_offsets(mentions, buffer).join(text_rows.select("row", "article_id", "field"), on="row").select(
-        list(MENTION_SCHEMA)).cast(MENTION_SCHEMA).sort("article_id", "field", "char_start", maintain_order=True)
+    mentions = to_text_offsets(pl.concat([linked.select(columns), candidates.select(columns)]), buffer)
+    # Sorting by integers (each text's rank in article_id, field order, then char_start) is far cheaper than
+    # sorting the mention rows by their strings; texts sharing an article and field share a rank.
+    text_order = text_rows.select(pl.struct("article_id", "field").rank("dense").cast(pl.Int64)).to_series()
+    mentions = mentions.with_columns(text_order.gather(mentions["row"]).alias("text_order")).sort(
+        "text_order", "char_start", maintain_order=True)
+    return mentions.with_columns(
+        text_rows["article_id"].gather(mentions["row"]).alias("article_id"),
+        text_rows["field"].gather(mentions["row"]).alias("field"),
+    ).select(list(MENTION_SCHEMA)).cast(MENTION_SCHEMA)
 
 
 def to_text_offsets(mentions: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     """Buffer byte offsets -> character offsets within each text."""
-    text_start = buffer.text_starts.gather(mentions["row"])
-    positions = pl.concat([mentions["start"], mentions["end"], text_start])
-    chars = buffer.char_offsets(positions)
+    chars = buffer.char_offsets(pl.concat([mentions["start"], mentions["end"], buffer.text_starts]))
     count = mentions.height
-    text_chars = chars.slice(2 * count, count)
+    text_chars = chars.slice(2 * count).gather(mentions["row"])
     return mentions.with_columns(
         (chars.slice(0, count) - text_chars).alias("char_start"),
         (chars.slice(count, count) - text_chars).alias("char_end"),
