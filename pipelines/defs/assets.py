@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import warehouse
+from pipelines.lib.charts import markdown_table
 from pipelines.lib.extract import (
     article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
     figure_entity_links,
@@ -37,13 +38,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _markdown(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
-    head = frame.head(limit)
-    if not head.height:
-        return dg.MetadataValue.md("_(none)_")
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    return dg.MetadataValue.md("\n".join(lines))
+def markdown_metadata(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
+    return dg.MetadataValue.md(markdown_table(frame, limit=limit))
 
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, pool=WAREHOUSE_POOL)
@@ -93,7 +89,7 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
     context.add_output_metadata({
         **{f"files_{row['status']}": row["len"] for row in counts.iter_rows(named=True)},
         "articles": plan.articles.height,
-        "quarantined": _markdown(plan.source_files.filter(pl.col("status") == "quarantined")
+        "quarantined": markdown_metadata(plan.source_files.filter(pl.col("status") == "quarantined")
                                  .select("source_path", "reason")),
     })
     return {
@@ -149,7 +145,7 @@ def article_figures(context: dg.AssetExecutionContext, extraction_texts: dict[st
     """Figures as typed values (percent, currency, count, …) with their sentence."""
     figures = extract_article_figures(extraction_texts["texts"], article_sentences)
     context.add_output_metadata({"figures": figures.height,
-                                 "by_unit": _markdown(figures.group_by("unit").len().sort("len", descending=True))})
+                                 "by_unit": markdown_metadata(figures.group_by("unit").len().sort("len", descending=True))})
     return figures
 
 
@@ -206,6 +202,6 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
     for table in WAREHOUSE_TABLES:
         metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path)}
         if table == "mentions":
-            metadata["top_entities"] = _markdown(top)
+            metadata["top_entities"] = markdown_metadata(top)
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
     yield from check_results

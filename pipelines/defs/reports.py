@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, _markdown
+from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, markdown_metadata
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import charts, warehouse
 from pipelines.lib.reports import Report, list_reports, materialize_report
@@ -48,7 +48,7 @@ def report_table_asset(report: Report) -> dg.AssetsDefinition:
                 connection.execute("ROLLBACK")
                 raise
             preview = connection.sql(f"SELECT * FROM {table} LIMIT 10").pl()
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": _markdown(preview),
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": markdown_metadata(preview),
                                               "sql_file": f"sql/{report.path.name}"})
 
     return _report_table
