@@ -296,17 +296,20 @@ def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
 def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     """Give each match its entity. Direct patterns link as they are; a surname or shared name is resolved per
     article by the holders the same article names in full (see resolve rules in docs/entities.md).
-    In: row, article_id, language, pattern_index, start, end. Out: adds entity_id, match_rule, linked, candidate_type."""
+    In: row, article (an integer key per article), language, pattern_index, start, end, surface.
+    Out: row, start, end, surface, entity_id, match_rule, linked, candidate_type."""
     direct = matches.join(matcher.direct, on="pattern_index")
-    named = direct.select("article_id", "entity_id").unique().with_columns(pl.lit(True).alias("in_article"))
+    named = direct.select("article", "entity_id").unique().with_columns(pl.lit(True).alias("in_article"))
     shared = matches.join(matcher.direct, on="pattern_index", how="anti")
     holders = (
-        shared.select("article_id", "pattern_index").unique()
+        shared.select("article", "pattern_index", "language", "surface").unique(["article", "pattern_index"])
         .join(matcher.holders, on="pattern_index")
-        .join(named, on=["article_id", "entity_id"], how="left")
+        .join(named, on=["article", "entity_id"], how="left")
         .with_columns(pl.col("in_article").fill_null(False))
     )
-    resolution = holders.group_by("article_id", "pattern_index").agg(
+    resolution = holders.group_by("article", "pattern_index").agg(
+        pl.col("language").first(),
+        pl.col("surface").first(),
         pl.col("is_default").sum().alias("default_count"),
         pl.col("entity_id").filter(pl.col("is_default")).first().alias("default_id"),
         pl.col("is_surname").filter(pl.col("is_default")).first().alias("default_is_surname"),
@@ -328,14 +331,20 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
         pl.when(pl.col("all_surnames")).then(pl.lit("surname_unresolved")).otherwise(pl.lit("ambiguous"))
         .alias("unresolved_rule"),
         pl.when(pl.col("types").list.len() == 1).then(pl.col("types").list.first()).alias("unresolved_type"),
-    ).join(
+    )
+    # The key of an unresolved name is read once per article and pattern, not on every occurrence.
+    unresolved = resolution.filter(pl.col("resolved_id").is_null())
+    resolution = resolution.join(
+        unresolved.select("article", "pattern_index", candidate_key_expression(pl.col("surface")).alias("unresolved_id")),
+        on=["article", "pattern_index"], how="left",
+    ).drop("language", "surface").join(
         matcher.holders.select("pattern_index", pl.col("entity_id").alias("resolved_id"), "match_rule"),
         on=["pattern_index", "resolved_id"], how="left",
     )
-    shared = shared.join(resolution, on=["article_id", "pattern_index"], how="left")
+    shared = shared.join(resolution, on=["article", "pattern_index"], how="left")
     linked_shared = shared.with_columns(
         pl.col("resolved_id").is_not_null().alias("linked"),
-        pl.coalesce("resolved_id", candidate_key_expression(pl.col("surface"))).alias("entity_id"),
+        pl.coalesce("resolved_id", "unresolved_id").alias("entity_id"),
         pl.coalesce("match_rule", "unresolved_rule").alias("match_rule"),
         pl.when(pl.col("resolved_id").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
     )
@@ -610,19 +619,24 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     # Linking reads the article's language (its first text's), candidates the language of their own text.
     text_rows = texts.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "article_id", "field",
+        pl.col("article_id").rank("dense").cast(pl.Int64).alias("article"),
         "language", pl.col("language").first().over("article_id").alias("article_language"),
     )
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
+    # Rows and patterns are numbered 0..n-1, so their columns are gathered rather than joined.
     linked = link_matches(
-        matches.join(matcher.patterns, on="pattern_index")
-        .join(text_rows.select("row", "article_id", pl.col("article_language").alias("language")), on="row"),
+        matches.with_columns(
+            text_rows["article"].gather(matches["row"]),
+            text_rows["article_language"].gather(matches["row"]).alias("language"),
+            matcher.patterns["surface"].gather(matches["pattern_index"]),
+        ),
         matcher,
     )
     is_surname = pl.col("match_rule").is_in(["surname", "surname_unresolved"]).alias("is_surname")
     candidates, released_starts = find_candidates(texts, buffer, linked.select("start", "end", is_surname))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()))
-    candidates = candidates.join(text_rows.select("row", "language"), on="row").with_columns(
+    candidates = candidates.with_columns(text_rows["language"].gather(candidates["row"])).with_columns(
         candidate_key_expression(pl.col("surface")).alias("entity_id"),
         pl.lit("candidate").alias("match_rule"),
         pl.lit(False).alias("linked"),
