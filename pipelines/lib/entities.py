@@ -463,26 +463,30 @@ def run_words(runs: pl.DataFrame) -> pl.DataFrame:
     ).with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
 
 
+def last_match_before(positions: pl.Series, matches: pl.DataFrame, inclusive: bool) -> pl.DataFrame:
+    """For each position (ascending), the columns of the last match starting before it (or at it, if inclusive);
+    nulls where there is none. Matches are sorted by start, so this is one merge (an as-of join), far cheaper
+    than a binary search per position."""
+    return pl.DataFrame({"position": positions.cast(pl.Int64)}).join_asof(
+        matches, left_on="position", right_on="start", strategy="backward", allow_exact_matches=inclusive,
+        check_sortedness=False,  # both sides are in buffer order by construction
+    )
+
+
 def covered_by_a_match(starts: pl.Series, ends: pl.Series, matches: pl.DataFrame) -> pl.Series:
     """Whether one gazetteer match spans each (start, end): such a run ('Donald Trump') yields no candidate."""
-    if matches.is_empty():
-        return pl.Series([False] * len(starts), dtype=pl.Boolean)
-    previous = matches["start"].search_sorted(starts, side="right").cast(pl.Int64) - 1
-    return (previous >= 0) & (matches["end"].gather(previous.clip(0)) >= ends)
+    previous = last_match_before(starts, matches.select("start", "end"), inclusive=True)
+    return (previous["end"] >= ends).fill_null(False)
 
 
 def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
     """covered: the word overlaps a gazetteer match; surname_start: the word starts exactly where a bare surname
     match starts. Matches do not overlap and are sorted, so the only one that can overlap a word is the last
     match starting before the word ends."""
-    if matches.is_empty():
-        return words.with_columns(pl.lit(False).alias("covered"), pl.lit(False).alias("surname_start"))
-    previous = matches["start"].search_sorted(words["word_end"], side="left").cast(pl.Int64) - 1
-    previous_match = matches.select("start", "end", "is_surname")[previous.clip(0)]
-    exists = previous >= 0
+    previous = last_match_before(words["word_end"], matches.select("start", "end", "is_surname"), inclusive=False)
     return words.with_columns(
-        (exists & (previous_match["end"] > words["word_start"])).alias("covered"),
-        (exists & previous_match["is_surname"] & (previous_match["start"] == words["word_start"])).alias("surname_start"),
+        (previous["end"] > words["word_start"]).fill_null(False).alias("covered"),
+        (previous["is_surname"] & (previous["start"] == words["word_start"])).fill_null(False).alias("surname_start"),
     )
 
 
@@ -636,8 +640,13 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     is_surname = pl.col("match_rule").is_in(["surname", "surname_unresolved"]).alias("is_surname")
     candidates, released_starts = find_candidates(texts, buffer, linked.select("start", "end", is_surname))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()))
-    candidates = candidates.with_columns(text_rows["language"].gather(candidates["row"])).with_columns(
-        candidate_key_expression(pl.col("surface")).alias("entity_id"),
+    candidates = candidates.with_columns(text_rows["language"].gather(candidates["row"]))
+    # The same names recur across a batch: each distinct (surface, language) is keyed once.
+    keys = candidates.select("surface", "language").unique().with_columns(
+        candidate_key_expression(pl.col("surface")).alias("entity_id"))
+    candidates = candidates.join(
+        keys, on=["surface", "language"], how="left", nulls_equal=True, maintain_order="left"
+    ).with_columns(
         pl.lit("candidate").alias("match_rule"),
         pl.lit(False).alias("linked"),
     )
