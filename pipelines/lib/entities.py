@@ -167,9 +167,11 @@ def build_pattern_table(gazetteer: Gazetteer) -> pl.DataFrame:
 @dataclass(frozen=True)
 class Matcher:
     automaton: ahocorasick_rs.BytesAhoCorasick  # over the UTF-8 bytes of every pattern; its index is pattern_index
-    patterns: pl.DataFrame  # pattern_index, surface: matching is exact and case-sensitive, so a match's surface is its pattern
-    direct: pl.DataFrame  # pattern_index, entity_id, match_rule: patterns naming one entity whatever the article says
-    holders: pl.DataFrame  # pattern_index, entity_id, entity_type, is_default, is_surname, match_rule: shared names
+    # pattern_index (0..n-1), surface, and for a pattern naming one entity whatever the article says its entity
+    # and match_rule (else null). Matching is exact and case-sensitive, so a match's surface is its pattern.
+    patterns: pl.DataFrame
+    holders: pl.DataFrame  # pattern_index, entity, entity_type, is_default, is_surname, match_rule: shared names
+    entity_ids: pl.Series  # entity_id by entity number: linking joins on the numbers, not the strings
 
 
 MATCH_RULE = (
@@ -190,8 +192,14 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         table.select(pl.col("pattern").alias("surface")).unique(maintain_order=True)
         .with_row_index("pattern_index").with_columns(pl.col("pattern_index").cast(pl.Int64))
     )
-    table = table.join(patterns, left_on="pattern", right_on="surface")
+    entity_ids = table["entity_id"].unique().sort()
+    table = table.join(patterns, left_on="pattern", right_on="surface").with_columns(
+        pl.col("entity_id").replace_strict(entity_ids, pl.int_range(entity_ids.len(), dtype=pl.Int64, eager=True))
+        .alias("entity")
+    )
     is_direct = (pl.len().over("pattern_index") == 1) & (pl.col("alias_kind") != "surname")
+    direct = table.filter(is_direct).select("pattern_index", pl.col("entity").alias("direct_entity"),
+                                            pl.col("match_rule").alias("direct_rule"))
     automaton = ahocorasick_rs.BytesAhoCorasick(
         [surface.encode("utf-8") for surface in patterns["surface"]],
         matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
@@ -199,12 +207,12 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
     )
     matcher = Matcher(
         automaton=automaton,
-        patterns=patterns,
-        direct=table.filter(is_direct).select("pattern_index", "entity_id", "match_rule"),
+        patterns=patterns.join(direct, on="pattern_index", how="left", maintain_order="left"),
         holders=table.filter(~is_direct).select(
-            "pattern_index", "entity_id", "entity_type", "is_default",
+            "pattern_index", "entity", "entity_type", "is_default",
             (pl.col("alias_kind") == "surname").alias("is_surname"), "match_rule",
         ),
+        entity_ids=entity_ids,
     )
     _MATCHERS[gazetteer.version] = matcher
     return matcher
@@ -296,25 +304,29 @@ def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
 def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     """Give each match its entity. Direct patterns link as they are; a surname or shared name is resolved per
     article by the holders the same article names in full (see resolve rules in docs/entities.md).
-    In: row, article (an integer key per article), language, pattern_index, start, end, surface.
+    In: row, article (an integer key per article), language, pattern_index, start, end.
     Out: row, start, end, surface, entity_id, match_rule, linked, candidate_type."""
-    direct = matches.join(matcher.direct, on="pattern_index")
-    named = direct.select("article", "entity_id").unique().with_columns(pl.lit(True).alias("in_article"))
-    shared = matches.join(matcher.direct, on="pattern_index", how="anti")
+    # Patterns are numbered 0..n-1, so their columns are gathered rather than joined.
+    matches = matches.with_columns(
+        matcher.patterns[column].gather(matches["pattern_index"]) for column in ("surface", "direct_entity", "direct_rule")
+    )
+    direct = matches.filter(pl.col("direct_entity").is_not_null())
+    named = direct.select("article", pl.col("direct_entity").alias("entity")).unique().with_columns(
+        pl.lit(True).alias("in_article"))
+    shared = matches.filter(pl.col("direct_entity").is_null())
     holders = (
-        shared.select("article", "pattern_index", "language", "surface").unique(["article", "pattern_index"])
+        shared.select("article", "pattern_index", "language").unique(["article", "pattern_index"])
         .join(matcher.holders, on="pattern_index")
-        .join(named, on=["article", "entity_id"], how="left")
+        .join(named, on=["article", "entity"], how="left")
         .with_columns(pl.col("in_article").fill_null(False))
     )
     resolution = holders.group_by("article", "pattern_index").agg(
         pl.col("language").first(),
-        pl.col("surface").first(),
         pl.col("is_default").sum().alias("default_count"),
-        pl.col("entity_id").filter(pl.col("is_default")).first().alias("default_id"),
+        pl.col("entity").filter(pl.col("is_default")).first().alias("default_entity"),
         pl.col("is_surname").filter(pl.col("is_default")).first().alias("default_is_surname"),
         pl.col("in_article").sum().alias("named_count"),
-        pl.col("entity_id").filter(pl.col("in_article")).first().alias("named_id"),
+        pl.col("entity").filter(pl.col("in_article")).first().alias("named_entity"),
         pl.col("is_surname").all().alias("all_surnames"),
         pl.col("entity_type").unique().alias("types"),
     )
@@ -322,33 +334,39 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     # 'Melania Trump'); for a shared place name, naming another holder in full makes the bare name ambiguous.
     default_wins = (pl.col("default_count") == 1) & (
         pl.col("default_is_surname") | (pl.col("named_count") == 0)
-        | ((pl.col("named_count") == 1) & (pl.col("named_id") == pl.col("default_id")))
+        | ((pl.col("named_count") == 1) & (pl.col("named_entity") == pl.col("default_entity")))
     )
     resolution = resolution.with_columns(
-        pl.when(default_wins).then(pl.col("default_id"))
-        .when((pl.col("default_count") != 1) & (pl.col("named_count") == 1)).then(pl.col("named_id"))
-        .alias("resolved_id"),
+        pl.when(default_wins).then(pl.col("default_entity"))
+        .when((pl.col("default_count") != 1) & (pl.col("named_count") == 1)).then(pl.col("named_entity"))
+        .alias("resolved_entity"),
         pl.when(pl.col("all_surnames")).then(pl.lit("surname_unresolved")).otherwise(pl.lit("ambiguous"))
         .alias("unresolved_rule"),
         pl.when(pl.col("types").list.len() == 1).then(pl.col("types").list.first()).alias("unresolved_type"),
+    ).join(
+        matcher.holders.select("pattern_index", pl.col("entity").alias("resolved_entity"), "match_rule"),
+        on=["pattern_index", "resolved_entity"], how="left",
     )
-    # The key of an unresolved name is read once per article and pattern, not on every occurrence.
-    unresolved = resolution.filter(pl.col("resolved_id").is_null())
-    resolution = resolution.join(
-        unresolved.select("article", "pattern_index", candidate_key_expression(pl.col("surface")).alias("unresolved_id")),
-        on=["article", "pattern_index"], how="left",
-    ).drop("language", "surface").join(
-        matcher.holders.select("pattern_index", pl.col("entity_id").alias("resolved_id"), "match_rule"),
-        on=["pattern_index", "resolved_id"], how="left",
-    )
-    shared = shared.join(resolution, on=["article", "pattern_index"], how="left")
+    # The key of an unresolved name depends only on its pattern and language: read once per pair.
+    unresolved_keys = resolution.filter(pl.col("resolved_entity").is_null()).select("pattern_index", "language").unique()
+    unresolved_keys = unresolved_keys.with_columns(
+        matcher.patterns["surface"].gather(unresolved_keys["pattern_index"])
+    ).select("pattern_index", "language", candidate_key_expression(pl.col("surface")).alias("unresolved_id"))
+    resolution = resolution.join(unresolved_keys, on=["pattern_index", "language"], how="left", nulls_equal=True)
+    shared = shared.drop("language").join(resolution, on=["article", "pattern_index"], how="left",
+                                          maintain_order="left")
     linked_shared = shared.with_columns(
-        pl.col("resolved_id").is_not_null().alias("linked"),
-        pl.coalesce("resolved_id", "unresolved_id").alias("entity_id"),
+        pl.col("resolved_entity").is_not_null().alias("linked"),
+        pl.coalesce(matcher.entity_ids.gather(shared["resolved_entity"]), "unresolved_id").alias("entity_id"),
         pl.coalesce("match_rule", "unresolved_rule").alias("match_rule"),
-        pl.when(pl.col("resolved_id").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
+        pl.when(pl.col("resolved_entity").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
     )
-    linked_direct = direct.with_columns(pl.lit(True).alias("linked"), pl.lit(None, dtype=pl.String).alias("candidate_type"))
+    linked_direct = direct.with_columns(
+        matcher.entity_ids.gather(direct["direct_entity"]).alias("entity_id"),
+        pl.col("direct_rule").alias("match_rule"),
+        pl.lit(True).alias("linked"),
+        pl.lit(None, dtype=pl.String).alias("candidate_type"),
+    )
     columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
     return pl.concat([linked_direct.select(columns), linked_shared.select(columns)])
 
@@ -628,12 +646,11 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     )
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
-    # Rows and patterns are numbered 0..n-1, so their columns are gathered rather than joined.
+    # Rows are numbered 0..n-1, so their columns are gathered rather than joined.
     linked = link_matches(
         matches.with_columns(
             text_rows["article"].gather(matches["row"]),
             text_rows["article_language"].gather(matches["row"]).alias("language"),
-            matcher.patterns["surface"].gather(matches["pattern_index"]),
         ),
         matcher,
     )
