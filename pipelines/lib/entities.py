@@ -310,17 +310,20 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     matches = matches.with_columns(
         matcher.patterns[column].gather(matches["pattern_index"]) for column in ("surface", "direct_entity", "direct_rule")
     )
+    # (article, pattern) and (article, entity) pairs packed into one integer: single-key joins and groups are
+    # much cheaper than two-key ones. Pattern and entity numbers stay far below 2**32.
     direct = matches.filter(pl.col("direct_entity").is_not_null())
-    named = direct.select("article", pl.col("direct_entity").alias("entity")).unique().with_columns(
-        pl.lit(True).alias("in_article"))
-    shared = matches.filter(pl.col("direct_entity").is_null())
+    named = direct.select((pl.col("article") * 2**32 + pl.col("direct_entity")).alias("article_entity")).unique()
+    shared = matches.filter(pl.col("direct_entity").is_null()).with_columns(
+        (pl.col("article") * 2**32 + pl.col("pattern_index")).alias("article_pattern"))
     holders = (
-        shared.select("article", "pattern_index", "language").unique(["article", "pattern_index"])
+        shared.select("article_pattern", "article", "pattern_index", "language").unique("article_pattern")
         .join(matcher.holders, on="pattern_index")
-        .join(named, on=["article", "entity"], how="left")
-        .with_columns(pl.col("in_article").fill_null(False))
+        .with_columns((pl.col("article") * 2**32 + pl.col("entity")).is_in(named["article_entity"].implode())
+                      .alias("in_article"))
     )
-    resolution = holders.group_by("article", "pattern_index").agg(
+    resolution = holders.group_by("article_pattern").agg(
+        pl.col("pattern_index").first(),
         pl.col("language").first(),
         pl.col("is_default").sum().alias("default_count"),
         pl.col("entity").filter(pl.col("is_default")).first().alias("default_entity"),
@@ -353,8 +356,8 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
         matcher.patterns["surface"].gather(unresolved_keys["pattern_index"])
     ).select("pattern_index", "language", candidate_key_expression(pl.col("surface")).alias("unresolved_id"))
     resolution = resolution.join(unresolved_keys, on=["pattern_index", "language"], how="left", nulls_equal=True)
-    shared = shared.drop("language").join(resolution, on=["article", "pattern_index"], how="left",
-                                          maintain_order="left")
+    shared = shared.drop("language", "pattern_index").join(resolution, on="article_pattern", how="left",
+                                                           maintain_order="left")
     linked_shared = shared.with_columns(
         pl.col("resolved_entity").is_not_null().alias("linked"),
         pl.coalesce(matcher.entity_ids.gather(shared["resolved_entity"]), "unresolved_id").alias("entity_id"),
