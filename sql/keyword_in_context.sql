@@ -19,16 +19,23 @@ sentence_hits AS (  -- one row per sentence, with the roles found in it and the 
     JOIN chosen c ON c.entity_id = m.entity_id
     WHERE m.sentence_index IS NOT NULL
     GROUP BY ALL
+),
+newest AS (  -- rank and cut before any text is read: substring() walks the body up to its offset
+    SELECT h.*, a.published_at
+    FROM sentence_hits h
+    JOIN articles a ON a.article_id = h.article_id
+    WHERE h.roles = CASE WHEN getvariable('partner') IS NULL THEN 1 ELSE 2 END
+    ORDER BY a.published_at DESC NULLS LAST, h.article_id, h.field DESC, h.sentence_index
+    LIMIT coalesce(getvariable('top'), 50)   -- a constant, so the planner knows this side is small
 )
-SELECT a.published_at, a.title, h.field, h.sentence_index, h.surfaces,
-       substring(CASE h.field WHEN 'title' THEN a.title ELSE a.body END,
+SELECT n.published_at, a.title, n.field, n.sentence_index, n.surfaces,
+       substring(CASE n.field WHEN 'title' THEN a.title ELSE a.body END,
                  s.char_start + 1, s.char_end - s.char_start) AS sentence,
        a.source_path, a.article_id
-FROM sentence_hits h
-JOIN sentences s ON s.article_id = h.article_id AND s.field = h.field AND s.sentence_index = h.sentence_index
-JOIN articles a ON a.article_id = h.article_id
-WHERE h.roles = CASE WHEN getvariable('partner') IS NULL THEN 1 ELSE 2 END
-ORDER BY a.published_at DESC NULLS LAST, a.article_id, h.field DESC, h.sentence_index
+FROM newest n
+JOIN sentences s ON s.article_id = n.article_id AND s.field = n.field AND s.sentence_index = n.sentence_index
+JOIN articles a ON a.article_id = n.article_id
+ORDER BY n.published_at DESC NULLS LAST, n.article_id, n.field DESC, n.sentence_index
 -- The LIMIT is always evaluated, so it is where a missing or unknown entity becomes an error that says so.
 LIMIT (SELECT CASE WHEN getvariable('entity') IS NULL
                    THEN error('entity is required: --param entity=NAME (a name or an entity_id)')
