@@ -167,11 +167,40 @@ def build_pattern_table(gazetteer: Gazetteer) -> pl.DataFrame:
 @dataclass(frozen=True)
 class Matcher:
     automaton: ahocorasick_rs.BytesAhoCorasick  # over the UTF-8 bytes of every pattern; its index is pattern_index
+    # The same patterns split by first byte (see build_scanners): one scan by each finds the same matches faster.
+    scanners: tuple[Scanner, ...]
     # pattern_index (0..n-1), surface, and for a pattern naming one entity whatever the article says its entity
     # and match_rule (else null). Matching is exact and case-sensitive, so a match's surface is its pattern.
     patterns: pl.DataFrame
     holders: pl.DataFrame  # pattern_index, entity, entity_type, is_default, is_surname, match_rule: shared names
     entity_ids: pl.Series  # entity_id by entity number: linking joins on the numbers, not the strings
+
+
+@dataclass(frozen=True)
+class Scanner:
+    automaton: ahocorasick_rs.BytesAhoCorasick
+    pattern_indexes: pl.Series  # the matcher's pattern_index of each of this automaton's patterns
+
+
+def new_automaton(patterns: list[bytes], implementation: ahocorasick_rs.Implementation) -> ahocorasick_rs.BytesAhoCorasick:
+    return ahocorasick_rs.BytesAhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                                           implementation=implementation)
+
+
+def build_scanners(encoded: list[bytes]) -> tuple[Scanner, ...]:
+    """Two automata whose matches together are the full automaton's (where they overlap, raw_matches rescans).
+    Nearly all patterns start with an ASCII capital, a byte rare in prose, so their automaton mostly idles at its
+    root; the few starting lower-case or non-ASCII (al-Assad, rajoni i Kievit, Çad) would make that automaton
+    leave its root at almost every letter, which doubles its scan time on ordinary text. They get their own
+    automaton, small enough for a DFA (one table lookup per byte)."""
+    capital = [index for index, pattern in enumerate(encoded) if 0x41 <= pattern[0] <= 0x5A]
+    other = [index for index, pattern in enumerate(encoded) if not 0x41 <= pattern[0] <= 0x5A]
+    return (
+        Scanner(new_automaton([encoded[index] for index in capital], ahocorasick_rs.Implementation.ContiguousNFA),
+                pl.Series(capital, dtype=pl.Int64)),
+        Scanner(new_automaton([encoded[index] for index in other], ahocorasick_rs.Implementation.DFA),
+                pl.Series(other, dtype=pl.Int64)),
+    )
 
 
 MATCH_RULE = (
@@ -200,13 +229,11 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
     is_direct = (pl.len().over("pattern_index") == 1) & (pl.col("alias_kind") != "surname")
     direct = table.filter(is_direct).select("pattern_index", pl.col("entity").alias("direct_entity"),
                                             pl.col("match_rule").alias("direct_rule"))
-    automaton = ahocorasick_rs.BytesAhoCorasick(
-        [surface.encode("utf-8") for surface in patterns["surface"]],
-        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-        implementation=ahocorasick_rs.Implementation.ContiguousNFA,  # the fastest scan here, and quick to build
-    )
+    encoded = [surface.encode("utf-8") for surface in patterns["surface"]]
     matcher = Matcher(
-        automaton=automaton,
+        # Contiguous NFA: the fastest scan for this many patterns (a DFA's tables overflow the cache), quick to build.
+        automaton=new_automaton(encoded, ahocorasick_rs.Implementation.ContiguousNFA),
+        scanners=build_scanners(encoded),
         patterns=patterns.join(direct, on="pattern_index", how="left", maintain_order="left"),
         holders=table.filter(~is_direct).select(
             "pattern_index", "entity", "entity_type", "is_default",
@@ -268,15 +295,52 @@ def is_word_character_near(data: memoryview, position: int, before: bool) -> boo
     return bool(characters) and (characters[-1] if before else characters[0]).isalnum()
 
 
+def match_frame(found: list[tuple[int, int, int]], pattern_indexes: pl.Series | None = None,
+                offset: int = 0) -> pl.DataFrame:
+    """pattern_index, start, end from an automaton's (pattern, start, end) tuples."""
+    # The tuples flattened into one integer column: far cheaper than building rows.
+    flat = pl.Series(list(chain.from_iterable(found)), dtype=pl.Int64)
+    local_index = flat.gather_every(3)
+    return pl.DataFrame({
+        "pattern_index": local_index if pattern_indexes is None else pattern_indexes.gather(local_index),
+        "start": flat.gather_every(3, 1) + offset,
+        "end": flat.gather_every(3, 2) + offset,
+    })
+
+
+def leftmost_longest_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
+    """The full automaton's matches over the buffer (pattern_index, start, end, sorted by start), from one scan
+    with each of the split automata. Each scan alone is leftmost-longest and free of overlaps; together they
+    overlap where a match of one lies inside a match of the other ('Đukanović' inside 'Milo Đukanović',
+    'Stinger' inside 'raketa Stinger'), and the full automaton keeps the outer one, which starts first (or at
+    the same byte and is longer). A partial overlap could hide a match the full automaton finds, so the few
+    texts with one are rescanned by the full automaton: a bounded per-text Python step."""
+    capital, other = (match_frame(scanner.automaton.find_matches_as_indexes(buffer.data), scanner.pattern_indexes)
+                      for scanner in matcher.scanners)
+    matches = pl.concat([capital, other]).sort(["start", "end"], descending=[False, True])
+    furthest_end_before = matches["end"].cum_max().shift(1).fill_null(0)
+    inside_earlier = (matches["start"] < furthest_end_before) & (matches["end"] <= furthest_end_before)
+    partial = (matches["start"] < furthest_end_before) & (matches["end"] > furthest_end_before)
+    matches = matches.filter(~inside_earlier)
+    if not partial.any():
+        return matches
+    text_ends = pl.concat([buffer.text_starts.slice(1) - 1, pl.Series([len(buffer.data)], dtype=pl.Int64)])
+    rows = (buffer.text_starts.search_sorted(matches["start"].filter(partial.filter(~inside_earlier)), side="right")
+            - 1).unique().sort()
+    rescanned = [
+        match_frame(matcher.automaton.find_matches_as_indexes(buffer.data[start:end]), offset=start)
+        for start, end in zip(buffer.text_starts.gather(rows), text_ends.gather(rows))
+    ]
+    row_of_match = buffer.text_starts.search_sorted(matches["start"], side="right") - 1
+    kept = matches.filter(~row_of_match.is_in(rows.implode()))
+    return pl.concat([kept, *rescanned]).sort("start")
+
+
 def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
     """Whole-word automaton matches: row (of the texts frame), pattern_index, start, end (buffer bytes)."""
-    found = matcher.automaton.find_matches_as_indexes(buffer.data)
-    if not found:
+    matches = leftmost_longest_matches(buffer, matcher)
+    if matches.is_empty():
         return pl.DataFrame(schema={"row": pl.Int64, "pattern_index": pl.Int64, "start": pl.Int64, "end": pl.Int64})
-    # (pattern, start, end) tuples flattened into one integer column: far cheaper than building rows.
-    flat = pl.Series(list(chain.from_iterable(found)), dtype=pl.Int64)
-    matches = pl.DataFrame({"pattern_index": flat.gather_every(3), "start": flat.gather_every(3, 1),
-                            "end": flat.gather_every(3, 2)})
     byte_values = buffer.byte_values()
     last = len(buffer.data) - 1
     matches = matches.with_columns(

@@ -1,14 +1,20 @@
 """Behaviour of entity matching, Albanian inflection, per-article resolution and unknown-name candidates.
 Hand-written sentences in English and Albanian, one rule (or trap) per case."""
 
+import random
+
 import polars as pl
 import pytest
 
 from pipelines.lib.entities import (
     MENTION_SCHEMA,
+    TextBuffer,
     alias_forms,
+    build_matcher,
     candidate_entities,
     extract_mentions,
+    leftmost_longest_matches,
+    match_frame,
     word_forms,
 )
 from pipelines.lib.gazetteer import load_gazetteer
@@ -314,3 +320,37 @@ def test_quotes_and_dashes_are_word_edges_but_letters_are_not(gazetteer):
 def test_wikipedia_style_titles_are_aliases(gazetteer):
     text = "The United States Senate and the United States Department of the Treasury."
     assert linked_ids(gazetteer, text, "en") == ["org:us_senate", "org:us_treasury"]
+
+
+# --- the two split automata must find exactly what one automaton over every pattern finds ----------------
+def test_a_name_inside_a_longer_name_of_the_other_automaton_is_not_a_mention(gazetteer):
+    # capitalised patterns and patterns starting otherwise are scanned by different automata
+    assert pairs(gazetteer, "Sipas Milo Đukanović, Ahmed al-Sharaa takoi Mohamed bin Salman.", "sq") == [
+        ("person:milo_djukanovic", "Milo Đukanović"), ("person:ahmed_al_sharaa", "Ahmed al-Sharaa"),
+        ("person:mohammed_bin_salman", "Mohamed bin Salman")]
+
+
+def test_partly_overlapping_names_keep_the_leftmost(gazetteer):
+    # 'state of Washington' and 'Washington Agreement' overlap on 'Washington': the leftmost wins, as one scan does
+    found = mentions_of(gazetteer, "Officials in the state of Washington Agreement talks.", "en")
+    assert found.filter(pl.col("linked"))["surface"].to_list() == ["state of Washington"]
+
+
+def test_split_automata_match_one_automaton_over_every_pattern(gazetteer):
+    matcher = build_matcher(gazetteer)
+    surfaces = matcher.patterns["surface"].to_list()
+    not_capitalised = [surface for surface in surfaces if not "A" <= surface[0] <= "Z"]
+    generator = random.Random(7)
+    texts = []
+    for _ in range(300):
+        pieces = []
+        for _ in range(generator.randint(1, 10)):
+            surface = generator.choice(not_capitalised if generator.random() < 0.5 else surfaces)
+            if generator.random() < 0.3:  # a tail of a pattern, so that matches overlap partly
+                surface = surface[generator.randint(0, len(surface) - 1):]
+            pieces += [surface, generator.choice(["", " ", "-", " i ", "ë", "s "])]
+        texts.append("".join(pieces))
+    buffer = TextBuffer.of(pl.DataFrame({"text": texts}))
+    one_automaton = match_frame(matcher.automaton.find_matches_as_indexes(buffer.data))
+    assert one_automaton.height > 1000
+    assert leftmost_longest_matches(buffer, matcher).equals(one_automaton)
