@@ -17,15 +17,19 @@ ranked AS (
            arg_min(struct_pack(article_id, field, sentence_index), (article_id, field, char_start)) AS example
     FROM candidate_mentions
     GROUP BY ALL
+),
+top_candidates AS (  -- rank and cut before any text is read: substring() walks the body up to its offset
+    SELECT * FROM ranked
+    WHERE articles >= coalesce(getvariable('min_articles'), 1)
+    ORDER BY articles DESC, mentions DESC, name
+    LIMIT coalesce(getvariable('top'), 50)
 )
 SELECT r.name, r.entity_type, r.mentions, r.articles, r.surfaces,
        substring(CASE r.example.field WHEN 'title' THEN a.title ELSE a.body END,
                  s.char_start + 1, s.char_end - s.char_start) AS example_sentence,
        a.source_path AS example_source, r.entity_id
-FROM ranked r
+FROM top_candidates r
 JOIN articles a ON a.article_id = r.example.article_id
 LEFT JOIN sentences s ON s.article_id = r.example.article_id AND s.field = r.example.field
                      AND s.sentence_index = r.example.sentence_index
-WHERE r.articles >= coalesce(getvariable('min_articles'), 1)
-ORDER BY r.articles DESC, r.mentions DESC, r.name
-LIMIT coalesce(getvariable('top'), 50);
+ORDER BY r.articles DESC, r.mentions DESC, r.name;
