@@ -312,12 +312,12 @@ def leftmost_longest_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFra
     """The full automaton's matches over the buffer (pattern_index, start, end, sorted by start), from one scan
     with each of the split automata. Each scan alone is leftmost-longest and free of overlaps; together they
     overlap where a match of one lies inside a match of the other ('Đukanović' inside 'Milo Đukanović',
-    'Stinger' inside 'raketa Stinger'), and the full automaton keeps the outer one, which starts first (or at
-    the same byte and is longer). A partial overlap could hide a match the full automaton finds, so the few
+    'Stinger' inside 'raketa Stinger'), and the full automaton keeps the outer one, which starts first. A partial overlap could hide a match the full automaton finds, so the few
     texts with one are rescanned by the full automaton: a bounded per-text Python step."""
     capital, other = (match_frame(scanner.automaton.find_matches_as_indexes(buffer.data), scanner.pattern_indexes)
                       for scanner in matcher.scanners)
-    matches = pl.concat([capital, other]).sort(["start", "end"], descending=[False, True])
+    # The two automata's patterns start with different bytes, so no two of their matches start together.
+    matches = capital.merge_sorted(other, key="start")
     furthest_end_before = matches["end"].cum_max().shift(1).fill_null(0)
     inside_earlier = (matches["start"] < furthest_end_before) & (matches["end"] <= furthest_end_before)
     partial = (matches["start"] < furthest_end_before) & (matches["end"] > furthest_end_before)
@@ -583,13 +583,15 @@ def release_surnames_after_first_names(words: pl.DataFrame, rules: CandidateRule
     """An unknown first name right before a bare surname names someone else ('Oleksiy Kuleba' is not Dmytro
     Kuleba, 'Eric Trump' not Donald Trump): such a surname word stops counting as covered, so the two words
     become one candidate, and `released` marks it so its surname link is dropped."""
-    first_name_before = (
-        (pl.col("run") == pl.col("run").shift(1))
-        & ~pl.col("covered").shift(1)
-        & pl.col("word").shift(1).str.contains(FIRST_NAME)
-        & ~pl.col("lower").shift(1).is_in(list(rules.edge_words))
-    ).fill_null(False)
-    released = pl.col("surname_start") & first_name_before
+    # Only the few words where a bare surname starts need the first-name test: read on those rows and the rows
+    # before them, it stays off the whole word frame.
+    surname_rows = words.select(
+        pl.arg_where(pl.col("surname_start") & (pl.col("run") == pl.col("run").shift(1)).fill_null(False))
+    ).to_series().cast(pl.Int64)
+    before = words.select("covered", "word", "lower")[surname_rows - 1]
+    after_first_name = ~before["covered"] & before["word"].str.contains(FIRST_NAME) & ~before["lower"].is_in(
+        list(rules.edge_words))
+    released = pl.zeros(words.height, dtype=pl.Boolean, eager=True).scatter(surname_rows.filter(after_first_name), True)
     return words.with_columns(released.alias("released")).with_columns(pl.col("covered") & ~pl.col("released"))
 
 
@@ -600,10 +602,9 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     word (the 's' of "Putin's"), separates names too. Titles and stop words are trimmed from a group's edges.
     Out: the kept words with group (a batch-wide id), titled (a title was trimmed from the group's start)."""
     connector = pl.col("word").is_in(CONNECTOR_WORDS)
-    name_word = ~pl.col("covered") & (
-        pl.col("word").str.contains(r"^\p{Lu}") | pl.col("word").is_in(CORPORATE_WORDS)
-        | pl.col("lower").is_in(list(rules.titles))
-    )
+    # A run (see candidate_run_regex) holds capitalised words, connectors, a leading title and a corporate tail,
+    # so every word that is not a connector is a name word, title or tail.
+    name_word = ~pl.col("covered") & ~connector
     after_type_word = (
         (pl.col("run") == pl.col("run").shift(1))
         & name_word.shift(1) & pl.col("word").shift(1).is_in(list(rules.type_word_set))
