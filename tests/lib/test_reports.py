@@ -174,6 +174,50 @@ def test_pair_table_windows_and_months(connection):
     assert article_pairs.select("entity_a", "entity_b", "units_with_both").rows()[0] == ("Russia", "Ukraine", 4)
 
 
+def test_pair_build_run_for_one_window_or_month_matches_the_stored_table(connection):
+    """The build step keys units by packed integers; run ad hoc for one slice it must agree with the table."""
+    paragraph = report(connection, "entity_pairs", unit_window="paragraph")
+    stored = connection.sql("SELECT * FROM report_entity_pairs WHERE unit_window = 'paragraph' "
+                            "ORDER BY month NULLS FIRST, units_with_both DESC, entity_a_id, entity_b_id").pl()
+    assert paragraph.height and paragraph.equals(stored)
+    november = report(connection, "entity_pairs", month="2025-11")
+    assert set(november["month"].unique().to_list()) == {None, "2025-11"}
+    stored_november = connection.sql("SELECT * FROM report_entity_pairs WHERE month = '2025-11' OR month IS NULL "
+                                     "ORDER BY unit_window, month NULLS FIRST, units_with_both DESC, "
+                                     "entity_a_id, entity_b_id").pl()
+    assert november.equals(stored_november)
+
+
+def test_cooccurrence_pairs_counts_sentences_and_articles(connection):
+    # Sentences: Russia+Ukraine in a1 s0 and a4 s0, Russia+NATO in a1 s2 and a2 s0, O'Brien+Ukraine in a2 s2,
+    # O'Brien+NATO in a3 s0. Articles: Russia+Ukraine in all four, Russia+NATO and Ukraine+NATO in a1-a3,
+    # O'Brien with each of the others in a2 and a3. Zeta Corp is not linked.
+    pairs = report(connection, "cooccurrence_pairs")
+    assert pairs.rows() == [("Russia", "Ukraine", 2, 4), ("Russia", "NATO", 2, 3), ("NATO", "O'Brien", 1, 2),
+                            ("Ukraine", "O'Brien", 1, 2), ("Ukraine", "NATO", 0, 3), ("Russia", "O'Brien", 0, 2)]
+    assert report(connection, "cooccurrence_pairs", min_articles=3, top=2).rows() == [
+        ("Russia", "Ukraine", 2, 4), ("Russia", "NATO", 2, 3)]
+
+
+def test_keyword_in_context_cuts_the_newest_sentences_after_ranking(connection):
+    newest = report(connection, "keyword_in_context", entity="Ukraine", top=1)
+    assert newest.select("sentence", "source_path").rows() == [("Ukraine and Russia signed a truce.", "en/a4.txt")]
+    assert report(connection, "keyword_in_context", entity="Ukraine").height == 6
+
+
+def test_unlinked_candidates_respects_min_articles_and_top(connection):
+    assert report(connection, "unlinked_candidates", min_articles=2).height == 0
+    assert report(connection, "unlinked_candidates", top=0).height == 0
+
+
+def test_figures_by_entity_without_an_entity_lists_every_linked_figure(connection):
+    every = report(connection, "figures_by_entity")
+    # "5 percent" shares its sentence with Ukraine only; "2 billion euros" with Ukraine and Zeta Corp.
+    assert sorted(every.select("entity", "surface").rows()) == [
+        ("Ukraine", "2 billion euros"), ("Ukraine", "5 percent"), ("Zeta Corp", "2 billion euros")]
+    assert report(connection, "figures_by_entity", unit="eur")["surface"].to_list() == ["2 billion euros"] * 2
+
+
 def test_cooccurrence_ranks_and_filters_by_support(connection):
     by_npmi = report(connection, "cooccurrence", min_support=1)
     assert by_npmi["npmi"].to_list() == sorted(by_npmi["npmi"].to_list(), reverse=True)
