@@ -354,3 +354,16 @@ def test_split_automata_match_one_automaton_over_every_pattern(gazetteer):
     one_automaton = match_frame(matcher.automaton.find_matches_as_indexes(buffer.data))
     assert one_automaton.height > 1000
     assert leftmost_longest_matches(buffer, matcher).equals(one_automaton)
+
+
+def test_mentions_come_sorted_by_article_field_and_offset_whatever_the_input_order(gazetteer):
+    texts = pl.DataFrame({
+        "article_id": ["b", "a", "a", "a"],
+        "field": ["title", "body", "body", "title"],
+        "text": ["Rama spoke.", "Putin met Trump.", "Trump met Putin.", "Kurti"],
+    })
+    found = extract_mentions(texts, gazetteer)
+    # two texts with the same article and field interleave by offset
+    assert found.select("article_id", "field", "char_start", "surface").rows() == [
+        ("a", "body", 0, "Putin"), ("a", "body", 0, "Trump"), ("a", "body", 10, "Trump"), ("a", "body", 10, "Putin"),
+        ("a", "title", 0, "Kurti"), ("b", "title", 0, "Rama")]
