@@ -369,7 +369,7 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     """Give each match its entity. Direct patterns link as they are; a surname or shared name is resolved per
     article by the holders the same article names in full (see resolve rules in docs/entities.md).
     In: row, article (an integer key per article), language, pattern_index, start, end.
-    Out, in the order of the matches: row, start, end, surface, entity_id, match_rule, linked, candidate_type."""
+    Out: row, start, end, surface, entity_id, match_rule, linked, candidate_type."""
     # Patterns are numbered 0..n-1, so their columns are gathered rather than joined.
     matches = matches.with_columns(
         matcher.patterns[column].gather(matches["pattern_index"]) for column in ("surface", "direct_entity", "direct_rule")
@@ -420,18 +420,22 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
         matcher.patterns["surface"].gather(unresolved_keys["pattern_index"])
     ).select("pattern_index", "language", candidate_key_expression(pl.col("surface")).alias("unresolved_id"))
     resolution = resolution.join(unresolved_keys, on=["pattern_index", "language"], how="left", nulls_equal=True)
-    # Out in the order of the matches: a direct match finds no (article, pattern) row and keeps its own entity.
-    matches = matches.drop("language").with_columns(
-        (pl.col("article") * 2**32 + pl.col("pattern_index")).alias("article_pattern")
-    ).join(resolution.drop("pattern_index"), on="article_pattern", how="left", maintain_order="left")
-    entity = pl.coalesce("direct_entity", "resolved_entity")
-    return matches.select(
-        "row", "start", "end", "surface",
-        pl.coalesce(matcher.entity_ids.gather(matches.select(entity).to_series()), "unresolved_id").alias("entity_id"),
-        pl.coalesce("direct_rule", "match_rule", "unresolved_rule").alias("match_rule"),
-        entity.is_not_null().alias("linked"),
-        pl.when(entity.is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
+    shared = shared.drop("language", "pattern_index").join(resolution, on="article_pattern", how="left",
+                                                           maintain_order="left")
+    linked_shared = shared.with_columns(
+        pl.col("resolved_entity").is_not_null().alias("linked"),
+        pl.coalesce(matcher.entity_ids.gather(shared["resolved_entity"]), "unresolved_id").alias("entity_id"),
+        pl.coalesce("match_rule", "unresolved_rule").alias("match_rule"),
+        pl.when(pl.col("resolved_entity").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
     )
+    linked_direct = direct.with_columns(
+        matcher.entity_ids.gather(direct["direct_entity"]).alias("entity_id"),
+        pl.col("direct_rule").alias("match_rule"),
+        pl.lit(True).alias("linked"),
+        pl.lit(None, dtype=pl.String).alias("candidate_type"),
+    )
+    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
+    return pl.concat([linked_direct.select(columns), linked_shared.select(columns)])
 
 
 def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
@@ -700,16 +704,14 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     matcher = build_matcher(gazetteer)
     if "language" not in texts.columns:
         texts = texts.with_columns(pl.lit(None, dtype=pl.String).alias("language"))
-    # Linking reads the article's language (its first text's), candidates the language of their own text.
-    texts = texts.with_columns(pl.col("text").fill_null(""),
-                               pl.col("language").first().over("article_id").alias("article_language"))
-    # Texts in output order, so the buffer and every match found in it are too: the mentions then need no sort.
     # One chunk: Polars compiles a regex per chunk, and a frame stacked from many small ones would pay that often.
-    texts = texts.sort("article_id", "field", maintain_order=True).rechunk()
+    texts = texts.with_columns(pl.col("text").fill_null("")).rechunk()
+    # Linking reads the article's language (its first text's), candidates the language of their own text.
     text_rows = texts.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "article_id", "field", "language", "article_language",
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "article_id", "field",
         # texts without an article_id count as one article
         pl.col("article_id").rank("dense").cast(pl.Int64).fill_null(0).alias("article"),
+        "language", pl.col("language").first().over("article_id").alias("article_language"),
     )
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
@@ -735,18 +737,12 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         pl.lit(False).alias("linked"),
     )
     columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
-    # Both are in buffer order, which is output order unless two texts share an article and field.
-    mentions = to_text_offsets(linked.select(columns).merge_sorted(candidates.select(columns), key="start"), buffer)
-    same_key_as_previous = (
-        pl.col("article_id").eq_missing(pl.col("article_id").shift(1)) & pl.col("field").eq_missing(pl.col("field").shift(1))
-        & (pl.int_range(pl.len()) > 0)
-    )
-    if text_rows.select(same_key_as_previous.any()).item():
-        # Such texts' mentions interleave by char_start. One integer key (the text's rank, then char_start)
-        # sorts far faster than the strings; offsets stay below 2**32.
-        text_order = text_rows.select((~same_key_as_previous).cum_sum().cast(pl.Int64)).to_series()
-        sort_key = text_order.gather(mentions["row"]) * 2**32 + mentions["char_start"]
-        mentions = mentions.with_columns(sort_key.alias("sort_key")).sort("sort_key", maintain_order=True)
+    mentions = to_text_offsets(pl.concat([linked.select(columns), candidates.select(columns)]), buffer)
+    # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
+    # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
+    text_order = text_rows.select(pl.struct("article_id", "field").rank("dense").cast(pl.Int64)).to_series()
+    sort_key = text_order.gather(mentions["row"]) * 2**32 + mentions["char_start"]
+    mentions = mentions.with_columns(sort_key.alias("sort_key")).sort("sort_key", maintain_order=True)
     return mentions.with_columns(
         text_rows["article_id"].gather(mentions["row"]).alias("article_id"),
         text_rows["field"].gather(mentions["row"]).alias("field"),
