@@ -295,16 +295,15 @@ def is_word_character_near(data: memoryview, position: int, before: bool) -> boo
     return bool(characters) and (characters[-1] if before else characters[0]).isalnum()
 
 
-def match_frame(found: list[tuple[int, int, int]], pattern_indexes: pl.Series | None = None,
-                offset: int = 0) -> pl.DataFrame:
+def match_frame(found: list[tuple[int, int, int]], pattern_indexes: pl.Series | None = None) -> pl.DataFrame:
     """pattern_index, start, end from an automaton's (pattern, start, end) tuples."""
     # The tuples flattened into one integer column: far cheaper than building rows.
     flat = pl.Series(list(chain.from_iterable(found)), dtype=pl.Int64)
     local_index = flat.gather_every(3)
     return pl.DataFrame({
         "pattern_index": local_index if pattern_indexes is None else pattern_indexes.gather(local_index),
-        "start": flat.gather_every(3, 1) + offset,
-        "end": flat.gather_every(3, 2) + offset,
+        "start": flat.gather_every(3, 1),
+        "end": flat.gather_every(3, 2),
     })
 
 
@@ -328,12 +327,13 @@ def leftmost_longest_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFra
     rows = (buffer.text_starts.search_sorted(matches["start"].filter(partial.filter(~inside_earlier)), side="right")
             - 1).unique().sort()
     rescanned = [
-        match_frame(matcher.automaton.find_matches_as_indexes(buffer.data[start:end]), offset=start)
-        for start, end in zip(buffer.text_starts.gather(rows), text_ends.gather(rows))
+        (pattern, start + text_start, end + text_start)
+        for text_start, text_end in zip(buffer.text_starts.gather(rows), text_ends.gather(rows))
+        for pattern, start, end in matcher.automaton.find_matches_as_indexes(buffer.data[text_start:text_end])
     ]
     row_of_match = buffer.text_starts.search_sorted(matches["start"], side="right") - 1
     kept = matches.filter(~row_of_match.is_in(rows.implode()))
-    return pl.concat([kept, *rescanned]).sort("start")
+    return pl.concat([kept, match_frame(rescanned)]).sort("start")
 
 
 def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
