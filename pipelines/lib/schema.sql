@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS articles (
     section_norm        VARCHAR,
     header_language     VARCHAR,
     body_language       VARCHAR,
-    body                VARCHAR,
-    metadata_rules      VARCHAR,            -- JSON: field -> rule that produced it
+    -- zstd: article text is most of the file; it makes the checkpoint ~15x cheaper and the file ~3x smaller.
+    body                VARCHAR USING COMPRESSION zstd,
+    metadata_rules      VARCHAR USING COMPRESSION zstd,  -- JSON: field -> rule that produced it
     extraction_version  VARCHAR NOT NULL,
     ingested_at         TIMESTAMPTZ NOT NULL
 );
