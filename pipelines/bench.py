@@ -234,6 +234,7 @@ def measure_end_to_end(corpus_dir: Path, stage_dir: Path, *, fresh: bool = True,
         profiler.start()
     summary, seconds = _timed(run_pipeline, _settings(corpus_dir, warehouse_path), show_progress=False)
     result = {"seconds": seconds, "import_seconds": import_seconds, "articles": summary.files_ingested,
+              "ingest_seconds": summary.ingest_seconds, "reports_seconds": summary.reports_seconds,
               "batches": summary.batches, "warehouse_mb": warehouse_path.stat().st_size / 1e6
               if warehouse_path.exists() else None}
     if profiler:
@@ -553,6 +554,9 @@ def size_section(size: int, results: dict) -> list[str]:
         lines.append(f"| incremental: {INCREMENTAL_FILES} new files onto this warehouse | "
                      f"{_seconds(incremental.get('seconds'))} | | | {_mb(incremental.get('peak_rss_mb'))} | "
                      f"{incremental.get('articles', '')} ingested |")
+        lines.append(f"| … of which the ingest batch (committed) | {_seconds(incremental.get('ingest_seconds'))} | | | | |")
+        lines.append(f"| … of which report tables, HTML report and snapshot publication | "
+                     f"{_seconds(incremental.get('reports_seconds'))} | | | | |")
     if e2e.get("warehouse_mb"):
         lines += ["", f"Warehouse after the end-to-end run: {e2e['warehouse_mb']:,.0f} MB."]
     lines += ["", *shard_lines(results), *report_lines(results["reports"]), *spacy_lines(results)]

@@ -27,6 +27,8 @@ class RunSummary:
     files_quarantined: int = 0
     files_superseded: int = 0
     seconds: float = 0.0
+    ingest_seconds: float = 0.0    # until the batches are committed
+    reports_seconds: float = 0.0   # report tables, HTML report and the snapshot publication
 
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -88,6 +90,7 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
             _count_statuses(result, summary)
             if progress:
                 progress.advance(task, max(len(batch), 1))
+        summary.ingest_seconds = time.perf_counter() - started
         reports = report_assets()
         if reports:
             if progress:
@@ -99,4 +102,5 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
         if progress:
             progress.stop()
     summary.seconds = time.perf_counter() - started
+    summary.reports_seconds = summary.seconds - summary.ingest_seconds
     return summary
