@@ -598,7 +598,7 @@ def release_surnames_after_first_names(words: pl.DataFrame, rules: CandidateRule
 def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     """Cut runs into name groups and trim their edges. A connector ('of', 'e', 'and') joins two names only after
     a word that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates
-    them ('John Smith of Acme Ltd', 'Analiza e Ettore Sequit'). A word inside a gazetteer mention, or a lower-case
+    them ('John Smith of Acme Ltd', 'Analiza e Marco Rossit'). A word inside a gazetteer mention, or a lower-case
     word (the 's' of "Putin's"), separates names too. Titles and stop words are trimmed from a group's edges.
     Out: the kept words with group (a batch-wide id), titled (a title was trimmed from the group's start)."""
     connector = pl.col("word").is_in(CONNECTOR_WORDS)

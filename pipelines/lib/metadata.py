@@ -463,7 +463,7 @@ def _proper_case_word(word: str, is_first: bool) -> str:
 
 
 def proper_case_name(name: str) -> str:
-    """'ETTORE SEQUI' -> 'Ettore Sequi'; names already in mixed case are kept as written."""
+    """'ARDIAN ÇELA' -> 'Ardian Çela'; names already in mixed case are kept as written."""
     words = name.split()
     letters = [character for character in name if character.isalpha()]
     if letters and not all(character.isupper() for character in letters):
