@@ -22,9 +22,9 @@ WAREHOUSE_CHECK_SPECS = [
     dg.AssetCheckSpec("figures_inside_text", asset="figures",
                       description="No figure offset points outside its title or body."),
     dg.AssetCheckSpec("share_without_publication_date", asset="articles",
-                      description=f"Warns when more than {MAX_SHARE_WITHOUT_DATE:.0%} of articles have no publication time."),
+                      description=f"Warns when more than {MAX_SHARE_WITHOUT_DATE:.0%} of the batch's articles have no publication time."),
     dg.AssetCheckSpec("share_unlinked_mentions", asset="entities",
-                      description=f"Warns when more than {MAX_SHARE_UNLINKED:.0%} of mentions are unlinked candidates."),
+                      description=f"Warns when more than {MAX_SHARE_UNLINKED:.0%} of the batch's mentions are unlinked candidates."),
 ]
 
 # Above this many mentions in a batch, one mention in SURFACE_SAMPLE_MODULUS has its surface compared.
@@ -43,8 +43,7 @@ def _share(connection, query: str) -> float:
 
 
 def warehouse_check_results(connection, article_ids: list[str], source_paths: list[str]) -> list[dg.AssetCheckResult]:
-    """Judge what this batch wrote (its articles and files), so a check costs in proportion to the batch;
-    the shares are warehouse-wide (two aggregates)."""
+    """Judge what this batch wrote (its articles and files), so a check costs in proportion to the batch."""
     connection.register("checked_articles", pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String}).to_arrow())
     connection.register("checked_files", pl.DataFrame({"source_path": source_paths}, schema={"source_path": pl.String}).to_arrow())
     try:
@@ -75,12 +74,15 @@ def warehouse_check_results(connection, article_ids: list[str], source_paths: li
                  + (SELECT count(*) FROM figures SEMI JOIN checked_articles USING (article_id) ANTI JOIN articles USING (article_id))
                  + (SELECT count(*) FROM sentences SEMI JOIN checked_articles USING (article_id) ANTI JOIN articles USING (article_id))
                  + (SELECT count(*) FROM mentions SEMI JOIN checked_articles USING (article_id) ANTI JOIN entities USING (entity_id))""")
+        # The shares judge this batch's articles too: cheap at any warehouse size, and a bad batch stands out.
+        without_date = _share(connection, """
+            SELECT avg(CASE WHEN published_at IS NULL THEN 1 ELSE 0 END) FROM articles SEMI JOIN checked_articles USING (article_id)""")
+        unlinked = _share(connection, """
+            SELECT avg(CASE WHEN e.linked THEN 0 ELSE 1 END)
+            FROM mentions m SEMI JOIN checked_articles USING (article_id) JOIN entities e USING (entity_id)""")
     finally:
         connection.unregister("checked_articles")
         connection.unregister("checked_files")
-    without_date = _share(connection, "SELECT avg(CASE WHEN published_at IS NULL THEN 1 ELSE 0 END) FROM articles")
-    unlinked = _share(connection, """
-        SELECT avg(CASE WHEN e.linked THEN 0 ELSE 1 END) FROM mentions m JOIN entities e USING (entity_id)""")
     return [
         dg.AssetCheckResult(asset_key="source_files", check_name="every_file_has_article_or_reason",
                             passed=files_without == 0, metadata={"files_without_article_or_reason": files_without}),
