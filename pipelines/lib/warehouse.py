@@ -18,7 +18,9 @@ import polars as pl
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Files must open in the DuckDB CLI on the package index (1.5.x), so the storage format is pinned.
-CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0"}
+# The writer's buffer pool is capped so a 100k-article run stays under 3 GB (DuckDB spills beyond it);
+# by default DuckDB takes up to 80% of RAM and keeps it as cache.
+CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0", "memory_limit": "1536MB"}
 LOCK_WAIT_SECONDS = 60.0
 # Test hook, read by `_test_crash_point`; never set it in production.
 TEST_CRASH_VARIABLE = "KRONIKA_TEST_CRASH_AT"
