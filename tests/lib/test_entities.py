@@ -177,6 +177,11 @@ def test_sentence_initial_capitals_are_not_candidates(gazetteer):
     assert mentions_of(gazetteer, text).is_empty()
 
 
+def test_pronouns_and_plural_demonyms_are_not_candidates(gazetteer):
+    text = "Us Europeans must act, he said. Russians and Ukrainians met. Albanians voted."
+    assert mentions_of(gazetteer, text).filter(~pl.col("linked")).is_empty()
+
+
 def test_video_is_not_a_candidate(gazetteer):
     assert mentions_of(gazetteer, "Video").is_empty()
     assert mentions_of(gazetteer, "Watch the Video here.").is_empty()
