@@ -83,6 +83,8 @@ POSITIVE_CASES = [
     ("en", "Over the past 12 months prices rose.", "12 months", 12, "months", {}),
     ("en", "The strike lasted six weeks.", "six weeks", 6, "weeks", {}),
     ("sq", "Ai mungoi prej 30 vitesh.", "30 vitesh", 30, "years", {}),
+    ("sq", "Emigruan gjatë dy viteve të fundit.", "dy viteve", 2, "years", {}),
+    ("sq", "Negociatat zgjatën tri javëve me radhë.", "tri javëve", 3, "weeks", {}),
     ("sq", "Negociatat zgjatën dy muaj.", "dy muaj", 2, "months", {}),
     ("sq", "Gjykata dha pesë vjet burg.", "pesë vjet", 5, "years", {}),
     ("sq", "Bisedimet zgjatën tri ditë.", "tri ditë", 3, "days", {}),
