@@ -182,6 +182,12 @@ def test_pronouns_and_plural_demonyms_are_not_candidates(gazetteer):
     assert mentions_of(gazetteer, text).filter(~pl.col("linked")).is_empty()
 
 
+def test_albanian_office_titles_are_not_part_of_a_candidate_name(gazetteer):
+    found = mentions_of(gazetteer, "Ministri i Jashtëm Hoxha foli sot.", "sq").filter(~pl.col("linked"))
+    assert found["surface"].to_list() == ["Hoxha"]
+    assert found["candidate_type"].to_list() == ["PERSON"]
+
+
 def test_video_is_not_a_candidate(gazetteer):
     assert mentions_of(gazetteer, "Video").is_empty()
     assert mentions_of(gazetteer, "Watch the Video here.").is_empty()
