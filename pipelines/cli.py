@@ -8,7 +8,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -74,13 +73,10 @@ def command_run(args: argparse.Namespace) -> int:
               f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
     if not args.quiet:
         from pipelines.lib.reports import find_report, run_report
-        from pipelines.lib.warehouse import connect_reader
+        from pipelines.lib.warehouse import reader
 
-        connection = connect_reader(settings.warehouse_path)
-        try:
+        with reader(settings.warehouse_path) as connection:
             top = run_report(connection, find_report("top_entities"), {"top": 15})
-        finally:
-            connection.close()
         _print_frame(top, title="Top entities")
     return 0
 
@@ -98,7 +94,7 @@ def _report_help(report) -> str:
 
 def command_report(args: argparse.Namespace) -> int:
     from pipelines.lib.reports import coerce_parameter, find_report, list_reports, run_report
-    from pipelines.lib.warehouse import connect_reader
+    from pipelines.lib.warehouse import reader
 
     if not args.name:
         _print_frame(pl.DataFrame({"report": [r.name for r in list_reports()],
@@ -120,25 +116,19 @@ def command_report(args: argparse.Namespace) -> int:
             return 2
         name, value = item.split("=", 1)
         values[name.strip()] = coerce_parameter(value)
-    settings = _settings(args)
-    try:
-        connection = connect_reader(settings.warehouse_path)
-    except FileNotFoundError as error:
-        print(f"kronika: {error}", file=sys.stderr)
-        return 2
     import duckdb
 
+    settings = _settings(args)
     try:
-        result = run_report(connection, report, values)
-    except ValueError as error:
+        with reader(settings.warehouse_path) as connection:
+            result = run_report(connection, report, values)
+    except (FileNotFoundError, ValueError) as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
     except duckdb.Error as error:  # e.g. a text value for a number parameter: a message, not a traceback
         print(f"kronika: report {report.name} failed: {str(error).splitlines()[0]} "
               f"(`kronika report {report.name} --help` lists its parameters)", file=sys.stderr)
         return 2
-    finally:
-        connection.close()
     _print_frame(result, args.format, title=report.name)
     return 0
 
@@ -146,24 +136,21 @@ def command_report(args: argparse.Namespace) -> int:
 # ---- status / purge ---------------------------------------------------------------------------
 
 def command_status(args: argparse.Namespace) -> int:
-    from pipelines.lib.warehouse import connect_reader
+    from pipelines.lib.warehouse import reader
 
     settings = _settings(args)
     try:
-        connection = connect_reader(settings.warehouse_path)
+        with reader(settings.warehouse_path) as connection:
+            counts = connection.sql("SELECT status, count(*) AS files, count(missing_since) AS missing_from_raw "
+                                    "FROM source_files GROUP BY status ORDER BY status").pl()
+            quarantined = connection.sql("SELECT source_path, reason FROM source_files "
+                                         "WHERE status = 'quarantined' ORDER BY source_path").pl()
+            tables = connection.sql("SELECT (SELECT count(*) FROM articles) AS articles, "
+                                    "(SELECT count(*) FROM mentions) AS mentions, "
+                                    "(SELECT count(*) FROM figures) AS figures").pl()
     except FileNotFoundError as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
-    try:
-        counts = connection.sql("SELECT status, count(*) AS files, count(missing_since) AS missing_from_raw "
-                                "FROM source_files GROUP BY status ORDER BY status").pl()
-        quarantined = connection.sql("SELECT source_path, reason FROM source_files WHERE status = 'quarantined' "
-                                     "ORDER BY source_path").pl()
-        tables = connection.sql("SELECT (SELECT count(*) FROM articles) AS articles, "
-                                "(SELECT count(*) FROM mentions) AS mentions, "
-                                "(SELECT count(*) FROM figures) AS figures").pl()
-    finally:
-        connection.close()
     _print_frame(tables, title=f"Warehouse {settings.warehouse_path}")
     _print_frame(counts, title="Files by status")
     _print_frame(quarantined, title="Quarantined files")

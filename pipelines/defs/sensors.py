@@ -33,11 +33,8 @@ def published_manifest(public_path: Path) -> pl.DataFrame:
                                     "content_sha256": pl.String, "status": pl.String, "reason": pl.String,
                                     "last_seen_at": pl.Datetime("us", "UTC"),
                                     "missing_since": pl.Datetime("us", "UTC")})
-    connection = warehouse.connect_reader(public_path)
-    try:
+    with warehouse.reader(public_path) as connection:
         return warehouse.read_manifest(connection)
-    finally:
-        connection.close()
 
 
 def _cursor_frame(cursor: str | None) -> pl.DataFrame:

@@ -94,7 +94,7 @@ def detect_language_langdetect_only(texts: pl.Series, *, sample_chars: int = 600
 @lru_cache(maxsize=1)
 def _header_vocabulary_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     # Lazy import: metadata imports this module at load time.
-    from pipelines.lib.metadata import fold_text, header_vocabulary
+    from pipelines.lib.metadata import header_vocabulary
 
     vocabulary = header_vocabulary()
     alternatives = sorted(vocabulary, key=len, reverse=True)

@@ -79,6 +79,22 @@ def connect_reader(public_path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(public_path), read_only=True)
 
 
+@contextmanager
+def reader(public_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published snapshot, closed on exit."""
+    connection = connect_reader(public_path)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def query_rows(public_path: Path, query: str, params: list | None = None) -> list[tuple]:
+    """Every row of one query against the published snapshot."""
+    with reader(public_path) as connection:
+        return connection.execute(query, params or []).fetchall()
+
+
 def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(SCHEMA_FILE.read_text())
 
@@ -245,15 +261,12 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
 
 def reports_are_current(public_path: Path) -> bool:
     """True when the published report tables were rebuilt after the last committed ingest batch."""
-    connection = connect_reader(public_path)
     try:
-        return bool(scalar(connection, """
+        return bool(query_rows(public_path, """
             SELECT (SELECT max(finished_at) FROM ingest_runs)
-                   IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)"""))
+                   IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)""")[0][0])
     except duckdb.CatalogException:  # a warehouse from before report_refreshes existed
         return False
-    finally:
-        connection.close()
 
 
 def record_report_refresh(connection: duckdb.DuckDBPyConnection) -> None:
@@ -264,11 +277,8 @@ def count_stale_articles(public_path: Path, current_version: str) -> int:
     """How many published articles were extracted by other rules (0 when there is no warehouse yet)."""
     if not public_path.exists():
         return 0
-    connection = connect_reader(public_path)
-    try:
-        return int(scalar(connection, "SELECT count(*) FROM articles WHERE extraction_version <> ?", [current_version]))
-    finally:
-        connection.close()
+    return int(query_rows(public_path, "SELECT count(*) FROM articles WHERE extraction_version <> ?",
+                          [current_version])[0][0])
 
 
 def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str, limit: int) -> pl.DataFrame:

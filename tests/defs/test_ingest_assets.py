@@ -11,7 +11,7 @@ from pipelines.defs.resources import KronikaResource, PolarsParquetIOManager, du
 from pipelines.defs.sensors import raw_files_sensor
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.settings import Settings
-from pipelines.lib.warehouse import build_path_for
+from pipelines.lib.warehouse import build_path_for, query_rows
 
 ENGLISH = """Kosovo and Serbia resume talks in Brussels
 Published March 2, 2026 10:05 AM
@@ -57,11 +57,7 @@ def ingest(settings: Settings, paths: list[str] | None = None) -> dg.ExecuteInPr
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
-    connection = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+    return query_rows(settings.warehouse_path, sql)
 
 
 def tick(settings: Settings, cursor: str | None = None):

@@ -11,10 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.lib.reports import list_reports
+from pipelines.lib.warehouse import query_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -42,11 +42,7 @@ def built(tmp_path_factory) -> dict:
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+    return query_rows(warehouse, sql)
 
 
 def test_run_prints_the_top_entities_table(built):

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.lib.synthetic import generate_corpus
+from pipelines.lib.warehouse import query_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -79,11 +79,7 @@ def python_reader(warehouse: Path) -> Reader:
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+    return query_rows(warehouse, sql)
 
 
 def assert_no_duplicates(warehouse: Path) -> None:

@@ -8,16 +8,15 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
 from pipelines.lib.reports import find_report, run_report
 from pipelines.lib.synthetic import generate_corpus
+from pipelines.lib.warehouse import query_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -73,11 +72,7 @@ def table_fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+    return query_rows(warehouse, sql)
 
 
 def assert_consistent(warehouse: Path) -> None:

@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 
 from pipelines.lib.evaluate import (
-    ArticleEvaluation,
     EvaluationReport,
     GoldArticle,
     GoldEntity,
