@@ -200,7 +200,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    from pipelines.lib.evaluate import main as evaluate_main
+    from pipelines.tooling.evaluate import main as evaluate_main
 
     return evaluate_main(args.rest)
 

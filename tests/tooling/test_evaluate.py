@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.lib.evaluate import (
+from pipelines.tooling.evaluate import (
     EvaluationReport,
     GoldArticle,
     GoldEntity,

@@ -1,0 +1,127 @@
+"""Linking gazetteer matches to identities within an article (shared names, bare surnames) and the cand:
+keys of unknown names, with the entity rows they need."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import polars as pl
+
+from pipelines.lib.entities.matcher import Matcher
+from pipelines.lib.entities.rules import load_candidate_rules
+from pipelines.lib.gazetteer import slugify
+
+
+def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
+    """Give each match its entity. Direct patterns link as they are; a surname or shared name is resolved per
+    article by the holders the same article names in full (see resolve rules in docs/entities.md).
+    In: row, article (an integer key per article), language, pattern_index, start, end.
+    Out: row, start, end, surface, entity_id, match_rule, linked, candidate_type."""
+    # Patterns are numbered 0..n-1, so their columns are gathered rather than joined.
+    matches = matches.with_columns(
+        matcher.patterns[column].gather(matches["pattern_index"]) for column in ("surface", "direct_entity", "direct_rule")
+    )
+    # (article, pattern) and (article, entity) pairs packed into one integer: single-key joins and groups are
+    # much cheaper than two-key ones. Pattern and entity numbers stay far below 2**32.
+    direct = matches.filter(pl.col("direct_entity").is_not_null())
+    named = direct.select((pl.col("article") * 2**32 + pl.col("direct_entity")).alias("article_entity")).unique()
+    shared = matches.filter(pl.col("direct_entity").is_null()).with_columns(
+        (pl.col("article") * 2**32 + pl.col("pattern_index")).alias("article_pattern"))
+    holders = (
+        shared.select("article_pattern", "article", "pattern_index", "language").unique("article_pattern")
+        .join(matcher.holders, on="pattern_index")
+        .with_columns((pl.col("article") * 2**32 + pl.col("entity")).is_in(named["article_entity"].implode())
+                      .alias("in_article"))
+    )
+    resolution = holders.group_by("article_pattern").agg(
+        pl.col("pattern_index").first(),
+        pl.col("language").first(),
+        pl.col("is_default").sum().alias("default_count"),
+        pl.col("entity").filter(pl.col("is_default")).first().alias("default_entity"),
+        pl.col("is_surname").filter(pl.col("is_default")).first().alias("default_is_surname"),
+        pl.col("in_article").sum().alias("named_count"),
+        pl.col("entity").filter(pl.col("in_article")).first().alias("named_entity"),
+        pl.col("is_surname").all().alias("all_surnames"),
+        pl.col("entity_type").unique().alias("types"),
+    )
+    # A default holder keeps a surname even beside a named relative (bare 'Trump' stays Donald Trump next to
+    # 'Melania Trump'); for a shared place name, naming another holder in full makes the bare name ambiguous.
+    default_wins = (pl.col("default_count") == 1) & (
+        pl.col("default_is_surname") | (pl.col("named_count") == 0)
+        | ((pl.col("named_count") == 1) & (pl.col("named_entity") == pl.col("default_entity")))
+    )
+    resolution = resolution.with_columns(
+        pl.when(default_wins).then(pl.col("default_entity"))
+        .when((pl.col("default_count") != 1) & (pl.col("named_count") == 1)).then(pl.col("named_entity"))
+        .alias("resolved_entity"),
+        pl.when(pl.col("all_surnames")).then(pl.lit("surname_unresolved")).otherwise(pl.lit("ambiguous"))
+        .alias("unresolved_rule"),
+        pl.when(pl.col("types").list.len() == 1).then(pl.col("types").list.first()).alias("unresolved_type"),
+    ).join(
+        matcher.holders.select("pattern_index", pl.col("entity").alias("resolved_entity"), "match_rule"),
+        on=["pattern_index", "resolved_entity"], how="left",
+    )
+    # The key of an unresolved name depends only on its pattern and language: read once per pair.
+    unresolved_keys = resolution.filter(pl.col("resolved_entity").is_null()).select("pattern_index", "language").unique()
+    unresolved_keys = unresolved_keys.with_columns(
+        matcher.patterns["surface"].gather(unresolved_keys["pattern_index"])
+    ).select("pattern_index", "language", candidate_key_expression(pl.col("surface")).alias("unresolved_id"))
+    resolution = resolution.join(unresolved_keys, on=["pattern_index", "language"], how="left", nulls_equal=True)
+    shared = shared.drop("language", "pattern_index").join(resolution, on="article_pattern", how="left",
+                                                           maintain_order="left")
+    linked_shared = shared.with_columns(
+        pl.col("resolved_entity").is_not_null().alias("linked"),
+        pl.coalesce(matcher.entity_ids.gather(shared["resolved_entity"]), "unresolved_id").alias("entity_id"),
+        pl.coalesce("match_rule", "unresolved_rule").alias("match_rule"),
+        pl.when(pl.col("resolved_entity").is_null()).then(pl.col("unresolved_type")).alias("candidate_type"),
+    )
+    linked_direct = direct.with_columns(
+        matcher.entity_ids.gather(direct["direct_entity"]).alias("entity_id"),
+        pl.col("direct_rule").alias("match_rule"),
+        pl.lit(True).alias("linked"),
+        pl.lit(None, dtype=pl.String).alias("candidate_type"),
+    )
+    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
+    return pl.concat([linked_direct.select(columns), linked_shared.select(columns)])
+
+
+def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
+    """candidate_key as a column expression (needs a `language` column): 'cand:' + ASCII slug, and in Albanian
+    text the last word loses its longest case ending that leaves three letters (Sequit -> sequ)."""
+    suffixes = "|".join(re.escape(suffix) for suffix in load_candidate_rules().suffixes)
+    stripped = surface.str.replace(rf"(^|\s)(\S{{3,}}?)(?:{suffixes})$", "${1}${2}")
+    name = pl.when(pl.col("language") == "sq").then(stripped).otherwise(surface)
+    folded = name.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.replace_all("ı", "i").str.to_lowercase()
+    return pl.lit("cand:") + folded.str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
+
+
+@lru_cache(maxsize=65536)
+def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) -> str:
+    """'cand:' + the lowercase ASCII slug; in Albanian text the last word loses a case ending (Sequit -> sequ).
+    The same rule as candidate_key_expression, for callers holding one name (the evaluation harness)."""
+    words = name.split()
+    if language == "sq":
+        last = words[-1]
+        for suffix in suffixes:
+            if last.endswith(suffix) and len(last) - len(suffix) >= 3:
+                words[-1] = last[: -len(suffix)]
+                break
+    return "cand:" + slugify(" ".join(words))
+
+
+def candidate_entities(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Entity rows for the cand:* ids: name is the most frequent surface, type the most frequent rule-given type."""
+    candidates = mentions.filter(pl.col("entity_id").str.starts_with("cand:"))
+    if "candidate_type" not in candidates.columns:
+        candidates = candidates.with_columns(pl.lit(None, dtype=pl.String).alias("candidate_type"))
+    return (
+        candidates.group_by("entity_id")
+        .agg(
+            pl.col("surface").mode().sort().first().alias("name"),
+            pl.col("candidate_type").drop_nulls().mode().sort().first().alias("entity_type"),
+        )
+        .with_columns(pl.lit(None, dtype=pl.String).alias("wikidata_id"), pl.lit(None, dtype=pl.String).alias("name_sq"))
+        .select("entity_id", "name", "entity_type", "wikidata_id", "name_sq")
+        .sort("entity_id")
+    )
