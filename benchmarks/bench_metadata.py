@@ -59,25 +59,26 @@ def language_accuracy() -> dict:
 
 def corpus_timings(corpus_dir: Path) -> dict:
     """read_documents, then parse_documents in one process and on every core, on a folder of articles."""
-    from pipelines.lib import ingest, metadata
+    from pipelines.lib import ingest
+    from pipelines.lib.metadata import batch
 
     paths = sorted(str(path.relative_to(corpus_dir)) for path in corpus_dir.rglob("*.txt"))
     ingest.parse_documents(ingest.read_documents(corpus_dir, paths[:50], max_file_bytes=5_000_000),
                            timezone="Europe/Tirane")  # warm up: patterns, reference data, langdetect
     report = {"articles": len(paths)}
-    cpu_started, wall_started = metadata._cpu_seconds_with_children(), time.perf_counter()
+    cpu_started, wall_started = batch._cpu_seconds_with_children(), time.perf_counter()
     documents = ingest.read_documents(corpus_dir, paths, max_file_bytes=5_000_000)
-    report["read_documents"] = {"cpu_s": round(metadata._cpu_seconds_with_children() - cpu_started, 3),
+    report["read_documents"] = {"cpu_s": round(batch._cpu_seconds_with_children() - cpu_started, 3),
                                 "wall_s": round(time.perf_counter() - wall_started, 3)}
-    automatic_threshold = metadata.PARALLEL_MIN_ARTICLES
+    automatic_threshold = batch.PARALLEL_MIN_ARTICLES
     for label, threshold in (("1_process", len(paths) + 1), ("all_cores", automatic_threshold)):
-        metadata.PARALLEL_MIN_ARTICLES = threshold  # parse_documents has no workers argument
-        cpu_started, wall_started = metadata._cpu_seconds_with_children(), time.perf_counter()
+        batch.PARALLEL_MIN_ARTICLES = threshold  # parse_documents has no workers argument
+        cpu_started, wall_started = batch._cpu_seconds_with_children(), time.perf_counter()
         ingest.parse_documents(documents, timezone="Europe/Tirane")
         report[f"parse_documents_{label}"] = {
-            "cpu_s": round(metadata._cpu_seconds_with_children() - cpu_started, 3),
+            "cpu_s": round(batch._cpu_seconds_with_children() - cpu_started, 3),
             "wall_s": round(time.perf_counter() - wall_started, 3)}
-    metadata.PARALLEL_MIN_ARTICLES = automatic_threshold
+    batch.PARALLEL_MIN_ARTICLES = automatic_threshold
     return report
 
 

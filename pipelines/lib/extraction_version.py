@@ -15,7 +15,9 @@ REFERENCE_DIR = LIB_DIR.parent / "reference"
 # Modules whose code decides sentences, mentions and figures.
 EXTRACTION_MODULES = ("extract.py", "sentences.py", "gazetteer.py", "entities.py", "figures.py")
 # Modules whose code decides decoding and article metadata.
-METADATA_MODULES = ("decode.py", "metadata.py", "language.py", "ingest.py")
+METADATA_MODULES = ("decode.py", "header_reference.py", "language.py", "ingest.py")
+# The header parser package: every module in it counts.
+METADATA_PACKAGE = "metadata"
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -40,4 +42,5 @@ def extraction_version() -> str:
 @lru_cache(maxsize=1)
 def metadata_version() -> str:
     """Changes whenever decoding or header-parsing code or its reference data changes."""
-    return _hash_files([LIB_DIR / name for name in METADATA_MODULES] + _reference_files())
+    package_files = sorted((LIB_DIR / METADATA_PACKAGE).glob("*.py"))
+    return _hash_files([LIB_DIR / name for name in METADATA_MODULES] + package_files + _reference_files())

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.lib.header_reference import fold_text, header_vocabulary
+
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
 # A sample is decided by stop words when the winning language has at least this many hits,
@@ -93,9 +95,6 @@ def detect_language_langdetect_only(texts: pl.Series, *, sample_chars: int = 600
 
 @lru_cache(maxsize=1)
 def _header_vocabulary_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    # Lazy import: metadata imports this module at load time.
-    from pipelines.lib.metadata import header_vocabulary
-
     vocabulary = header_vocabulary()
     alternatives = sorted(vocabulary, key=len, reverse=True)
     pattern = re.compile(
@@ -121,8 +120,6 @@ def _header_vocabulary_words() -> tuple[dict[str, str], frozenset[str]] | None:
 
 def header_language_evidence(header_text: str) -> set[str]:
     """Languages ('sq', 'en') whose label vocabulary (labels, months, weekdays, sections) occurs."""
-    from pipelines.lib.metadata import fold_text
-
     pattern, vocabulary = _header_vocabulary_pattern()
     folded = fold_text(header_text)
     words = _header_vocabulary_words()

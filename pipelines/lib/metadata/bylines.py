@@ -1,0 +1,118 @@
+"""Bylines: person names (proper case, particles), outlets and agencies, 'By A and B - Outlet'.
+Agencies and newsroom desks from outlets.tsv are never authors."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pipelines.lib.header_reference import fold_text, header_vocabulary, load_name_particles, load_outlets
+from pipelines.lib.metadata.fields import WHITESPACE, HeaderFields
+from pipelines.lib.metadata.patterns import header_patterns
+
+def _proper_case_word(word: str, is_first: bool) -> str:
+    lowered = word.lower()
+    if not is_first and lowered in load_name_particles():
+        return lowered
+    parts = []
+    for part in lowered.split("-"):
+        apostrophe = re.match(r"^([^\W\d_])['’](.+)$", part)
+        if apostrophe:
+            part = apostrophe.group(1).upper() + "'" + apostrophe.group(2).capitalize()
+        elif part.startswith("mc") and len(part) > 2:
+            part = "Mc" + part[2:].capitalize()
+        else:
+            part = part.capitalize()
+        parts.append(part)
+    return "-".join(parts)
+
+
+def proper_case_name(name: str) -> str:
+    """'ARDIAN ÇELA' -> 'Ardian Çela'; names already in mixed case are kept as written."""
+    words = name.split()
+    letters = [character for character in name if character.isalpha()]
+    if letters and not all(character.isupper() for character in letters):
+        return " ".join(words)
+    return " ".join(_proper_case_word(word, index == 0) for index, word in enumerate(words))
+
+
+_NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.-](?=[^\W\d_])|\.$)*\.?$")
+
+
+def looks_like_person_name(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 5:
+        return False
+    particles = load_name_particles()
+    vocabulary = header_vocabulary()
+    capitalised = 0
+    for index, word in enumerate(words):
+        if not _NAME_WORD.match(word):
+            return False
+        if word[0].isupper():
+            capitalised += 1
+            if fold_text(word.rstrip(".")) in vocabulary and len(word) > 2 and fold_text(word) not in particles:
+                # A month, weekday, label or section word is not part of a person's name.
+                return False
+        elif index == 0 or word not in particles:
+            return False
+    return capitalised >= 2
+
+
+@lru_cache(maxsize=8192)
+def lookup_outlet(text: str) -> tuple[str, str] | None:
+    key = fold_text(text.strip(" .,;:()[]"))
+    outlets = load_outlets()
+    if key in outlets:
+        return outlets[key]
+    if key.startswith("the ") and key[4:] in outlets:
+        return outlets[key[4:]]
+    return None
+
+
+_BRACKETED_OUTLET = re.compile(r"\s*[(\[](.+?)[)\]]\s*$")
+_NAME_LIST_SPLIT = re.compile(r"\s+[-–—|/]\s+|\s*,\s*|\s+(?:and|dhe|&)\s+")
+
+
+def parse_byline(text: str, fields: HeaderFields | None) -> bool:
+    """Read 'By A and B - Outlet' style text; fills author/outlet when fields is given."""
+    match = header_patterns().byline.match(text.strip())
+    if not match:
+        return False
+    label_slug = fold_text(WHITESPACE.sub("_", match.group("label")))
+    names_text = _BRACKETED_OUTLET.sub(r" - \1", match.group("names")).strip()
+    parts = _NAME_LIST_SPLIT.split(names_text)
+    authors: list[str] = []
+    outlet = None
+    staff = False
+    for index, part in enumerate(part.strip(" .;:") for part in parts):
+        if not part:
+            continue
+        if index == 0 and not looks_like_person_name(part):
+            # 'Nga korrespondentja jonë Valbona Hysa', 'By our correspondent Jane Doe': role words first.
+            part = re.sub(r"^(?:[a-zçë]+\s+){1,3}(?=[A-ZÇË])", "", part)
+        known = lookup_outlet(part)
+        if known:
+            staff |= known[1] == "staff"
+            outlet = outlet or (known[0] if known[1] != "staff" else None)
+        elif looks_like_person_name(part):
+            authors.append(proper_case_name(part))
+        elif index == 0:
+            return False
+        # Later parts that are not names ('former ambassador') are role descriptions: ignored.
+    if not authors and not outlet and not staff:
+        return False
+    if fields is not None:
+        upper = "_upper" if any(author.upper() != author and part_is_upper(names_text) for author in authors) else ""
+        if authors:
+            fields.set("author", ", ".join(authors), f"byline_{label_slug}{upper}")
+        if outlet:
+            fields.set("outlet", outlet, f"byline_{label_slug}_outlet")
+    return True
+
+
+def part_is_upper(text: str) -> bool:
+    letters = [character for character in text if character.isalpha()]
+    return bool(letters) and all(character.isupper() for character in letters)
+
+

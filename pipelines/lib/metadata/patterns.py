@@ -1,0 +1,84 @@
+"""The compiled regular expressions of the header parser, built once from the reference tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipelines.lib.header_reference import alternation, load_header_labels, load_months, load_sections
+
+@dataclass(frozen=True)
+class _Patterns:
+    dates: tuple[tuple[str, re.Pattern[str]], ...]
+    date_prefix: re.Pattern[str]
+    year_hint: re.Pattern[str]
+    byline: re.Pattern[str]
+    source: re.Pattern[str]
+    photo: re.Pattern[str]
+    media_line: re.Pattern[str]
+    section_prefix: re.Pattern[str]
+    segment_split: re.Pattern[str]
+    title_media_suffix: re.Pattern[str]
+    title_media_prefix: re.Pattern[str]
+    sentence_end: re.Pattern[str]
+
+
+LETTER_BEFORE = r"(?<![^\W\d_])"
+LETTER_AFTER = r"(?![^\W\d_])"
+
+
+@lru_cache(maxsize=1)
+def header_patterns() -> _Patterns:
+    labels = load_header_labels()
+    date_labels = alternation(list(labels["published"]) + list(labels["updated"]))
+    weekdays = alternation(list(labels["weekday"]))
+    months = alternation(list(load_months()))
+    media = alternation(list(labels["media"]))
+
+    # The prefix (label, weekday, leading time) is matched separately on the text just before
+    # a date: as a leading optional group it made every position of every line expensive.
+    prefix = (
+        rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*"
+        rf"(?:(?:m[eë]|n[eë]|on|at)\s+)?)?"
+        rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
+        r"(?:(?P<lead_hour>\d{1,2}):(?P<lead_minute>[0-5]\d)\s*[,|•·-]?\s*)?$"
+    )
+    clock = (
+        r"(?P<hour>\d{1,2})[:.](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?(?:\.\d+)?"
+        rf"(?:\s*(?P<ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?"
+    )
+    time_tail = (
+        r"(?:\s*(?:[,|•·@–-]\s*)?(?:(?:ora|at|n[eë]|në\s+orën|h)\s+)?" + clock + r")?"
+        r"(?:\s?(?P<zone>Z(?![^\W\d_])|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|CEST|CET)(?![^\W\d_]))?"
+    )
+    year = r"(?P<year>(?:19|20)\d{2})(?!\d)"
+    day = r"(?<!\d)(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+    month_word = rf"{LETTER_BEFORE}(?P<month_word>{months}){LETTER_AFTER}\.?"
+    date_patterns = (
+        ("iso", r"(?<!\d)(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?!\d)"
+         + r"(?:(?:T|\s+|T\s*)" + clock + r")?"
+         + r"(?:\s?(?P<zone>Z(?![^\W\d_])|[+-]\d{2}:?\d{2}|UTC|GMT|CEST|CET)(?![^\W\d_]))?"),
+        ("numeric", r"(?<!\d)(?P<first>\d{1,2})(?P<sep>[./-])(?P<second_number>\d{1,2})(?P=sep)" + year + time_tail),
+        ("words_day_month", day + r"\.?\s+(?:of\s+)?" + month_word + r",?\s+" + year + time_tail),
+        ("words_month_day", month_word + r"\s+" + day + r",?\s+" + year + time_tail),
+        ("words_month_year", month_word + r",?\s+" + year),
+    )
+    bylines = alternation(list(labels["byline"]))
+    sections = alternation(list(load_sections()))
+    return _Patterns(
+        dates=tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in date_patterns),
+        date_prefix=re.compile(prefix, re.IGNORECASE),
+        year_hint=re.compile(r"(?:19|20)\d\d"),
+        byline=re.compile(rf"^(?P<label>{bylines})(?:\s*[:：]\s*|\s+)(?P<names>\S.*)$", re.IGNORECASE),
+        source=re.compile(rf"^(?P<label>{alternation(list(labels['source']))})\s*[:：]\s*(?P<name>\S.*)$", re.IGNORECASE),
+        photo=re.compile(rf"^\(?(?P<label>{alternation(list(labels['photo']))})\s*[:：/©]\s*\S.*$", re.IGNORECASE),
+        media_line=re.compile(rf"^\W*(?:{media})\W*$", re.IGNORECASE),
+        section_prefix=re.compile(rf"^(?P<section>{sections}){LETTER_AFTER}", re.IGNORECASE),
+        segment_split=re.compile(r"(\s+[|•·–—-]\s+|\s*\|\s*)"),
+        title_media_suffix=re.compile(rf"\s*(?:[-–—|/:]\s*|\(|\[)(?:{media})\s*[)\]]?\s*$", re.IGNORECASE),
+        title_media_prefix=re.compile(rf"^\s*[(\[]?(?:{media})[)\]]?\s*[-–—|/:]\s*", re.IGNORECASE),
+        sentence_end=re.compile(r"[.!?…][\"'»”’)]?\s+[A-ZÇË\"«“]"),
+    )
+
+
