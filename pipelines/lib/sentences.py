@@ -16,18 +16,29 @@ How it works (no per-article Python):
      paragraph without needing a blank line after each;
    - a terminator run ends the sentence when the next segment starts with an upper-case letter,
      a digit, an opening quote or bracket, or a dash, unless the run is a lone `.` closing a
-     listed abbreviation (`Mr.`, `z.`, `p.sh.`, `U.S.`, `Jan.` ...) or an initial (`J.` in
+     listed abbreviation (`Mr.`, `z.`, `p.sh.`, `U.S.`, `Jan.` ...) or initials (`J.K.`, `J.` in
      `J. D. Vance`).
 3. Segments are merged into sentences with a cumulative sum of "starts a sentence" flags, and
    surrounding whitespace is trimmed from the offsets.
 
-Known limits, chosen for precision: `Plan B. The` does not split (B. reads as an initial), and
-glued sentences without a space (`said.The`) are not split.
+Glued boundaries (`studim.Këto`, `said?The`, `vazhdon…Pastaj`, `tha.”Ai`: a scraper lost the
+space or the paragraph break) are found before the tiling by one regex pass that puts a marker
+character (`GLUE_MARK`) after the terminator run; the tiling ends a segment at the marker, and
+segment lengths leave it out, so offsets are those of the original text. A glued boundary needs a
+word of two or more letters ending in a lower-case letter before the terminator (so `U.S.`,
+`J.K.Rowling`, `3.5`, `p.sh.` never match) and a capital after it. Two more passes take the marker
+back where the word before is a listed abbreviation (`Dr.Berisha`, `www.`) or inside `Ph.D.`, or the word after
+continues as an e-mail address, a path or a domain name (`Info.Al@x.com`, `Gazeta.Shqip.com`). URLs and e-mail addresses on the left never match,
+since a word must start after whitespace or an opening quote, bracket or dash.
+
+Known limits, chosen for precision: `Plan B. The` does not split (B. reads as an initial), nor
+does a glued boundary after a digit (`2025.Ky`) or a one-letter word (`e.Pastaj`).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,9 +52,25 @@ TERMINATORS = ".!?…"
 CLOSERS = "\"'”’“‘»)\\]"
 _CLUSTER = f"[{TERMINATORS}][{TERMINATORS}{CLOSERS}]*"
 # segment = (plain text | a terminator cluster glued to the next character)* then a boundary.
+# A glued boundary is marked with this character; the input's own NULs become spaces first.
+GLUE_MARK = "\x00"
 SEGMENT_PATTERN = (
-    f"(?s)(?:[^{TERMINATORS}\\n]+|{_CLUSTER}[^\\s{TERMINATORS}{CLOSERS}])*"
-    f"(?:{_CLUSTER}(?:\\s+|$)|\\n\\s*|$)"
+    f"(?s)(?:[^{TERMINATORS}\\n{GLUE_MARK}]+|{_CLUSTER}[^\\s{TERMINATORS}{CLOSERS}{GLUE_MARK}])*"
+    f"(?:{_CLUSTER}(?:\\s+|{GLUE_MARK}|$)|\\n\\s*|$)"
+)
+# Glued boundary: (start of text | whitespace | an opener) + a word of 2+ letters ending lower-case
+# (closing quotes or brackets may follow it) + terminators and closers + (an opener) + a capital.
+# Digits may sit inside the word (`COVID-19-ës`) but not end it, so `3.5` and `2025.Ky` stay whole.
+_GLUE_OPENERS = "\"'„“«‘(\\[{–—-"
+_GLUE_WORD_CHARS = "\\p{L}\\p{M}\\p{N}'’\\-"
+GLUE_PATTERN = (
+    f"(^|[\\s#{_GLUE_OPENERS}])([{_GLUE_WORD_CHARS}]+\\p{{Ll}}[{CLOSERS}]*)"
+    f"([{TERMINATORS}][{TERMINATORS}{CLOSERS}]*)([„«‘(\\[]?\\p{{Lu}})"
+)
+# The word after a marker continues as an e-mail address, a path or a domain name: not the start
+# of a sentence.
+_GLUE_NOT_A_SENTENCE_AFTER = (
+    f"{GLUE_MARK}(\\p{{Lu}}[\\p{{L}}\\p{{M}}\\p{{N}}_.\\-]*(?:@|/|\\.(?:com|net|org|info|al|eu|io)\\b)|(?i:com|net|org)\\b)"
 )
 _ENDS_WITH_CLUSTER = f"{_CLUSTER}\\s*$"
 _ENDS_WITH_LONE_FULL_STOP = f"[^{TERMINATORS}]\\.\\s*$"
@@ -52,7 +79,7 @@ ABBREVIATION_TAIL_CHARS = 24
 _OPENERS = "\"'„“«‘([–—-"
 _STARTS_A_SENTENCE = "^[\\p{Lu}\\p{Lt}\\p{N}\"'„“”«‘’(\\[–—-]"
 _STARTS_LOWER_CASE = "^\\p{Ll}"
-_INITIAL = "^\\p{Lu}\\.$"
+_INITIAL = "^(?:\\p{Lu}\\.)+$"  # `J.` and `J.K.` (J.K. Rowling)
 
 SENTENCE_SCHEMA = {
     "article_id": pl.String,
@@ -80,6 +107,39 @@ def load_abbreviations() -> tuple[frozenset[str], frozenset[str]]:
             else:
                 exact.add(row["abbreviation"])
     return frozenset(exact), frozenset(any_case)
+
+
+# Dotted abbreviations that GLUE_PATTERN would cut after their first part. They are not in
+# sentence_abbreviations.tsv because with a space after them they often end a sentence.
+GLUED_DOTTED_ABBREVIATIONS = ("Ph.D.", "Ph.D", "Dr.Sc.", "Mr.Sc.")
+
+
+@lru_cache(maxsize=1)
+def _glued_abbreviation_pattern() -> str:
+    """A marker right after a listed abbreviation that GLUE_PATTERN can match (one full stop after
+    letters: `Dr.`; `z.` is too short, `p.sh.` has an inner stop), after `www.`, or inside `Ph.D.`."""
+    exact, any_case = load_abbreviations()
+    def plain(forms) -> list[str]:
+        return sorted((f for f in forms if f[:-1].isalpha() and f.endswith(".") and len(f) >= 3), key=len, reverse=True)
+    exact_forms = "|".join(re.escape(form) for form in plain(exact))
+    any_forms = "|".join(re.escape(form) for form in plain(any_case) + ["www."])
+    dotted = sorted(GLUED_DOTTED_ABBREVIATIONS, key=len, reverse=True)
+    heads = "|".join(dict.fromkeys(re.escape(form.split(".", 1)[0] + ".") for form in dotted))
+    tails = "|".join(dict.fromkeys(re.escape(form.split(".", 1)[1]) for form in dotted))
+    return (
+        f"(^|[\\s#{_GLUE_OPENERS}])(?:((?:{exact_forms})|(?i:{any_forms})){GLUE_MARK}"
+        f"|((?:{heads})){GLUE_MARK}((?:{tails})))"
+    )
+
+
+def mark_glued_boundaries(text: pl.Expr) -> pl.Expr:
+    """`text` with GLUE_MARK after the terminators of every glued sentence boundary (and none elsewhere)."""
+    return (
+        text.str.replace_all(GLUE_MARK, " ", literal=True)
+        .str.replace_all(GLUE_PATTERN, "${1}${2}${3}" + GLUE_MARK + "${4}")
+        .str.replace_all(_glued_abbreviation_pattern(), "${1}${2}${3}${4}")
+        .str.replace_all(_GLUE_NOT_A_SENTENCE_AFTER, "${1}")
+    )
 
 
 def split_sentences(texts: pl.DataFrame) -> pl.DataFrame:
@@ -113,10 +173,13 @@ def _segments(keyed_texts: pl.DataFrame) -> pl.DataFrame:
     exclusive_total = pl.col("segment_chars").cum_sum() - pl.col("segment_chars")
     return (
         keyed_texts.lazy()
-        .select("text_id", pl.col("text").str.extract_all(SEGMENT_PATTERN).alias("segment"))
+        .select("text_id", mark_glued_boundaries(pl.col("text")).str.extract_all(SEGMENT_PATTERN).alias("segment"))
         .explode("segment")
         .filter(pl.col("segment").str.len_bytes() > 0)  # the empty match at the end of a text
-        .with_columns(pl.col("segment").str.len_chars().cast(pl.Int64).alias("segment_chars"))
+        # A glue marker is not a character of the text: it is left out of the length.
+        .with_columns(
+            (pl.col("segment").str.len_chars() - pl.col("segment").str.ends_with(GLUE_MARK)).cast(pl.Int64).alias("segment_chars")
+        )
         .with_columns((exclusive_total - _per_text_first(exclusive_total, is_first_of_text)).alias("segment_start"))
         # A whitespace-only segment can only open a text (blank lines before the first word);
         # it carries no words and no break that matters, so it is dropped here.
@@ -147,6 +210,7 @@ def _judge_boundaries(segments: pl.DataFrame) -> pl.DataFrame:
     ends_sentence = (
         pl.when(is_last_segment | (newlines_after >= 2)).then(True)
         .when(newlines_after == 1).then(~next_starts_lower)
+        .when(segment.str.ends_with(GLUE_MARK)).then(True)
         .when(ends_with_cluster & lone_full_stop & is_abbreviation).then(False)
         .when(ends_with_cluster).then(next_starts_sentence)
         .otherwise(False)
@@ -157,7 +221,7 @@ def _judge_boundaries(segments: pl.DataFrame) -> pl.DataFrame:
         ends_sentence.alias("ends_sentence"),
         (newlines_after >= 2).alias("ends_paragraph"),
         (segment.str.len_chars() - segment.str.strip_chars_start().str.len_chars()).alias("leading_chars"),
-        (pl.col("segment_start") + segment.str.strip_chars_end().str.len_chars()).alias("content_end"),
+        (pl.col("segment_start") + segment.str.strip_chars_end(GLUE_MARK).str.strip_chars_end().str.len_chars()).alias("content_end"),
     )
 
 

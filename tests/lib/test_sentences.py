@@ -175,7 +175,112 @@ def test_abbreviation_list_is_reference_data():
     assert {"mr.", "dr.", "p.sh.", "e.g."} <= any_case
 
 
-ALPHABET = st.sampled_from(list("abcëç ABCËÇ12.,!?…„“”«»\"'()\n\t") + ["Mr.", "z.", "p.sh.", "0.8", "\n\n", " J. "])
+# Glued boundaries: (text, sentences). A lower-case word, terminators and a capital with no space
+# between them are a sentence boundary (a scraper lost the space or the paragraph break), except in
+# abbreviations, initials, decimals, URLs, e-mail addresses and domain names.
+GLUED_CASES = [
+    # Albanian: lost paragraph breaks
+    ("Ai publikoi një studim.Këto të dhëna janë të reja.", ["Ai publikoi një studim.", "Këto të dhëna janë të reja."]),
+    ("Qeveria miratoi buxhetin.Opozita e kundërshtoi.", ["Qeveria miratoi buxhetin.", "Opozita e kundërshtoi."]),
+    ("Protesta vazhdoi deri vonë.Çmimet janë rritur.", ["Protesta vazhdoi deri vonë.", "Çmimet janë rritur."]),
+    ("Kjo është e vështirë.Ëndrra mbetet.", ["Kjo është e vështirë.", "Ëndrra mbetet."]),
+    ("Situata është e rëndë në Vlorë.Ministri vizitoi qytetin.", ["Situata është e rëndë në Vlorë.", "Ministri vizitoi qytetin."]),
+    ("Zgjedhjet mbahen në pranverë.BE e mirëpriti vendimin.", ["Zgjedhjet mbahen në pranverë.", "BE e mirëpriti vendimin."]),
+    ("Delegacioni u nis drejt SHBA-ve.NATO nuk komentoi.", ["Delegacioni u nis drejt SHBA-ve.", "NATO nuk komentoi."]),
+    ("Ai mbërriti në Prishtinë.E hëna është festë.", ["Ai mbërriti në Prishtinë.", "E hëna është festë."]),
+    ("Sipas INSTAT, rritja u ngadalësua.Eksportet ranë.", ["Sipas INSTAT, rritja u ngadalësua.", "Eksportet ranë."]),
+    ("Ministri i tha 35-vjeçarit.Ai nuk u përgjigj.", ["Ministri i tha 35-vjeçarit.", "Ai nuk u përgjigj."]),
+    ("Nuk ka zgjidhje pa dialog.Dialogu duhet të vazhdojë.\n\nParagrafi tjetër.", ["Nuk ka zgjidhje pa dialog.", "Dialogu duhet të vazhdojë.", "Paragrafi tjetër."]),
+    ("Mbledhja s'ka.Asgjë nuk ndryshoi.", ["Mbledhja s'ka.", "Asgjë nuk ndryshoi."]),
+    # English
+    ("The minister resigned.The party chose a successor.", ["The minister resigned.", "The party chose a successor."]),
+    ("Talks ended without a deal.Negotiators will meet again.", ["Talks ended without a deal.", "Negotiators will meet again."]),
+    ("He denied the charges.A court will rule in May.", ["He denied the charges.", "A court will rule in May."]),
+    ("Prices rose again.I think it will continue, she said.", ["Prices rose again.", "I think it will continue, she said."]),
+    ("The vote was delayed.UN officials were not surprised.", ["The vote was delayed.", "UN officials were not surprised."]),
+    ("It was the third attack on NATO-led forces.Officials said.", ["It was the third attack on NATO-led forces.", "Officials said."]),
+    # question marks, exclamation marks, ellipses, several terminators
+    ("A do të ketë marrëveshje?Askush nuk e di.", ["A do të ketë marrëveshje?", "Askush nuk e di."]),
+    ("Mjaft më!Qytetarët dolën në rrugë.", ["Mjaft më!", "Qytetarët dolën në rrugë."]),
+    ("Will the truce hold?Nobody knows.", ["Will the truce hold?", "Nobody knows."]),
+    ("Enough is enough!The crowd shouted.", ["Enough is enough!", "The crowd shouted."]),
+    ("Pritja vazhdon…Pastaj erdhi lajmi.", ["Pritja vazhdon…", "Pastaj erdhi lajmi."]),
+    ("Pritja vazhdon...Pastaj erdhi lajmi.", ["Pritja vazhdon...", "Pastaj erdhi lajmi."]),
+    ("Vërtet?!Po, vërtet.", ["Vërtet?!", "Po, vërtet."]),
+    # closing quotes and brackets after the terminator stay with the sentence they close
+    ("Ai tha: „Nuk do të heqim dorë!“Pastaj u largua.", ["Ai tha: „Nuk do të heqim dorë!“", "Pastaj u largua."]),
+    ("He said “we are ready.”Then he left.", ["He said “we are ready.”", "Then he left."]),
+    ("Ministri pyeti «A ka zgjidhje?»Askush nuk foli.", ["Ministri pyeti «A ka zgjidhje?»", "Askush nuk foli."]),
+    ('She said "no."The room went quiet.', ['She said "no."', "The room went quiet."]),
+    ("Vendimi u mor (me shumicë.)Opozita u largua.", ["Vendimi u mor (me shumicë.)", "Opozita u largua."]),
+    ("Ai e quajti „tradhti“.Pastaj u largua.", ["Ai e quajti „tradhti“.", "Pastaj u largua."]),
+    # an opening quote or bracket after the terminator starts the next sentence
+    ("Ai heshti.„Nuk kam koment“, tha më vonë.", ["Ai heshti.", "„Nuk kam koment“, tha më vonë."]),
+    ("The talks ended.(Reporting by Jane Doe.)", ["The talks ended.", "(Reporting by Jane Doe.)"]),
+    ("Lajmi u konfirmua.«Jemi gati», tha ai.", ["Lajmi u konfirmua.", "«Jemi gati», tha ai."]),
+    # several glued boundaries in one text, and one after a word that follows a space
+    ("Fillimi.Mesi i tekstit ka fjalë.Fundi vjen tani.", ["Fillimi.", "Mesi i tekstit ka fjalë.", "Fundi vjen tani."]),
+    ("studim.Këto studim.Pastaj studim.Ok", ["studim.", "Këto studim.", "Pastaj studim.", "Ok"]),
+    ("Ai foli.Ajo foli. Ata heshtën.", ["Ai foli.", "Ajo foli.", "Ata heshtën."]),
+    # a glued boundary in a title
+    ("Kurti takon Vuçiçin.Dialogu rifillon", ["Kurti takon Vuçiçin.", "Dialogu rifillon"]),
+    # exceptions: abbreviations and titles
+    ("Dr.Berisha foli në Kuvend.", ["Dr.Berisha foli në Kuvend."]),
+    ("Mr.Smith met Mrs.Jones in St.Louis.", ["Mr.Smith met Mrs.Jones in St.Louis."]),
+    ("Kryeministri z.Rama dhe zj.Hoxha folën.", ["Kryeministri z.Rama dhe zj.Hoxha folën."]),
+    ("Prof.Dr.Ismail Kadare u nderua.", ["Prof.Dr.Ismail Kadare u nderua."]),
+    ("Zyra është në rr.Myslym Shyri në Tiranë.", ["Zyra është në rr.Myslym Shyri në Tiranë."]),
+    ("The case Trump vs.Harris ended.", ["The case Trump vs.Harris ended."]),
+    ("Gen.Milley and Sen.Warren spoke on Jan.Fifth.", ["Gen.Milley and Sen.Warren spoke on Jan.Fifth."]),
+    ("Some allies, e.g.Poland, paid more.", ["Some allies, e.g.Poland, paid more."]),
+    ("Çmimet p.sh.Tirana i ka më të larta.", ["Çmimet p.sh.Tirana i ka më të larta."]),
+    ("She holds a Ph.D. from Oxford.", ["She holds a Ph.D. from Oxford."]),
+    ("Ai ka një Ph.D.Vjen nga Shkodra.", ["Ai ka një Ph.D.Vjen nga Shkodra."]),
+    # exceptions: initials and dotted country names
+    ("J.K.Rowling wrote a new book.", ["J.K.Rowling wrote a new book."]),
+    ("J.K. Rowling wrote a new book.", ["J.K. Rowling wrote a new book."]),
+    ("The U.S.Senate voted.", ["The U.S.Senate voted."]),
+    ("The U.S. Senate voted and the U.K.Government waited.", ["The U.S. Senate voted and the U.K.Government waited."]),
+    # exceptions: decimals and numbers
+    ("Rritja ishte 3.5 për qind.", ["Rritja ishte 3.5 për qind."]),
+    ("Growth was 0.8 percent, and 1.200 tonnes were sold.", ["Growth was 0.8 percent, and 1.200 tonnes were sold."]),
+    ("Versioni 2.0 doli sot.", ["Versioni 2.0 doli sot."]),
+    # exceptions: URLs, e-mail addresses, domain names, file and package names
+    ("Lexoni më shumë në www.rtsh.al sot.", ["Lexoni më shumë në www.rtsh.al sot."]),
+    ("Lexoni më shumë në www.Rtsh.al sot.", ["Lexoni më shumë në www.Rtsh.al sot."]),
+    ("See https://example.org/News.Html for details.", ["See https://example.org/News.Html for details."]),
+    ("Shkruani në info@x.al për pyetje.", ["Shkruani në info@x.al për pyetje."]),
+    ("Shkruani në redaksia.Lajme@gazeta.al për pyetje.", ["Shkruani në redaksia.Lajme@gazeta.al për pyetje."]),
+    ("Portali Kosova.net raportoi lajmin.", ["Portali Kosova.net raportoi lajmin."]),
+    ("Portali Kosova.Net raportoi lajmin.", ["Portali Kosova.Net raportoi lajmin."]),
+    ("Sipas portalit gazeta.Shqip.com, ai dha dorëheqjen.", ["Sipas portalit gazeta.Shqip.com, ai dha dorëheqjen."]),
+    ("The app is written in Node.js and runs fast.", ["The app is written in Node.js and runs fast."]),
+    ("Shiko faqen youtube.com/watch?v=AbC për videon.", ["Shiko faqen youtube.com/watch?v=AbC për videon."]),
+    # no capital after the terminator: not a boundary
+    ("Ai tha se studim.këto nuk ka.", ["Ai tha se studim.këto nuk ka."]),
+    # a one-letter word or a digit before the stop is not read as a glued boundary (see the module docstring)
+    ("Në vitin 2025.Ky vit ishte i vështirë.", ["Në vitin 2025.Ky vit ishte i vështirë."]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED_CASES)
+def test_glued_boundaries(text, expected):
+    assert sentences_of(text) == expected
+
+
+def test_glued_boundary_offsets_are_those_of_the_original_text():
+    text = "Çështja u mbyll.Ëndrra mbetet. Ai foli.Ajo heshti."
+    frame = split_sentences(pl.DataFrame({"article_id": ["x"], "field": ["body"], "text": [text]}))
+    assert frame.select("char_start", "char_end").rows() == [(0, 16), (16, 30), (31, 39), (39, 50)]
+    assert frame["paragraph_index"].to_list() == [0, 0, 0, 0]
+
+
+def test_a_nul_character_in_the_input_is_not_taken_for_a_glue_mark():
+    text = "Ai foli\x00Ajo heshti. Fund."
+    assert sentences_of(text) == ["Ai foli\x00Ajo heshti.", "Fund."]
+
+
+ALPHABET = st.sampled_from(list("abcëç ABCËÇ12.,!?…„“”«»\"'()\n\t") + ["Mr.", "z.", "p.sh.", "0.8", "\n\n", " J. ", "studim.Këto", "ai.„Po", "www.Rtsh.al", "Dr.Berisha"])
 
 
 @settings(max_examples=300, deadline=None)
