@@ -1,5 +1,5 @@
 # Thin wrappers over dev.py, which needs nothing but Python 3.11+.
-.PHONY: run test ui eval bench
+.PHONY: run test ui eval bench lock
 run:
 	python3 dev.py run
 test:
@@ -10,3 +10,5 @@ eval:
 	python3 dev.py eval
 bench:
 	python3 dev.py bench
+lock:
+	python3 dev.py lock
