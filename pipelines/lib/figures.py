@@ -33,7 +33,12 @@ OUTPUT_SCHEMA = {
     "char_end": pl.Int64,
 }
 
-RATEABLE_UNITS_EXCLUDED = {"percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours"}
+RATEABLE_UNITS_EXCLUDED = {
+    "percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours", "age", "age_or_years"
+}
+# `35-vjeçar`, `35-vjeçare` are ages above this many years and durations up to it (`plan 5-vjeçar`);
+# units.tsv gives these forms the unit `age_or_years`.
+AGE_ABOVE_YEARS = 10
 YEAR_RANGE = (1800, 2100)
 TIME_DENOMINATORS = {"year", "month", "day", "hour"}
 
@@ -53,6 +58,21 @@ def _read_tsv(name: str) -> list[dict[str, str]]:
     with (REFERENCE_DIR / name).open(encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip() and not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def inflected_unit_rows() -> list[dict[str, str]]:
+    """units.tsv-shaped rows for every stem of unit_stems.tsv with every case ending of its
+    inflection class (inflections.tsv): `dollar` + sq_masculine -> dollar, dollari, ..., dollarësh."""
+    endings: dict[str, list[str]] = {}
+    for row in _read_tsv("inflections.tsv"):
+        endings.setdefault(row["inflection"], []).append(row["ending"] or "")
+    rows = []
+    for stem in _read_tsv("unit_stems.tsv"):
+        if stem["inflection"] not in endings:
+            raise ValueError(f"unit_stems.tsv: stem {stem['stem']!r} names unknown inflection {stem['inflection']!r} (see inflections.tsv)")
+        for ending in endings[stem["inflection"]]:
+            rows.append({**stem, "phrase": stem["stem"] + ending})
+    return rows
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,7 @@ def load_vocabulary() -> FigureVocabulary:
     for row in _read_tsv("number_words.tsv"):
         by_role.setdefault(row["role"], {})[fold(row["phrase"]).lower()] = float(row["value"])
     symbols, codes, words, units, denominators = {}, {}, {}, {}, {}
-    for row in _read_tsv("units.tsv"):
+    for row in inflected_unit_rows() + _read_tsv("units.tsv"):
         phrase, role = fold(row["phrase"]), row["role"]
         if role == "currency_symbol":
             symbols[phrase] = row["unit"]
@@ -199,7 +219,7 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
         return _group(f"amount{index}", f"{with_prefix}|{without_prefix}", named)
 
     approximate = _alternation(q["approximate"] | q["bound"], b)
-    range_start = _alternation(q["range_start"], b)
+    range_start = _alternation(q["range_start"] | q["age_word"], b)
     range_join = r"(?: *- *| +(?:" + _alternation(q["range_join"] - {"-", "–"}, b) + r") +)"
     # A capitalised word before a bare number ("Boeing 737") is looked up in the gap before the
     # candidate (`NAME_BEFORE_PATTERN`), not matched here: as a possible start of every figure it
@@ -413,6 +433,9 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
         values = parse_number_words(number, vocabulary) or [0.0]
     if half:
         values[-1] += 0.5
+    unit_by_value = unit == "age_or_years"
+    if unit_by_value:
+        unit = "age" if values[-1] > AGE_ABOVE_YEARS else "years"
     number_span = match.span(f"number{index}" if with_prefix else f"number{index}_")
     return {
         "values": values,
@@ -429,6 +452,7 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
         "half": 0.5 if half else 0.0,
         "digits": number if is_digits else None,
         "word": number.lower() if not is_digits else None,
+        "unit_by_value": unit_by_value,
     }
 
 
@@ -452,6 +476,11 @@ def _date_reading(match: re.Match, vocabulary: FigureVocabulary) -> Reading | No
         return None
     value_text = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
     return (0, len(text), None, value_text, "date", False)
+
+
+def prefix_words_lower(prefix_lower: str, phrases: set[str]) -> list[str]:
+    """The phrases of `phrases` that occur as whole words in a lower-cased prefix."""
+    return [phrase for phrase in phrases if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", prefix_lower)]
 
 
 def _year_shaped(digits: str) -> bool:
@@ -526,7 +555,15 @@ def _figure_readings(
     if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
         second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
     # Only plain digit amounts that cannot be years have a value that is a function of their digits.
-    by_recipe = all(a["digits"] is not None and not _year_shaped(a["digits"]) for a in amounts)
+    if second and _is_year(first, approximate) and not _year_shaped(second["digits"] or ""):
+        # "trimmed 2026 to 3.1 percent", "për vitin 2026 në 0,8 për qind": a year, then a figure; a
+        # year and a non-year are never the two ends of one range.
+        second["shares"] = False
+    if any(word in q["age_word"] for word in prefix_words_lower(prefix_lower, q["age_word"])):
+        for amount in amounts:
+            if not amount["has_unit"] and not amount["has_scale"]:
+                amount.update(unit="age", has_unit=True)  # "aged 35", "në moshën 35"
+    by_recipe = all(a["digits"] is not None and not _year_shaped(a["digits"]) and not a["unit_by_value"] for a in amounts)
     if second and second.get("shares", True):
         by_recipe = by_recipe and first["has_scale"] == second["has_scale"]
         # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
