@@ -89,3 +89,23 @@ def header_vocabulary() -> dict[str, str]:
     vocabulary.update({token: language for token, (_, language) in load_months().items()})
     vocabulary.update({name: language for name, (_, language) in load_sections().items()})
     return {term: language for term, language in vocabulary.items() if language in ("sq", "en")}
+
+
+@lru_cache(maxsize=1)
+def label_and_date_words() -> frozenset[str]:
+    """Folded labels, months and weekdays (any language): words that are never a person's name.
+    Section names are not among them: 'Arsim' is a section (education) and a common first name."""
+    words = {label for role, labels in load_header_labels().items() if role != "media" for label in labels}
+    words.update(load_months())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def load_zone_offsets() -> dict[str, int]:
+    """Folded zone abbreviation (CET, EDT, …) -> offset from UTC in minutes."""
+    offsets = {}
+    for name, offset in read_tsv("time_zones.tsv"):
+        sign = -1 if offset.startswith("-") else 1
+        hours, minutes = offset[1:].split(":")
+        offsets[fold_text(name)] = sign * (int(hours) * 60 + int(minutes))
+    return offsets

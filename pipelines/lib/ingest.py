@@ -34,7 +34,7 @@ SOURCE_FILE_COLUMNS = [
 ARTICLE_COLUMNS = [
     "article_id", "source_path", "content_sha256", "title", "caption", "published_at",
     "published_precision", "updated_at", "author", "outlet", "section", "section_norm",
-    "header_language", "body_language", "body", "metadata_rules",
+    "header_language", "body_language", "body", "metadata_rules", "authors", "dateline_place",
 ]
 
 
@@ -111,7 +111,8 @@ def article_id_for(title: str | None, published_at, author: str | None, body: st
 def parse_documents(documents: pl.DataFrame, *, timezone: str) -> pl.DataFrame:
     """Documents plus article metadata and `article_id`; quarantined documents keep null article fields."""
     readable = documents.filter(pl.col("reason").is_null())
-    parsed = parse_articles(readable.select("source_path", "text"), default_timezone=timezone)
+    # mtime_ns is the crawl time: relative stamps ('2 orë më parë') are resolved against it.
+    parsed = parse_articles(readable.select("source_path", "text", "mtime_ns"), default_timezone=timezone)
     # A cryptographic id is not a column expression: one pass over plain lists (no struct per row,
     # no lambda), and bodies are handed to Python only for articles without a title or a time.
     needs_body = pl.col("title").fill_null("").eq("") | pl.col("published_at").is_null()

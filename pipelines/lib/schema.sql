@@ -34,8 +34,13 @@ CREATE TABLE IF NOT EXISTS articles (
     body                VARCHAR USING COMPRESSION zstd,
     metadata_rules      VARCHAR USING COMPRESSION zstd,  -- JSON: field -> rule that produced it
     extraction_version  VARCHAR NOT NULL,
-    ingested_at         TIMESTAMPTZ NOT NULL
+    ingested_at         TIMESTAMPTZ NOT NULL,
+    authors             VARCHAR[],          -- the names of `author` one by one (`author` is their display string)
+    dateline_place      VARCHAR             -- a wire dateline's place: 'LONDON', 'TIRANA'
 );
+-- Warehouses created before these columns existed get them (the next run re-extracts their metadata).
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS authors VARCHAR[];
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS dateline_place VARCHAR;
 
 CREATE TABLE IF NOT EXISTS sentences (
     article_id       VARCHAR NOT NULL,

@@ -25,10 +25,12 @@ PARALLEL_MIN_ARTICLES = 4000
 # process per core); unset means every usable core.
 WORKERS_ENVIRONMENT_VARIABLE = "KRONIKA_PARSE_WORKERS"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-STRING_COLUMNS = (
-    "title", "caption", "published_precision", "author", "outlet", "section",
-    "section_norm", "header_language", "body", "metadata_rules",
-)
+# A frame may say when each text was fetched (relative stamps are resolved against it): a `crawled_at`
+# Datetime column, else `mtime_ns` (the file's modification time, as discovery reports it).
+CRAWL_TIME_COLUMNS = ("crawled_at", "mtime_ns")
+ROW_COLUMNS = ("title", "caption", "published_at", "published_precision", "updated_at", "author", "outlet",
+               "section", "section_norm", "header_language", "body", "metadata_rules", "authors", "dateline_place")
+TIME_COLUMNS = ("published_at", "updated_at")
 
 
 def _epoch_microseconds(moment: datetime | None) -> int | None:
@@ -42,30 +44,47 @@ def _rules_json(rules: tuple[tuple[str, str], ...]) -> str:
     return json.dumps(dict(rules), sort_keys=True)
 
 
-def _parse_rows(texts: list[str | None], inline_flags: list[bool], default_timezone: str) -> list[tuple]:
-    """Plain tuples (column order of `_rows_frame`), so a worker process returns them cheaply."""
+def _crawl_time(epoch_microseconds: int | None) -> datetime | None:
+    return None if epoch_microseconds is None else _EPOCH + timedelta(microseconds=epoch_microseconds)
+
+
+def _parse_rows(texts: list[str | None], inline_flags: list[bool], default_timezone: str,
+                crawl_times: list[int | None] | None = None) -> list[tuple]:
+    """Plain tuples (column order of ROW_COLUMNS), so a worker process returns them cheaply.
+    crawl_times: epoch microseconds per text (None: unknown)."""
     rows = []
-    for text, inline_links in zip(texts, inline_flags):
-        article = parse_article_text(text or "", default_timezone, inline_links=inline_links)
+    crawl_times = crawl_times or [None] * len(texts)
+    for text, inline_links, crawl_time in zip(texts, inline_flags, crawl_times):
+        article = parse_article_text(text or "", default_timezone, inline_links=inline_links,
+                                     crawled_at=_crawl_time(crawl_time))
         rows.append((
             article.title, article.caption, _epoch_microseconds(article.published_at),
             article.published_precision, _epoch_microseconds(article.updated_at), article.author,
             article.outlet, article.section, article.section_norm, article.header_language, article.body,
-            _rules_json(tuple(sorted(article.metadata_rules.items()))),
+            _rules_json(tuple(sorted(article.metadata_rules.items()))), list(article.authors) or None,
+            article.dateline_place,
         ))
     return rows
 
 
 def _rows_frame(rows: list[tuple]) -> pl.DataFrame:
-    names = ("title", "caption", "published_at", "published_precision", "updated_at", "author", "outlet",
-             "section", "section_norm", "header_language", "body", "metadata_rules")
-    columns = list(zip(*rows)) if rows else [[] for _ in names]
+    columns = list(zip(*rows)) if rows else [[] for _ in ROW_COLUMNS]
     utc = pl.Datetime("us", "UTC")
     return pl.DataFrame([
-        pl.Series(name, values, dtype=pl.Int64).cast(utc) if name in ("published_at", "updated_at")
+        pl.Series(name, values, dtype=pl.Int64).cast(utc) if name in TIME_COLUMNS
+        else pl.Series(name, values, dtype=pl.List(pl.String)) if name == "authors"
         else pl.Series(name, values, dtype=pl.String)
-        for name, values in zip(names, columns)
+        for name, values in zip(ROW_COLUMNS, columns)
     ])
+
+
+def crawl_times_of(frame: pl.DataFrame) -> list[int | None] | None:
+    """Epoch microseconds of each row's crawl time, from `crawled_at` or `mtime_ns`; None when neither exists."""
+    if "crawled_at" in frame.columns:  # a zone-less Datetime is taken as UTC
+        return frame["crawled_at"].dt.epoch("us").to_list()
+    if "mtime_ns" in frame.columns:
+        return (frame["mtime_ns"].cast(pl.Int64) // 1000).to_list()
+    return None
 
 
 def usable_cores() -> int:
@@ -141,7 +160,8 @@ def split_evenly(items: list, parts: int) -> list[list]:
 
 def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tirane",
                    workers: int | None = None) -> pl.DataFrame:
-    """Add the parsed header columns, the cleaned body and body_language to a frame with `text`.
+    """Add the parsed header columns, the cleaned body and body_language to a frame with `text`
+    (and optionally `crawled_at` or `mtime_ns`, the time each text was fetched).
 
     workers: processes for the per-article Python step; None uses KRONIKA_PARSE_WORKERS or every usable
     core for batches of at least PARALLEL_MIN_ARTICLES articles, and one process below that."""
@@ -151,8 +171,10 @@ def parse_articles(frame: pl.DataFrame, *, default_timezone: str = "Europe/Tiran
     if workers is None:
         workers = default_workers() if len(text_list) >= PARALLEL_MIN_ARTICLES else 1
     workers = max(1, min(workers, len(text_list)))
+    crawl_times = crawl_times_of(frame)
     chunks = list(zip(split_evenly(text_list, workers), split_evenly(inline_flags, workers),
-                      [default_timezone] * workers))
+                      [default_timezone] * workers,
+                      split_evenly(crawl_times, workers) if crawl_times is not None else [None] * workers))
     rows = [row for chunk_rows in map_in_forked_workers(_parse_rows, chunks, workers) for row in chunk_rows]
     columns = _rows_frame(rows)
     columns = columns.with_columns(detect_language(columns["body"]).alias("body_language"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.lib.header_reference import fold_text, header_vocabulary, load_name_particles, load_outlets
-from pipelines.lib.metadata.fields import WHITESPACE, HeaderFields
+from pipelines.lib.header_reference import fold_text, label_and_date_words, load_name_particles, load_outlets
+from pipelines.lib.metadata.fields import AUTHOR_SEPARATOR, WHITESPACE, HeaderFields
 from pipelines.lib.metadata.patterns import header_patterns
 
 def _proper_case_word(word: str, is_first: bool) -> str:
@@ -44,7 +44,7 @@ def looks_like_person_name(text: str) -> bool:
     if not 2 <= len(words) <= 5:
         return False
     particles = load_name_particles()
-    vocabulary = header_vocabulary()
+    vocabulary = label_and_date_words()
     capitalised = 0
     for index, word in enumerate(words):
         if not _NAME_WORD.match(word):
@@ -52,11 +52,22 @@ def looks_like_person_name(text: str) -> bool:
         if word[0].isupper():
             capitalised += 1
             if fold_text(word.rstrip(".")) in vocabulary and len(word) > 2 and fold_text(word) not in particles:
-                # A month, weekday, label or section word is not part of a person's name.
+                # A month, weekday or label word is not part of a person's name.
                 return False
         elif index == 0 or word not in particles:
             return False
     return capitalised >= 2
+
+
+# Byline labels that are also common words of a sentence or title.
+BARE_BYLINE_LABELS = frozenset({"nga", "by"})
+
+
+def looks_like_single_name(text: str) -> bool:
+    """One capitalised word that is not a header word: 'Arsim', 'ARSIM', 'O'Brien'."""
+    if " " in text or len(text) < 2 or not _NAME_WORD.match(text) or not text[0].isupper():
+        return False
+    return fold_text(text.rstrip(".")) not in label_and_date_words()
 
 
 @lru_cache(maxsize=8192)
@@ -85,9 +96,16 @@ def parse_byline(text: str, fields: HeaderFields | None) -> bool:
     authors: list[str] = []
     outlet = None
     staff = False
+    # One-word names ('Nga: Arsim') are taken after a colon or a label that can only mean a byline
+    # ('Shkruar nga', 'Written by'); after a bare 'Nga'/'By' one word is too weak ('Nga Tirana …').
+    one_word_names = bool(match.group("colon")) or fold_text(match.group("label")) not in BARE_BYLINE_LABELS
     for index, part in enumerate(part.strip(" .;:") for part in parts):
         if not part:
             continue
+        if one_word_names and looks_like_single_name(part):
+            if lookup_outlet(part) is None:
+                authors.append(proper_case_name(part))
+                continue
         if index == 0 and not looks_like_person_name(part):
             # 'Nga korrespondentja jonë Valbona Hysa', 'By our correspondent Jane Doe': role words first.
             part = re.sub(r"^(?:[a-zçë]+\s+){1,3}(?=[A-ZÇË])", "", part)
@@ -105,7 +123,7 @@ def parse_byline(text: str, fields: HeaderFields | None) -> bool:
     if fields is not None:
         upper = "_upper" if any(author.upper() != author and part_is_upper(names_text) for author in authors) else ""
         if authors:
-            fields.set("author", ", ".join(authors), f"byline_{label_slug}{upper}")
+            fields.set("author", AUTHOR_SEPARATOR.join(authors), f"byline_{label_slug}{upper}")
         if outlet:
             fields.set("outlet", outlet, f"byline_{label_slug}_outlet")
     return True

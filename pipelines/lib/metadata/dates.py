@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from pipelines.lib.header_reference import fold_text, load_header_labels, load_months
+from pipelines.lib.header_reference import alternation, fold_text, load_header_labels, load_months, load_zone_offsets
 from pipelines.lib.metadata.fields import WHITESPACE, HeaderFields
 from pipelines.lib.metadata.patterns import header_patterns
+from pipelines.lib.metadata.relative import RelativeStamp, may_be_residual_date, read_residual_date, resolve_relative
+
 
 @dataclass
 class DateCandidate:
@@ -27,6 +29,7 @@ class DateCandidate:
     rule: str
     numeric_pair: tuple[int, int] | None = None  # day/month not yet ordered (ambiguous numeric)
     month_first_evidence: bool = False           # written like 'October 17, 2025' or with AM/PM
+    relative: RelativeStamp | None = None        # '2 orë më parë', 'dje, 14:30': resolved against the crawl time
 
 
 @dataclass
@@ -147,21 +150,23 @@ def candidate_from_match(name: str, match: _DateMatch) -> DateCandidate | None:
     if label and fold_text(WHITESPACE.sub(" ", label)) in load_header_labels()["updated"]:
         role = "updated"
     hour = minute = second = None
-    if groups.get("hour") is not None:
-        hour, minute = int(groups["hour"]), int(groups["minute"])
+    ampm = (groups.get("ampm") or "").lower().replace(".", "").replace(" ", "")
+    if groups.get("hour") is not None and (groups.get("minute") is not None or ampm):
+        hour = int(groups["hour"])
+        minute = int(groups["minute"]) if groups.get("minute") else 0
         second = int(groups["second"]) if groups.get("second") else None
-        ampm = (groups.get("ampm") or "").lower().replace(".", "").replace(" ", "")
-        if ampm:
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if ampm == "pm" else 0)
     elif groups.get("lead_hour") is not None:
         hour, minute = int(groups["lead_hour"]), int(groups["lead_minute"])
+        ampm = (groups.get("lead_ampm") or "").lower().replace(".", "").replace(" ", "")
+    if hour is not None and ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour is not None and not (0 <= hour <= 23):
         return None
     year = int(groups["year"])
     candidate = DateCandidate(role, year, 0, None, hour, minute, second, groups.get("zone"), name)
-    candidate.month_first_evidence = bool(groups.get("ampm"))
+    candidate.month_first_evidence = bool(ampm)
     if name == "iso":
         candidate.month, candidate.day = int(groups["month"]), int(groups["day"])
     elif name == "numeric":
@@ -189,35 +194,85 @@ def _order_numeric(candidate: DateCandidate, month_first: bool) -> str:
     return "day_first"
 
 
-def _to_datetime(candidate: DateCandidate, default_timezone: str) -> tuple[datetime, str] | None:
-    zone = candidate.zone
+# A real UTC offset lies within -12:00 … +14:00; anything else printed as a zone is not a time.
+MAX_OFFSET_MINUTES = 14 * 60
+MIN_OFFSET_MINUTES = -12 * 60
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s?(?P<sign>[+-])(?P<digits>\d{1,4})(?::(?P<minutes>\d{2}))?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def zone_for(zone: str | None, default_timezone: str) -> tzinfo | str:
+    """The tzinfo of a printed zone, or the reason it is not one ('zone_out_of_range', 'zone_unknown')."""
     if zone is None:
-        tzinfo = ZoneInfo(default_timezone)
-    elif zone.upper() in ("Z", "UTC", "GMT"):
-        tzinfo = timezone.utc
-    elif zone.upper() in ("CET", "CEST"):
-        tzinfo = timezone(timedelta(hours=1 if zone.upper() == "CET" else 2))
+        return ZoneInfo(default_timezone)
+    known = load_zone_offsets().get(fold_text(zone.strip()))
+    if known is not None:
+        return timezone(timedelta(minutes=known))
+    match = _OFFSET.match(zone.strip())
+    if match is None:
+        return "zone_unknown"
+    digits = match["digits"]
+    if match["minutes"] is not None:
+        if len(digits) > 2:
+            return "zone_out_of_range"
+        hours, minutes = int(digits), int(match["minutes"])
+    elif len(digits) <= 2:
+        hours, minutes = int(digits), 0
+    elif len(digits) == 4:
+        hours, minutes = int(digits[:2]), int(digits[2:])
     else:
-        offset = zone.upper().replace("UTC", "").replace("GMT", "")
-        sign = -1 if offset.startswith("-") else 1
-        digits = offset[1:].replace(":", "")
-        hours = int(digits[:-2]) if len(digits) > 2 else int(digits)
-        minutes = int(digits[-2:]) if len(digits) > 2 else 0
-        tzinfo = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        return "zone_out_of_range"  # '+123': neither hours nor hhmm
+    if minutes >= 60:
+        return "zone_out_of_range"
+    offset = (-1 if match["sign"] == "-" else 1) * (hours * 60 + minutes)
+    if not MIN_OFFSET_MINUTES <= offset <= MAX_OFFSET_MINUTES:
+        return "zone_out_of_range"
+    return timezone(timedelta(minutes=offset))
+
+
+def to_datetime(candidate: DateCandidate, default_timezone: str) -> tuple[datetime, str] | str:
+    """(aware datetime, precision), or why the candidate is not a time. Never raises."""
+    tz = zone_for(candidate.zone, default_timezone)
+    if isinstance(tz, str):
+        return tz
     try:
         if candidate.day is None:
-            return datetime(candidate.year, candidate.month, 1, tzinfo=tzinfo), "month"
+            return datetime(candidate.year, candidate.month, 1, tzinfo=tz), "month"
         if candidate.hour is None:
-            return datetime(candidate.year, candidate.month, candidate.day, tzinfo=tzinfo), "day"
+            return datetime(candidate.year, candidate.month, candidate.day, tzinfo=tz), "day"
         moment = datetime(candidate.year, candidate.month, candidate.day, candidate.hour,
-                          candidate.minute or 0, candidate.second or 0, tzinfo=tzinfo)
-    except ValueError:
-        return None
+                          candidate.minute or 0, candidate.second or 0, tzinfo=tz)
+    except (ValueError, OverflowError):
+        return "impossible_date"
     return moment, ("second" if candidate.second is not None else "minute")
 
 
+# A year-less dateline ('Oct 17') is in the crawl's year unless that puts it this far after the crawl.
+YEARLESS_MAX_DAYS_AHEAD = 2
 
-def resolve_dates(fields: HeaderFields, header_language: str | None, default_timezone: str) -> None:
+
+def _with_year_from_crawl(candidate: DateCandidate, crawled_at: datetime | None,
+                          default_timezone: str) -> tuple[datetime, str] | str:
+    """'TIRANA, Oct 17 (Reuters)': the year of the crawl, or the year before when Oct 17 is still ahead."""
+    if crawled_at is None:
+        return "year_unknown_without_crawl_time"
+    crawl_local = crawled_at.astimezone(ZoneInfo(default_timezone))
+    for year in (crawl_local.year, crawl_local.year - 1):
+        dated = DateCandidate(**{**candidate.__dict__, "year": year})
+        resolved = to_datetime(dated, default_timezone)
+        if isinstance(resolved, str):
+            return resolved
+        if resolved[0] <= crawl_local + timedelta(days=YEARLESS_MAX_DAYS_AHEAD):
+            return resolved
+    return "impossible_date"
+
+
+def resolve_dates(fields: HeaderFields, header_language: str | None, default_timezone: str,
+                  crawled_at: datetime | None = None) -> None:
+    """published_at/updated_at (and precision) from the candidates, first acceptable one per role.
+
+    A candidate that is not a time (an impossible day, a zone such as '+99') is skipped and the reason
+    kept under `date_rejected`; relative stamps are resolved against crawled_at."""
     us_evidence = header_language == "en" and any(date.month_first_evidence for date in fields.dates)
     for role, field_name in (("published", "published_at"), ("updated", "updated_at")):
         for candidate in fields.dates:
@@ -226,8 +281,14 @@ def resolve_dates(fields: HeaderFields, header_language: str | None, default_tim
             rule = candidate.rule
             if candidate.numeric_pair is not None:
                 rule = rule.replace("numeric", "numeric_" + _order_numeric(candidate, us_evidence), 1)
-            resolved = _to_datetime(candidate, default_timezone)
-            if resolved is None:
+            if candidate.relative is not None:
+                resolved = resolve_relative(candidate.relative, crawled_at, default_timezone)
+            elif candidate.year == 0:
+                resolved = _with_year_from_crawl(candidate, crawled_at, default_timezone)
+            else:
+                resolved = to_datetime(candidate, default_timezone)
+            if isinstance(resolved, str):
+                fields.rules.setdefault("date_rejected", f"{rule}:{resolved}")
                 continue
             moment, precision = resolved
             fields.set(field_name, moment, rule)
@@ -236,3 +297,29 @@ def resolve_dates(fields: HeaderFields, header_language: str | None, default_tim
             break
 
 
+@lru_cache(maxsize=1)
+def _label_prefix() -> re.Pattern[str]:
+    labels = load_header_labels()
+    date_labels = alternation(list(labels["published"]) + list(labels["updated"]))
+    return re.compile(rf"^(?P<label>{date_labels})(?![^\W\d_])\s*[:：]?\s*(?:(?:m[eë]|n[eë]|on|at)\s+)?", re.IGNORECASE)
+
+
+def residual_date(line: str) -> DateCandidate | None:
+    """A header line the fast patterns did not read, read by dateparser when it is made only of date
+    words and numbers: relative stamps ('Përditësuar 2 orë më parë') and shapes without a pattern."""
+    label = _label_prefix().match(line)
+    rest = line[label.end():] if label else line
+    if not rest.strip() or not may_be_residual_date(rest):
+        return None
+    reading = read_residual_date(rest.strip())
+    if reading is None:
+        return None
+    role = "published"
+    if label and fold_text(WHITESPACE.sub(" ", label.group("label"))) in load_header_labels()["updated"]:
+        role = "updated"
+    labelled = "_labelled" if label else ""
+    if isinstance(reading, RelativeStamp):
+        return DateCandidate(role, 0, 0, None, None, None, None, None, "relative_to_crawl_time" + labelled,
+                             relative=reading)
+    return DateCandidate(role, reading.year, reading.month, reading.day, reading.hour, reading.minute,
+                         reading.second, reading.zone, "dateparser" + labelled)

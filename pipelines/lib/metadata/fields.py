@@ -25,9 +25,12 @@ TITLE_MAX_CHARS = 300
 TAIL_MAX_LINES = 25
 TAIL_LINE_MAX_CHARS = 200
 
+# `author` joins the names of a byline with this; `authors` holds them one by one.
+AUTHOR_SEPARATOR = ", "
+
 FIELD_NAMES = (
     "title", "caption", "published_at", "published_precision", "updated_at", "author",
-    "outlet", "section", "section_norm", "header_language",
+    "outlet", "section", "section_norm", "header_language", "authors", "dateline_place",
 )
 
 
@@ -45,6 +48,9 @@ class ParsedArticle:
     header_language: str | None
     body: str
     metadata_rules: dict[str, str] = field(default_factory=dict)
+    authors: tuple[str, ...] = ()        # the names in `author`, one each ('A, B' -> ('A', 'B'))
+    dateline_place: str | None = None    # a wire dateline's place: 'LONDON', 'TIRANA', 'AL-AIN, United Arab Emirates'
+
 
 
 WHITESPACE = re.compile(r"\s+")

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.lib.header_reference import alternation, load_header_labels, load_months, load_sections
+from pipelines.lib.header_reference import alternation, load_header_labels, load_months, load_sections, load_zone_offsets
+
 
 @dataclass(frozen=True)
 class _Patterns:
@@ -35,6 +36,7 @@ def header_patterns() -> _Patterns:
     weekdays = alternation(list(labels["weekday"]))
     months = alternation(list(load_months()))
     media = alternation(list(labels["media"]))
+    zone_names = alternation([name for name in load_zone_offsets() if name not in ("z",)])
 
     # The prefix (label, weekday, leading time) is matched separately on the text just before
     # a date: as a leading optional group it made every position of every line expensive.
@@ -42,26 +44,34 @@ def header_patterns() -> _Patterns:
         rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*"
         rf"(?:(?:m[eë]|n[eë]|on|at)\s+)?)?"
         rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
-        r"(?:(?P<lead_hour>\d{1,2}):(?P<lead_minute>[0-5]\d)\s*[,|•·-]?\s*)?$"
+        r"(?:(?:(?:ora|at|n[eë]\s+or[eë]n)\s+)?(?P<lead_hour>\d{1,2})[:.h](?P<lead_minute>[0-5]\d)"
+        rf"(?:\s*(?P<lead_ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?\s*[,|•·/–-]?\s*)?$"
     )
+    # 20:51, 20.51, 20h51, 20:51:07.123, 8:51 p.m., 8 PM; a bare number is a clock only with AM/PM.
     clock = (
-        r"(?P<hour>\d{1,2})[:.](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?(?:\.\d+)?"
-        rf"(?:\s*(?P<ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?"
+        r"(?P<hour>\d{1,2})(?:[:.h](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?(?:[.,]\d{1,6})?"
+        rf"(?:\s?h{LETTER_AFTER})?)?(?:\s*(?P<ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?"
+    )
+    # The zone is captured wide (any number of digits) and judged in dates.py, so '+99' or
+    # 'UTC+24' is a rejected time with a rule rather than a shorter, wrong match.
+    zone = (
+        rf"(?P<zone>Z{LETTER_AFTER}|(?:UTC|GMT)\s?[+-]\d{{1,4}}(?::\d{{2}})?|[+-]\d{{1,4}}(?::\d{{2}})?"
+        rf"|(?:{zone_names}){LETTER_AFTER})"
     )
     time_tail = (
-        r"(?:\s*(?:[,|•·@–-]\s*)?(?:(?:ora|at|n[eë]|në\s+orën|h)\s+)?" + clock + r")?"
-        r"(?:\s?(?P<zone>Z(?![^\W\d_])|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|CEST|CET)(?![^\W\d_]))?"
+        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:ora|at|n[eë]\s+or[eë]n|n[eë]|h|[-–]\s*ora)\s*)?)" + clock + r")?"
+        r"(?:\s?" + zone + r")?(?!\d)"
     )
     year = r"(?P<year>(?:19|20)\d{2})(?!\d)"
     day = r"(?<!\d)(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
     month_word = rf"{LETTER_BEFORE}(?P<month_word>{months}){LETTER_AFTER}\.?"
     date_patterns = (
+        # Year first, any separator: 2025-10-17, 2020/07/29, 2025.10.17 (then T, a space or a comma before the time).
         ("iso", r"(?<!\d)(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?!\d)"
-         + r"(?:(?:T|\s+|T\s*)" + clock + r")?"
-         + r"(?:\s?(?P<zone>Z(?![^\W\d_])|[+-]\d{2}:?\d{2}|UTC|GMT|CEST|CET)(?![^\W\d_]))?"),
-        ("numeric", r"(?<!\d)(?P<first>\d{1,2})(?P<sep>[./-])(?P<second_number>\d{1,2})(?P=sep)" + year + time_tail),
-        ("words_day_month", day + r"\.?\s+(?:of\s+)?" + month_word + r",?\s+" + year + time_tail),
-        ("words_month_day", month_word + r"\s+" + day + r",?\s+" + year + time_tail),
+         + time_tail),
+        ("numeric", r"(?<!\d)(?P<first>\d{1,2})(?P<sep>[./-])\s?(?P<second_number>\d{1,2})(?P=sep)\s?" + year + time_tail),
+        ("words_day_month", day + r"\.?\s*(?:of\s+|[-/]\s*)?" + month_word + r"(?:,?\s*|\s*[-/]\s*)" + year + time_tail),
+        ("words_month_day", month_word + r"\s*" + day + r",?\s+" + year + time_tail),
         ("words_month_year", month_word + r",?\s+" + year),
     )
     bylines = alternation(list(labels["byline"]))
@@ -70,7 +80,7 @@ def header_patterns() -> _Patterns:
         dates=tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in date_patterns),
         date_prefix=re.compile(prefix, re.IGNORECASE),
         year_hint=re.compile(r"(?:19|20)\d\d"),
-        byline=re.compile(rf"^(?P<label>{bylines})(?:\s*[:：]\s*|\s+)(?P<names>\S.*)$", re.IGNORECASE),
+        byline=re.compile(rf"^(?P<label>{bylines})(?:(?P<colon>\s*[:：]\s*)|\s+)(?P<names>\S.*)$", re.IGNORECASE),
         source=re.compile(rf"^(?P<label>{alternation(list(labels['source']))})\s*[:：]\s*(?P<name>\S.*)$", re.IGNORECASE),
         photo=re.compile(rf"^\(?(?P<label>{alternation(list(labels['photo']))})\s*[:：/©]\s*\S.*$", re.IGNORECASE),
         media_line=re.compile(rf"^\W*(?:{media})\W*$", re.IGNORECASE),

@@ -8,12 +8,12 @@ from functools import lru_cache
 
 from pipelines.lib.header_reference import fold_text, load_sections
 from pipelines.lib.metadata.bylines import looks_like_person_name, lookup_outlet, parse_byline, proper_case_name
-from pipelines.lib.metadata.dates import candidate_from_match, date_matches
+from pipelines.lib.metadata.dates import candidate_from_match, date_matches, residual_date
 from pipelines.lib.metadata.fields import WHITESPACE, HeaderFields
 from pipelines.lib.metadata.patterns import header_patterns
 
 @lru_cache(maxsize=8192)
-def _match_section(text: str) -> tuple[str, str] | None:
+def match_section(text: str) -> tuple[str, str] | None:
     """Section as written and its norm when the whole text is a known section name."""
     cleaned = text.strip(" .:|•·-–—[]")
     known = load_sections().get(fold_text(WHITESPACE.sub(" ", cleaned)))
@@ -36,7 +36,7 @@ def _classify_segment(segment: str, fields: HeaderFields, previous_kind: str | N
         return "credit"
     if patterns.media_line.match(segment):
         return "media"
-    section = _match_section(segment)
+    section = match_section(segment)
     if section:
         fields.set("section", section[0], "section_segment")
         fields.set("section_norm", section[1], "sections_tsv")
@@ -46,6 +46,11 @@ def _classify_segment(segment: str, fields: HeaderFields, previous_kind: str | N
         if known[1] != "staff":
             fields.set("outlet", known[0], "outlet_segment")
         return "outlet"
+    residual = residual_date(segment)
+    if residual is not None:
+        # 'dje, 14:30 | Ekonomi', 'Nga A B | 2 orë më parë': a date shape the fast patterns do not know.
+        fields.dates.append(residual)
+        return "date"
     if previous_kind == "byline" and _looks_like_outlet_name(segment):
         rule = "byline_dash_unlisted_outlet" if after_dash else "byline_segment_unlisted_outlet"
         fields.set("outlet", segment.strip(), rule)
@@ -65,6 +70,10 @@ def _has_separator(text: str) -> bool:
     return any(character in text for character in SEGMENT_SEPARATOR_CHARACTERS)
 
 
+# In a cached segment reading, the entry that carries a date candidate rather than a field value.
+DATE_SEGMENT = "date_candidate"
+
+
 def parse_segments(text: str, fields: HeaderFields, *, lenient: bool = False) -> bool:
     """True when every separator-delimited segment of text is a header field.
 
@@ -74,7 +83,10 @@ def parse_segments(text: str, fields: HeaderFields, *, lenient: bool = False) ->
     if accepted:
         # Replaying the first value per field onto `fields` keeps first-wins semantics of `set`.
         for name, value, rule in found:
-            fields.set(name, value, rule)
+            if name == DATE_SEGMENT:
+                fields.dates.append(value)
+            else:
+                fields.set(name, value, rule)
     return accepted
 
 
@@ -95,7 +107,8 @@ def _read_segments(text: str, lenient: bool) -> tuple[bool, tuple[tuple[str, obj
         previous_kind = _classify_segment(segment.strip(" ,"), trial, previous_kind, after_dash)
         if previous_kind is None and not lenient:
             return False, ()
-    return True, tuple((name, value, trial.rules[name]) for name, value in trial.values.items())
+    found = tuple((name, value, trial.rules[name]) for name, value in trial.values.items())
+    return True, found + tuple((DATE_SEGMENT, candidate, candidate.rule) for candidate in trial.dates)
 
 
 def _parse_after_date(rest: str, fields: HeaderFields, date_rule_parts: list[str]) -> str | None:
@@ -118,7 +131,7 @@ def _parse_after_date(rest: str, fields: HeaderFields, date_rule_parts: list[str
             fields.set("section_norm", load_sections()[fold_text(WHITESPACE.sub(" ", section))][0], "sections_tsv")
             date_rule_parts.append("glued_section")
             return None
-    if looks_like_person_name(rest) and _match_section(rest) is None:
+    if looks_like_person_name(rest) and match_section(rest) is None:
         fields.set("author", proper_case_name(rest), "unlabelled_name_after_date")
         return None
     if separated and "labelled" not in date_rule_parts:
@@ -143,7 +156,12 @@ def _accept_date_prefix(prefix: str, fields: HeaderFields) -> bool:
     if not re.search(r"[|•·,;–—-]\s*$", stripped):
         return False
     before_separator = stripped.rstrip(" |•·,;–—-/")
-    return parse_segments(before_separator, fields) or bool(_DATELINE_PLACE.match(before_separator))
+    if parse_segments(before_separator, fields):
+        return True
+    if _DATELINE_PLACE.match(before_separator):
+        fields.set("dateline_place", before_separator, "dateline_before_date")
+        return True
+    return False
 
 
 # 'THE HAGUE, 25 June 2025': an upper-case place name before the date (a dateline).
