@@ -70,7 +70,10 @@ def load_sections() -> dict[str, tuple[str, str]]:
 @lru_cache(maxsize=1)
 def load_outlets() -> dict[str, tuple[str, str]]:
     """Folded outlet name -> (name as it should be written, kind)."""
-    return {fold_text(name): (name, kind) for name, kind in read_tsv("outlets.tsv")}
+    outlets: dict[str, tuple[str, str]] = {}
+    for name, kind in read_tsv("outlets.tsv"):
+        outlets.setdefault(fold_text(name), (name, kind))  # the first spelling listed is the one written
+    return outlets
 
 
 @lru_cache(maxsize=1)
@@ -101,11 +104,15 @@ def label_and_date_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def load_zone_offsets() -> dict[str, int]:
-    """Folded zone abbreviation (CET, EDT, …) -> offset from UTC in minutes."""
-    offsets = {}
+def load_zone_offsets() -> dict[str, int | str]:
+    """Folded zone abbreviation -> offset from UTC in minutes (CET, EDT), or an IANA zone name for
+    abbreviations that stand for both sides of DST (ET -> America/New_York)."""
+    offsets: dict[str, int | str] = {}
     for name, offset in read_tsv("time_zones.tsv"):
-        sign = -1 if offset.startswith("-") else 1
-        hours, minutes = offset[1:].split(":")
-        offsets[fold_text(name)] = sign * (int(hours) * 60 + int(minutes))
+        if offset[:1] in "+-":
+            sign = -1 if offset.startswith("-") else 1
+            hours, minutes = offset[1:].split(":")
+            offsets[fold_text(name)] = sign * (int(hours) * 60 + int(minutes))
+        else:
+            offsets[fold_text(name)] = offset
     return offsets

@@ -214,7 +214,8 @@ CASES = [
          title="Protesta para Kryeministrisë", published_at="2025-10-17T00:00:00+02:00", published_precision="day",
          header_language="sq"),
     case("title_pipe_video_upper", "Protesta para Kryeministrisë | VIDEO\n17.10.2025", SQ_BODY,
-         title="Protesta para Kryeministrisë", published_at="2025-10-17T00:00:00+02:00", published_precision="day"),
+         title="Protesta para Kryeministrisë", published_at="2025-10-17T00:00:00+02:00", published_precision="day",
+         header_language="sq"),  # no label, a short title: the body's stop words tell the language
     case("title_video_prefix", "VIDEO: Floods hit the north of the country\nBy Jane Doe",
          title="Floods hit the north of the country", author="Jane Doe", header_language="en"),
     case("outlet_line", f"{T_SQ}\nEuronews Albania\nPublikuar: 17 tetor 2025", SQ_BODY,

@@ -81,6 +81,7 @@ def lookup_outlet(text: str) -> tuple[str, str] | None:
     return None
 
 
+NAME_IN_PLACE = re.compile(r"^(?P<name>.+?)\s+(?:in|në|nga|from|at|for|për)\s+[A-ZÇË][^\s]*(?:\s+[A-ZÇË][^\s]*){0,2}$")
 _BRACKETED_OUTLET = re.compile(r"\s*[(\[](.+?)[)\]]\s*$")
 _NAME_LIST_SPLIT = re.compile(r"\s+[-–—|/]\s+|\s*,\s*|\s+(?:and|dhe|&)\s+")
 
@@ -109,6 +110,8 @@ def parse_byline(text: str, fields: HeaderFields | None) -> bool:
         if index == 0 and not looks_like_person_name(part):
             # 'Nga korrespondentja jonë Valbona Hysa', 'By our correspondent Jane Doe': role words first.
             part = re.sub(r"^(?:[a-zçë]+\s+){1,3}(?=[A-ZÇË])", "", part)
+        if not looks_like_person_name(part) and (placed := NAME_IN_PLACE.match(part)):
+            part = placed.group("name")  # 'Jane Doe in Tirana', 'Arben Gashi në Prishtinë': the place is not a name
         known = lookup_outlet(part)
         if known:
             staff |= known[1] == "staff"

@@ -155,9 +155,12 @@ def candidate_from_match(name: str, match: _DateMatch) -> DateCandidate | None:
         hour = int(groups["hour"])
         minute = int(groups["minute"]) if groups.get("minute") else 0
         second = int(groups["second"]) if groups.get("second") else None
-    elif groups.get("lead_hour") is not None:
-        hour, minute = int(groups["lead_hour"]), int(groups["lead_minute"])
-        ampm = (groups.get("lead_ampm") or "").lower().replace(".", "").replace(" ", "")
+    else:
+        for lead in ("lead", "early"):
+            if groups.get(f"{lead}_hour") is not None:
+                hour, minute = int(groups[f"{lead}_hour"]), int(groups[f"{lead}_minute"])
+                ampm = (groups.get(f"{lead}_ampm") or "").lower().replace(".", "").replace(" ", "")
+                break
     if hour is not None and ampm:
         if not 1 <= hour <= 12:
             return None
@@ -165,7 +168,8 @@ def candidate_from_match(name: str, match: _DateMatch) -> DateCandidate | None:
     if hour is not None and not (0 <= hour <= 23):
         return None
     year = int(groups["year"])
-    candidate = DateCandidate(role, year, 0, None, hour, minute, second, groups.get("zone"), name)
+    zone = groups.get("zone") or groups.get("lead_zone") or groups.get("early_zone")
+    candidate = DateCandidate(role, year, 0, None, hour, minute, second, zone, name)
     candidate.month_first_evidence = bool(ampm)
     if name == "iso":
         candidate.month, candidate.day = int(groups["month"]), int(groups["day"])
@@ -206,6 +210,8 @@ def zone_for(zone: str | None, default_timezone: str) -> tzinfo | str:
     if zone is None:
         return ZoneInfo(default_timezone)
     known = load_zone_offsets().get(fold_text(zone.strip()))
+    if isinstance(known, str):
+        return ZoneInfo(known)
     if known is not None:
         return timezone(timedelta(minutes=known))
     match = _OFFSET.match(zone.strip())

@@ -40,12 +40,19 @@ def header_patterns() -> _Patterns:
 
     # The prefix (label, weekday, leading time) is matched separately on the text just before
     # a date: as a leading optional group it made every position of every line expensive.
+    lead_clock = (
+        r"(?:(?:ora|at|n[eë]\s+or[eë]n)\s*:?\s*)?(?P<{0}_hour>\d{{1,2}})[:.h](?P<{0}_minute>[0-5]\d)"
+        r"(?:\s*(?P<{0}_ampm>[aApP]\.?\s?[mM]\.?)(?![^\W\d_]))?"
+        r"(?:\s*(?P<{0}_zone>(?:UTC|GMT)\s?[+-]\d{{1,4}}(?::\d{{2}})?|(?:{1})(?![^\W\d_])))?"
+        r"\s*[,|•·/–-]?\s*"
+    )
     prefix = (
         rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*"
         rf"(?:(?:m[eë]|n[eë]|on|at)\s+)?)?"
-        rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
-        r"(?:(?:(?:ora|at|n[eë]\s+or[eë]n)\s+)?(?P<lead_hour>\d{1,2})[:.h](?P<lead_minute>[0-5]\d)"
-        rf"(?:\s*(?P<lead_ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?\s*[,|•·/–-]?\s*)?$"
+        # A time may come before the weekday ('Updated 8:51 PM EDT, Fri October 17, 2025') or after it.
+        + "(?:" + lead_clock.format("early", zone_names) + ")?"
+        + rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
+        + "(?:" + lead_clock.format("lead", zone_names) + ")?$"
     )
     # 20:51, 20.51, 20h51, 20:51:07.123, 8:51 p.m., 8 PM; a bare number is a clock only with AM/PM.
     clock = (
@@ -59,7 +66,7 @@ def header_patterns() -> _Patterns:
         rf"|(?:{zone_names}){LETTER_AFTER})"
     )
     time_tail = (
-        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:ora|at|n[eë]\s+or[eë]n|n[eë]|h|[-–]\s*ora)\s*)?)" + clock + r")?"
+        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:ora|at|n[eë]\s+or[eë]n|n[eë]|h|[-–]\s*ora)\s*:?\s*)?)" + clock + r")?"
         r"(?:\s?" + zone + r")?(?!\d)"
     )
     year = r"(?P<year>(?:19|20)\d{2})(?!\d)"

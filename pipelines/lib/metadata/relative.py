@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from pipelines.lib.header_reference import fold_text, load_header_labels, load_months, read_tsv
+from pipelines.lib.header_reference import fold_text, load_header_labels, load_months, load_zone_offsets, read_tsv
 
 # dateparser is asked only about short lines made of date words and numbers.
 RESIDUE_MAX_CHARS = 60
@@ -75,6 +75,7 @@ def date_vocabulary() -> frozenset[str]:
     words.update(load_months())
     words.update(fold_text(row[0]) for row in read_tsv("date_words.tsv"))
     words.update(_number_words())
+    words.update(load_zone_offsets())
     return frozenset(words)
 
 

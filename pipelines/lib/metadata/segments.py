@@ -51,11 +51,18 @@ def _classify_segment(segment: str, fields: HeaderFields, previous_kind: str | N
         # 'dje, 14:30 | Ekonomi', 'Nga A B | 2 orë më parë': a date shape the fast patterns do not know.
         fields.dates.append(residual)
         return "date"
+    if previous_kind == "outlet" and _looks_like_place(segment):
+        return "place"  # 'By A B | BIRN | Belgrade': where the reporter filed from
     if previous_kind == "byline" and _looks_like_outlet_name(segment):
         rule = "byline_dash_unlisted_outlet" if after_dash else "byline_segment_unlisted_outlet"
         fields.set("outlet", segment.strip(), rule)
         return "outlet"
     return None
+
+
+def _looks_like_place(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 3 and all(word[:1].isupper() and word.isalpha() for word in words)
 
 
 def _looks_like_outlet_name(text: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Iterator
 from pipelines.lib.header_reference import alternation, load_header_labels
 from pipelines.lib.language import detect_header_language
 from pipelines.lib.metadata.body import clean_body
-from pipelines.lib.metadata.bylines import looks_like_person_name, proper_case_name
+from pipelines.lib.metadata.bylines import NAME_IN_PLACE, looks_like_person_name, lookup_outlet, proper_case_name
 from pipelines.lib.metadata.dates import residual_date, resolve_dates
 from pipelines.lib.metadata.fields import (
     BODY_PARAGRAPH_MIN_CHARS, CAPTION_MAX_CHARS, HEADER_MAX_LINES, MAX_PENDING_LINES, TITLE_MAX_CHARS,
@@ -117,6 +117,8 @@ def parse_article(text: str, *, default_timezone: str = "Europe/Tirane",
     return parse_article_text(text, default_timezone, inline_links=None, crawled_at=crawled_at)
 
 
+# When neither labels nor the title tell the header's language, this much of the body does.
+HEADER_LANGUAGE_BODY_CHARS = 300
 # A section line: at most this many words and characters, no sentence punctuation, no digits alone.
 SECTION_MAX_WORDS = 3
 SECTION_MAX_CHARS = 40
@@ -193,34 +195,38 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
             if not pending_text:
                 body_start = line.end
             continue
+        dateline = None
+        if (title is not None or index > 0) and content[:1].isupper():
+            dateline = read_dateline(content)
+            if dateline is not None and _story_is_header(content[dateline.story_start:]):
+                dateline = None  # 'Podgoricë, 12/12/2025 – Nga A B': a date line with a byline, read below
+        if dateline is not None:
+            # Wire copy: 'LONDON 1996-08-30', 'TIRANA, Oct 17 (Reuters) - Story…'.
+            if (len(pending_text) == 1 and fields.values.get("author") is None
+                    and looks_like_person_name(pending_text[0].text)):
+                fields.set("author", proper_case_name(pending_text[0].text), "unlabelled_name_before_dateline")
+                pending_text = []
+            flush_pending()
+            fields.set("dateline_place", dateline.place, "dateline")
+            if dateline.agency:
+                fields.set("outlet", dateline.agency, "dateline_agency")
+            if dateline.date is not None:
+                fields.dates.append(dateline.date)
+            header_texts.append(content[:dateline.header_end])
+            if dateline.story_start < len(content):
+                body_start = line.text_start + dateline.story_start
+                break
+            body_start = line.end
+            continue
         is_date_line = False
         glued_title = None
         if len(content) <= TITLE_MAX_CHARS and patterns.year_hint.search(content):
             is_date_line, glued_title = parse_date_line(content, fields)
-        if not is_date_line and (title is not None or index > 0):
-            dateline = read_dateline(content) if content[:1].isupper() else None
-            if dateline is not None:
-                # Wire copy: 'LONDON 1996-08-30', 'TIRANA, Oct 17 (Reuters) - Story…'.
-                if (len(pending_text) == 1 and fields.values.get("author") is None
-                        and looks_like_person_name(pending_text[0].text)):
-                    fields.set("author", proper_case_name(pending_text[0].text), "unlabelled_name_before_dateline")
-                    pending_text = []
-                flush_pending()
-                fields.set("dateline_place", dateline.place, "dateline")
-                if dateline.agency:
-                    fields.set("outlet", dateline.agency, "dateline_agency")
-                if dateline.date is not None:
-                    fields.dates.append(dateline.date)
-                header_texts.append(content[:dateline.header_end])
-                if dateline.story_start < len(content):
-                    body_start = line.text_start + dateline.story_start
-                    break
-                body_start = line.end
-                continue
         if len(content) > TITLE_MAX_CHARS:
             break
         residual = None if is_date_line else residual_date(content)
         if is_date_line:
+            _take_unlabelled_byline(pending_text, fields, content)
             header_texts.append(content if glued_title is None else content[: len(content) - len(glued_title)])
             if glued_title and title is None:
                 title, title_rule = glued_title, "glued_after_date_label"
@@ -234,6 +240,7 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
             header_texts.append(content)  # 'Updated just now': a label whose date we cannot place
         elif parse_segments(content, fields):
             header_texts.append(content)
+            _take_unlabelled_byline(pending_text, fields, content)
         elif title is not None and _may_hold_credit(content) and (credited := _CAPTION_WITH_CREDIT.match(content)):
             # 'Kurti in Brussels. Foto: KOHA': the caption is kept, the credit dropped.
             flush_pending()
@@ -275,9 +282,14 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
         # No label speaks for a language: the title's (and caption's) own words decide.
         header_language = detect_header_language("\n".join(filter(None, [title, *captions])))
         header_language_rule = "title_stopwords"
+    body, tail_removed = clean_body(text[body_start:], inline_links=inline_links)
+    if header_language is None and (title or header_texts):
+        # Neither labels nor the title speak (a numeric date, a short headline): the header is in the
+        # language of the story under it.
+        header_language = detect_header_language(body[:HEADER_LANGUAGE_BODY_CHARS])
+        header_language_rule = "body_stopwords"
     resolve_dates(fields, header_language, default_timezone, crawled_at)
 
-    body, tail_removed = clean_body(text[body_start:], inline_links=inline_links)
     rules = dict(fields.rules)
     if title is not None:
         cleaned_title = clean_title(title)
@@ -308,6 +320,28 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
         authors=tuple(author.split(AUTHOR_SEPARATOR)) if author else (),
         dateline_place=values.get("dateline_place"),
     )
+
+
+def _take_unlabelled_byline(pending_text: list[_Line], fields: HeaderFields, closing_line: str) -> None:
+    """A lone name line right above a header line is a byline without a label: 'Jane Doe' above
+    'BBC News' (a known outlet), or 'Jane Doe in Manchester' above anything. Removed from pending_text."""
+    if len(pending_text) != 1 or fields.values.get("author") is not None:
+        return
+    line = pending_text[0].text
+    placed = NAME_IN_PLACE.match(line)
+    if placed and looks_like_person_name(placed.group("name")):
+        fields.set("author", proper_case_name(placed.group("name")), "unlabelled_name_in_place")
+    elif looks_like_person_name(line) and lookup_outlet(closing_line) is not None and lookup_outlet(line) is None:
+        fields.set("author", proper_case_name(line), "unlabelled_name_before_outlet")
+    else:
+        return
+    pending_text.clear()
+
+
+def _story_is_header(rest: str) -> bool:
+    """What follows a dateline is more header ('Nga A B', 'Samuel Price'), not the story."""
+    rest = rest.strip()
+    return bool(rest) and (parse_segments(rest, HeaderFields()) or (len(rest) <= 60 and looks_like_person_name(rest)))
 
 
 def _sentence_like_body_follows(text: str, position: int) -> bool:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.lib.header_reference import alternation, fold_text, load_months
+from pipelines.lib.header_reference import alternation, fold_text, label_and_date_words, load_months
 from pipelines.lib.metadata.bylines import lookup_outlet
 from pipelines.lib.metadata.dates import DateCandidate, candidate_from_match, date_matches
 
@@ -61,8 +61,9 @@ def read_dateline(line: str) -> Dateline | None:
 
 def _dateline_after(line: str, place: re.Match[str]) -> Dateline | None:
     place_text = place.group("place")
-    if fold_text(place_text) in NOT_PLACES:
-        return None
+    words = [fold_text(word) for word in place_text.split()]
+    if fold_text(place_text) in NOT_PLACES or any(word in label_and_date_words() for word in words):
+        return None  # 'Fri 17 Oct 2025', 'Published On 17 Oct': a weekday or a label, not a place
     position = place.end()
     rest = line[position:]
     date = None
