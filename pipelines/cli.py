@@ -76,7 +76,7 @@ def command_run(args: argparse.Namespace) -> int:
         from pipelines.lib.warehouse import reader
 
         with reader(settings.warehouse_path) as connection:
-            top = run_report(connection, find_report("top_entities"), {"top": 15})
+            top = run_report(connection, find_report("top_entities"), {"top": 15}, display_timezone=settings.timezone)
         _print_frame(top, title="Top entities")
     return 0
 
@@ -121,7 +121,7 @@ def command_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         with reader(settings.warehouse_path) as connection:
-            result = run_report(connection, report, values)
+            result = run_report(connection, report, values, display_timezone=settings.timezone)
     except (FileNotFoundError, ValueError) as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
@@ -136,11 +136,13 @@ def command_report(args: argparse.Namespace) -> int:
 # ---- status / purge ---------------------------------------------------------------------------
 
 def command_status(args: argparse.Namespace) -> int:
+    from pipelines.lib.reports import set_display_timezone
     from pipelines.lib.warehouse import reader
 
     settings = _settings(args)
     try:
         with reader(settings.warehouse_path) as connection:
+            set_display_timezone(connection, settings.timezone)
             counts = connection.sql("SELECT status, count(*) AS files, count(missing_since) AS missing_from_raw "
                                     "FROM source_files GROUP BY status ORDER BY status").pl()
             quarantined = connection.sql("SELECT source_path, reason FROM source_files "
@@ -148,7 +150,7 @@ def command_status(args: argparse.Namespace) -> int:
             tables = connection.sql("SELECT (SELECT count(*) FROM articles) AS articles, "
                                     "(SELECT count(*) FROM mentions) AS mentions, "
                                     "(SELECT count(*) FROM figures) AS figures").pl()
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
     _print_frame(tables, title=f"Warehouse {settings.warehouse_path}")

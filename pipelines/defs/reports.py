@@ -69,7 +69,7 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
         path = kronika.settings().warehouse_path.parent / HTML_REPORT_NAME
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
-            data = charts.report_data(connection)
+            data = charts.report_data(connection, display_timezone=kronika.timezone)
             charts.write_html_report(connection, path, data=data)
         chart_files = sorted(path.with_name(f"{path.stem}-charts").glob("*.svg"))
         return dg.MaterializeResult(metadata={

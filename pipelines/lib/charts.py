@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.reports import ReportTableMissingError, find_report, run_report
+from pipelines.lib.reports import ReportTableMissingError, find_report, run_report, set_display_timezone
 
 # Tableau 10: distinguishable, and still readable for the common colour-vision deficiencies.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
@@ -284,22 +284,23 @@ def _period_for_span(connection: duckdb.DuckDBPyConnection) -> str:
 
 
 def report_data(connection: duckdb.DuckDBPyConnection, *, entities: int = 8, pairs: int = 20,
-                unit_window: str = "sentence") -> dict[str, pl.DataFrame | str]:
-    """Everything the HTML report shows, read through the `sql/` reports."""
+                unit_window: str = "sentence", display_timezone: str | None = None) -> dict[str, pl.DataFrame | str]:
+    """Everything the HTML report shows, read through the `sql/` reports (times and days in display_timezone)."""
+    if display_timezone is not None:
+        set_display_timezone(connection, display_timezone)
     period = _period_for_span(connection)
     data: dict[str, pl.DataFrame | str] = {
         "period": period, "unit_window": unit_window,
-        "top_entities": run_report(connection, find_report("top_entities"), {"top": 20}),
-        "frequency": run_report(connection, find_report("mention_frequency"), {"period": period, "top": entities}),
-        "unlinked": run_report(connection, find_report("unlinked_candidates"), {"top": 15}),
-        "trend": run_report(connection, find_report("entity_trend"), {"period": "month", "top": 10}),
+        "top_entities": run_report(connection, find_report("top_entities"), {"top": 20}, display_timezone=display_timezone),
+        "frequency": run_report(connection, find_report("mention_frequency"), {"period": period, "top": entities}, display_timezone=display_timezone),
+        "unlinked": run_report(connection, find_report("unlinked_candidates"), {"top": 15}, display_timezone=display_timezone),
+        "trend": run_report(connection, find_report("entity_trend"), {"period": "month", "top": 10}, display_timezone=display_timezone),
     }
     try:
         strongest = pl.DataFrame()
         for min_support in (2, 1):   # small corpora rarely repeat a pair; fall back to every pair seen
-            strongest = run_report(connection, find_report("cooccurrence"),
-                                   {"unit_window": unit_window, "min_support": min_support, "rank_by": "g2",
-                                    "top": pairs})
+            strongest = run_report(connection, find_report("cooccurrence"), {"unit_window": unit_window, "min_support": min_support, "rank_by": "g2",
+                                    "top": pairs}, display_timezone=display_timezone)
             if strongest.height >= 5:
                 break
         data["pairs"] = strongest

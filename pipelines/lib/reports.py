@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import polars as pl
@@ -154,8 +155,29 @@ def _run_statements(connection: duckdb.DuckDBPyConnection, report: Report,
     return found[-1] if found else None
 
 
-def run_report(connection: duckdb.DuckDBPyConnection, report: Report, values: dict[str, object] | None = None) -> pl.DataFrame:
-    """Run every statement of the file; the last one's result is the report."""
+def set_display_timezone(connection: duckdb.DuckDBPyConnection, zone: str) -> None:
+    """Show times in this zone, with its offset ('2026-01-09 00:00:00+01:00'), and cast them to dates in it.
+
+    Storage stays TIMESTAMPTZ (an instant); only this connection's session zone changes. An unknown
+    zone is refused with its name (KRONIKA_TIMEZONE takes an IANA name such as Europe/Tirane)."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {zone!r}: KRONIKA_TIMEZONE takes an IANA name such as Europe/Tirane") from error
+    connection.execute(f"SET TimeZone = '{zone}'")
+
+
+def run_report(connection: duckdb.DuckDBPyConnection, report: Report, values: dict[str, object] | None = None,
+               *, display_timezone: str | None = None) -> pl.DataFrame:
+    """Run every statement of the file; the last one's result is the report.
+
+    display_timezone: times come back in this zone (see `set_display_timezone`), and a report with a
+    `timezone` parameter buckets days in it unless the caller passes another."""
+    values = dict(values or {})
+    if display_timezone is not None:
+        set_display_timezone(connection, display_timezone)
+        if any(parameter.name == "timezone" for parameter in report.parameters):
+            values.setdefault("timezone", display_timezone)
     try:
         last = _run_statements(connection, report, values)
         return connection.sql(last).pl() if last else pl.DataFrame()

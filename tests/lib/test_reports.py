@@ -347,3 +347,26 @@ def test_every_report_runs_in_the_duckdb_cli_as_documented(warehouse_path, conne
         assert from_cli.height == from_kronika.height, each.name
         first_text_column = next(c for c, t in from_kronika.schema.items() if t == pl.String)
         assert from_cli[first_text_column].to_list() == from_kronika[first_text_column].to_list(), each.name
+
+
+def test_report_times_shown_in_the_configured_zone_with_offset(tmp_path):
+    """9 janar 2026 (day precision, stored as 2026-01-08 23:00 UTC) reads as that day in Europe/Tirane."""
+    import duckdb as duckdb_module
+
+    from pipelines.lib.reports import parse_report, run_report
+
+    report_file = tmp_path / "times.sql"
+    report_file.write_text(
+        "-- description: times of the articles\n"
+        "-- param: timezone = UTC  -- the zone whose calendar decides the day\n"
+        "SELECT published_at, published_at::DATE AS published_on, getvariable('timezone') AS zone FROM articles\n")
+    connection = duckdb_module.connect()
+    connection.execute("CREATE TABLE articles (published_at TIMESTAMPTZ)")
+    connection.execute("INSERT INTO articles VALUES ('2026-01-08 23:00:00+00')")
+    shown = run_report(connection, parse_report(report_file), display_timezone="Europe/Tirane").row(0, named=True)
+    assert shown["published_at"].isoformat() == "2026-01-09T00:00:00+01:00"
+    assert str(shown["published_on"]) == "2026-01-09" and shown["zone"] == "Europe/Tirane"
+    # The same instant: storage is unchanged, only the session zone differs.
+    assert connection.execute("SELECT epoch(published_at) FROM articles").fetchone()[0] == 1767913200
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        run_report(connection, parse_report(report_file), display_timezone="Mars/Olympus")
