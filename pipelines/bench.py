@@ -207,6 +207,7 @@ def measure_load(corpus_dir: Path, stage_dir: Path) -> dict:
             sentences=frames["sentences"], mentions=frames["mentions"], figures=frames["figures"],
             figure_links=figure_entity_links(frames["mentions"], frames["figures"]),
             entities=entity_rows(frames["mentions"], load_gazetteer()), missing_paths=[],
+            entity_id_renames=load_gazetteer().renames,
             extraction_version=extraction_version(), now=datetime.now(timezone.utc), run_id="bench",
             files_new=frames["source_files"].height,
         )

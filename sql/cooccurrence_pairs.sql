@@ -2,8 +2,8 @@
 -- description: Entity pairs mentioned together in the same sentence and in the same article, most frequent first.
 -- param: min_articles = 1  -- pairs seen in fewer articles are left out
 -- param: top = 20  -- how many rows
--- example: kronika report cooccurrence_pairs --param min_articles=2
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c ".read sql/cooccurrence_pairs.sql"
+-- example: .venv/bin/kronika report cooccurrence_pairs --param min_articles=2
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c ".read sql/cooccurrence_pairs.sql"
 --
 -- The self-joins run on integers (article and entity numbers, a sentence key packed as in entity_pairs.sql),
 -- not on VARCHAR ids.

@@ -5,12 +5,14 @@
 -- param: min_support = 2  -- partners seen together in fewer units are left out
 -- param: rank_by = npmi  -- npmi or g2
 -- param: top = 15  -- how many partners
--- example: kronika report entity_neighbourhood --param entity=Russia --param rank_by=g2 --param min_support=1
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'nato'; SET VARIABLE unit_window = 'article'" -c ".read sql/entity_neighbourhood.sql"
+-- example: .venv/bin/kronika report entity_neighbourhood --param entity=Russia --param rank_by=g2 --param min_support=1
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'nato'; SET VARIABLE unit_window = 'article'" -c ".read sql/entity_neighbourhood.sql"
 WITH target AS (
     SELECT entity_id, name
     FROM entities
     WHERE lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
+       OR entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                     WHERE lower(r.old_entity_id) = lower(getvariable('entity')::VARCHAR))
 ),
 partners AS (  -- the pair table stores each pair once (entity_a_id < entity_b_id); look both ways
     SELECT p.entity_a_id AS entity_id, p.entity_b_id AS partner_id, p.entity_b AS partner, p.*

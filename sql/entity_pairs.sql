@@ -5,8 +5,8 @@
 -- param: month = NULL  -- YYYY-MM (or undated) to keep one month and the all-months rows; NULL keeps every month
 -- param: min_support = 2  -- pairs seen together in fewer units (in that month, or in all months) are not stored
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's month
--- example: kronika report entity_pairs --param unit_window=sentence --param month=2025-10
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE unit_window = 'sentence'" -c ".read sql/entity_pairs.sql"
+-- example: .venv/bin/kronika report entity_pairs --param unit_window=sentence --param month=2025-10
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE unit_window = 'sentence'" -c ".read sql/entity_pairs.sql"
 --
 -- This is a build step, not a query: the Dagster asset report_entity_pairs (and `kronika run`) store the
 -- result as the table report_entity_pairs, which cooccurrence.sql and entity_neighbourhood.sql read.

@@ -4,8 +4,8 @@
 -- param: as_of = NULL  -- a date (YYYY-MM-DD) inside the current period; NULL for the newest article's date
 -- param: top = 20  -- how many entities when entity is NULL
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
--- example: kronika report entity_trend --param entity=Ukraine --param period=month --param as_of=2025-11-15
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'month'; SET VARIABLE as_of = '2025-11-15'" -c ".read sql/entity_trend.sql"
+-- example: .venv/bin/kronika report entity_trend --param entity=Ukraine --param period=month --param as_of=2025-11-15
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'month'; SET VARIABLE as_of = '2025-11-15'" -c ".read sql/entity_trend.sql"
 WITH settings AS (
     SELECT CASE coalesce(getvariable('period'), 'week') WHEN 'week' THEN 'week' WHEN 'month' THEN 'month'
                ELSE error('period must be week or month') END AS period,
@@ -27,6 +27,8 @@ chosen AS (
     FROM entities
     WHERE (getvariable('entity') IS NULL AND linked)
        OR lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
+       OR entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                     WHERE lower(r.old_entity_id) = lower(getvariable('entity')::VARCHAR))
 ),
 dated AS (
     SELECT m.article_id, m.entity_id,

@@ -2,8 +2,8 @@
 -- param: entity = NULL  -- canonical name, Albanian name or entity_id, any case; NULL for every entity
 -- param: unit = NULL  -- one unit (e.g. USD, EUR, percent, count, date; see docs/figures.md); NULL for every unit
 -- param: top = 50  -- how many figures, newest first
--- example: kronika report figures_by_entity --param entity=Russia --param unit=percent
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Albania'" -c ".read sql/figures_by_entity.sql"
+-- example: .venv/bin/kronika report figures_by_entity --param entity=Russia --param unit=percent
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Albania'" -c ".read sql/figures_by_entity.sql"
 --
 -- Reads figure_entity_links (the table behind the figure_entities view) so the entity filter applies before
 -- the join with figures, and cuts sentences out of the article text only for the rows it returns.
@@ -11,6 +11,8 @@ WITH chosen AS (
     SELECT entity_id, name FROM entities
     WHERE getvariable('entity') IS NULL
        OR lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name))
+       OR entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                     WHERE lower(r.old_entity_id) = lower(getvariable('entity')::VARCHAR))
 ),
 hits AS (
     SELECT c.name AS entity, f.surface, f.value, f.value_text, f.unit, f.counted, f.approximate,

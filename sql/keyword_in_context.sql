@@ -2,14 +2,18 @@
 -- param: entity = NULL  -- canonical name, Albanian name or entity_id, any case (required)
 -- param: partner = NULL  -- a second entity; only sentences mentioning both are shown. NULL for every sentence of entity
 -- param: top = 50  -- how many sentences, newest first
--- example: kronika report keyword_in_context --param entity=NATO --param partner=Russia
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Ukraine'" -c ".read sql/keyword_in_context.sql"
+-- example: .venv/bin/kronika report keyword_in_context --param entity=NATO --param partner=Russia
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Ukraine'" -c ".read sql/keyword_in_context.sql"
 WITH chosen AS (
     SELECT entity_id, 'entity' AS role FROM entities
     WHERE lower(getvariable('entity')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
+       OR entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                     WHERE lower(r.old_entity_id) = lower(getvariable('entity')::VARCHAR))
     UNION ALL
     SELECT entity_id, 'partner' FROM entities
     WHERE lower(getvariable('partner')::VARCHAR) IN (lower(entity_id), lower(name), lower(name_sq))
+       OR entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                     WHERE lower(r.old_entity_id) = lower(getvariable('partner')::VARCHAR))
 ),
 sentence_hits AS (  -- one row per sentence, with the roles found in it and the surfaces as written
     SELECT m.article_id, m.field, m.sentence_index,

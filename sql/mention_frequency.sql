@@ -7,8 +7,8 @@
 -- param: outlet = NULL  -- the outlet as stored (any case); NULL for every outlet
 -- param: top = 10  -- how many entities (the most mentioned under the filters)
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
--- example: kronika report mention_frequency --param period=month --param entity_type=GPE --param body_language=sq
--- example (DuckDB CLI): duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'day'; SET VARIABLE entity = 'Ukraine'" -c ".read sql/mention_frequency.sql"
+-- example: .venv/bin/kronika report mention_frequency --param period=month --param entity_type=GPE --param body_language=sq
+-- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'day'; SET VARIABLE entity = 'Ukraine'" -c ".read sql/mention_frequency.sql"
 WITH filtered AS (
     SELECT m.article_id, m.entity_id, e.name AS entity, e.entity_type,
            CASE coalesce(getvariable('period'), 'week')
@@ -21,7 +21,9 @@ WITH filtered AS (
     JOIN articles a ON a.article_id = m.article_id
     WHERE a.published_at IS NOT NULL
       AND (getvariable('entity') IS NULL
-           OR lower(getvariable('entity')::VARCHAR) IN (lower(e.entity_id), lower(e.name), lower(e.name_sq)))
+           OR lower(getvariable('entity')::VARCHAR) IN (lower(e.entity_id), lower(e.name), lower(e.name_sq))
+           OR e.entity_id IN (SELECT r.entity_id FROM entity_id_renames r  -- an id from before a rename
+                              WHERE lower(r.old_entity_id) = lower(getvariable('entity')::VARCHAR)))
       AND (getvariable('entity') IS NOT NULL OR e.linked)
       AND (getvariable('entity_type') IS NULL OR e.entity_type = upper(getvariable('entity_type')::VARCHAR))
       AND (getvariable('body_language') IS NULL OR a.body_language = lower(getvariable('body_language')::VARCHAR))

@@ -180,6 +180,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             figures=article_figures,
             figure_links=figure_entity_links(entity_mentions, article_figures),
             entities=entity_rows(entity_mentions, load_gazetteer()),
+            entity_id_renames=load_gazetteer().renames,
             missing_paths=parsed_articles["missing"]["source_path"].to_list(),
             extraction_version=extraction_version(),
             now=_now(),

@@ -31,6 +31,7 @@ class Gazetteer:
     entities: pl.DataFrame  # entity_id, name, entity_type, wikidata_id, name_sq
     aliases: pl.DataFrame  # entity_id, alias, language, alias_kind, is_default, inflect
     version: str  # first 16 hex of sha256 over every file under the directory
+    renames: pl.DataFrame  # old_entity_id, entity_id, reason: ids that were renamed, so stored ones keep working
 
 
 def slugify(name: str) -> str:
@@ -144,6 +145,29 @@ def add_folded_variants(aliases: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([aliases, folded])
 
 
+RENAMES_FILE = Path("renames") / "entity_id_renames.tsv"
+RENAMES_SCHEMA = {"old_entity_id": pl.String, "entity_id": pl.String, "reason": pl.String}
+
+
+def read_entity_id_renames(directory: Path, live_entity_ids: set[str]) -> pl.DataFrame:
+    """The rename list under `directory` (may be absent). An old id still in use, or a new id that is not an
+    entity, is an error: a lookup through the list must land on exactly one current entity."""
+    path = directory / RENAMES_FILE
+    if not path.exists():
+        return pl.DataFrame(schema=RENAMES_SCHEMA)
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    rows = [{column: (row.get(column) or "").strip() for column in RENAMES_SCHEMA}
+            for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    renames = pl.DataFrame(rows, schema=RENAMES_SCHEMA)
+    still_live = sorted(set(renames["old_entity_id"]) & live_entity_ids)
+    dangling = sorted(set(renames["entity_id"]) - live_entity_ids)
+    repeated = renames.filter(pl.col("old_entity_id").is_duplicated())["old_entity_id"].unique().sort().to_list()
+    if still_live or dangling or repeated:
+        raise ValueError(f"{path}: old ids that are still entities {still_live}, new ids that are not entities "
+                         f"{dangling}, old ids listed twice {repeated}; point each old id at one current entity")
+    return renames
+
+
 def directory_version(directory: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
@@ -173,7 +197,8 @@ def build_gazetteer(directory: Path) -> Gazetteer:
                 "is_default": pl.Boolean, "noinflect": pl.Boolean, "fold": pl.Boolean},
     )
     aliases = merge_duplicate_aliases(add_folded_variants(aliases).drop("fold"))
-    return Gazetteer(entities=entities, aliases=aliases, version=directory_version(directory))
+    renames = read_entity_id_renames(directory, set(entities["entity_id"]))
+    return Gazetteer(entities=entities, aliases=aliases, version=directory_version(directory), renames=renames)
 
 
 @lru_cache(maxsize=8)

@@ -60,6 +60,14 @@ CREATE TABLE IF NOT EXISTS entities (
     linked       BOOLEAN NOT NULL           -- false for candidates found outside the gazetteer
 );
 
+-- Entity ids that were renamed (pipelines/reference/gazetteer/renames/entity_id_renames.tsv), so an id
+-- stored before the rename still finds its entity: JOIN entity_id_renames ON old_entity_id = <stored id>.
+CREATE TABLE IF NOT EXISTS entity_id_renames (
+    old_entity_id  VARCHAR NOT NULL,
+    entity_id      VARCHAR NOT NULL,
+    reason         VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS mentions (
     article_id       VARCHAR NOT NULL,
     entity_id        VARCHAR NOT NULL,

@@ -211,6 +211,12 @@ def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFra
     )
 
 
+def replace_entity_id_renames(connection: duckdb.DuckDBPyConnection, renames: pl.DataFrame) -> None:
+    """The rename list is reference data: replaced whole, like the gazetteer's entities."""
+    connection.execute("DELETE FROM entity_id_renames")
+    insert_rows(connection, "entity_id_renames", renames.select("old_entity_id", "entity_id", "reason"))
+
+
 def mark_missing(connection: duckdb.DuckDBPyConnection, missing_paths: list[str], now) -> int:
     if not missing_paths:
         return 0
@@ -293,7 +299,7 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
                 mentions: pl.DataFrame, figures: pl.DataFrame, figure_links: pl.DataFrame,
                 entities: pl.DataFrame, missing_paths: list[str],
                 extraction_version: str, now, run_id: str = "manual", files_new: int = 0,
-                files_changed: int = 0) -> None:
+                files_changed: int = 0, entity_id_renames: pl.DataFrame | None = None) -> None:
     """Every write of one batch in one transaction: a crash at any point leaves the warehouse as it was."""
     connection.execute("BEGIN TRANSACTION")
     try:
@@ -310,6 +316,8 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
             connection.unregister("reextracted_ids")
         replace_extraction(connection, extracted_article_ids, sentences, mentions, figures, figure_links)
         replace_entities(connection, entities)
+        if entity_id_renames is not None:
+            replace_entity_id_renames(connection, entity_id_renames)
         mark_missing(connection, missing_paths, now)
         statuses = source_files["status"].value_counts() if source_files.height else None
         count = {} if statuses is None else dict(statuses.iter_rows())

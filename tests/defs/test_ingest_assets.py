@@ -74,6 +74,9 @@ def test_first_ingest_writes_articles_mentions_figures_and_passing_checks(corpus
     assert {"Albin Kurti", "Edi Rama", "Brussels"} <= names
     units = {row[0] for row in query(corpus, "SELECT DISTINCT unit FROM figures")}
     assert {"percent"} <= units
+    # Ids stored before countries took ISO codes still lead to their entity, in plain SQL.
+    assert query(corpus, "SELECT e.name FROM entity_id_renames r JOIN entities e USING (entity_id) "
+                         "WHERE r.old_entity_id = 'gpe:albania'") == [("Albania",)]
     checks = result.get_asset_check_evaluations()
     assert checks and all(check.passed for check in checks if check.severity == dg.AssetCheckSeverity.ERROR)
 

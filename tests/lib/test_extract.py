@@ -16,11 +16,11 @@ def test_article_texts_has_a_row_per_non_empty_field():
 
 def test_figure_entity_links_pair_each_figure_with_the_entities_of_its_sentence():
     mentions = pl.DataFrame({"article_id": ["a", "a", "a", "a"], "field": ["body"] * 4, "sentence_index": [0, 0, 0, 1],
-                             "entity_id": ["gpe:russia", "gpe:russia", "org:imf", "gpe:ukraine"]})
+                             "entity_id": ["gpe:iso:RU", "gpe:iso:RU", "org:imf", "gpe:iso:UA"]})
     figures = pl.DataFrame({"article_id": ["a", "a"], "field": ["body", "body"], "sentence_index": [0, 2],
                             "char_start": [40, 90]})
     links = figure_entity_links(mentions, figures).sort("entity_id")
-    assert links.rows() == [("a", "body", 40, "gpe:russia"), ("a", "body", 40, "org:imf")]
+    assert links.rows() == [("a", "body", 40, "gpe:iso:RU"), ("a", "body", 40, "org:imf")]
 
 
 def test_extract_articles_links_a_figure_to_its_sentence_entities_end_to_end():
@@ -29,7 +29,7 @@ def test_extract_articles_links_a_figure_to_its_sentence_entities_end_to_end():
                              "body_language": ["en"]})
     extraction = extract_articles(articles)
     links = figure_entity_links(extraction.mentions, extraction.figures)
-    assert sorted(links["entity_id"]) == ["gpe:russia", "org:imf"]  # not Ukraine: another sentence
+    assert sorted(links["entity_id"]) == ["gpe:iso:RU", "org:imf"]  # not Ukraine: another sentence
     assert extraction.figures.filter(pl.col("unit") == "percent")["value"].to_list() == [0.8]
 
 

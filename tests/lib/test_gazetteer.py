@@ -28,7 +28,8 @@ def gazetteer():
 def test_entity_ids_are_unique_and_readable(gazetteer):
     ids = gazetteer.entities["entity_id"]
     assert ids.n_unique() == gazetteer.entities.height
-    assert ids.str.contains(r"^(person|org|gpe|loc|event|other):[a-z0-9_]+$").all()
+    # Curated ids are readable slugs; countries are `gpe:iso:` + their ISO 3166 alpha-2 code.
+    assert ids.str.contains(r"^((person|org|gpe|loc|event|other):[a-z0-9_]+|gpe:iso:[A-Z]{2})$").all()
 
 
 def test_entity_types_are_valid(gazetteer):
@@ -60,7 +61,7 @@ def test_known_wikidata_ids(gazetteer):
     by_id = dict(zip(gazetteer.entities["entity_id"], gazetteer.entities["wikidata_id"]))
     assert by_id["person:vladimir_putin"] == "Q7747"
     assert by_id["person:donald_trump"] == "Q22686"
-    assert by_id["gpe:ukraine"] == "Q212"
+    assert by_id["gpe:iso:UA"] == "Q212"
     assert by_id["org:nato"] == "Q7184"
 
 
@@ -79,9 +80,9 @@ def test_gazetteer_is_broad(gazetteer):
 
 
 def test_every_country_has_albanian_and_english_names(gazetteer):
-    countries = gazetteer.entities.filter(pl.col("entity_id").is_in(["gpe:albania", "gpe:kosovo", "gpe:russia"]))
+    countries = gazetteer.entities.filter(pl.col("entity_id").is_in(["gpe:iso:AL", "gpe:iso:XK", "gpe:iso:RU"]))
     assert dict(zip(countries["entity_id"], countries["name_sq"])) == {
-        "gpe:albania": "Shqipëri", "gpe:kosovo": "Kosovë", "gpe:russia": "Rusi"}
+        "gpe:iso:AL": "Shqipëri", "gpe:iso:XK": "Kosovë", "gpe:iso:RU": "Rusi"}
 
 
 def test_at_most_one_default_holder_per_alias(gazetteer):
@@ -120,7 +121,7 @@ def test_implied_aliases_surname_and_folding(tmp_path):
 
 
 def test_curated_line_extends_a_generated_country(gazetteer):
-    us_aliases = set(gazetteer.aliases.filter(pl.col("entity_id") == "gpe:united_states")["alias"])
+    us_aliases = set(gazetteer.aliases.filter(pl.col("entity_id") == "gpe:iso:US")["alias"])
     assert {"United States", "SHBA", "US", "U.S.", "Shtetet e Bashkuara"} <= us_aliases
 
 
@@ -140,11 +141,71 @@ def test_slug_and_fold():
 
 
 def test_generated_file_is_up_to_date():
-    """The committed countries file equals what the generator writes now (run the generator after edits)."""
+    """The committed countries file equals what the generator writes now; when a Babel/pycountry version or a
+    source edit changes it, the failure lists the rows that changed (re-run the generator and review them)."""
+    committed_rows = gazetteer_build.read_generated_rows()
+    fresh_rows = gazetteer_build.country_rows()
+    changes = gazetteer_build.describe_changes(committed_rows, fresh_rows)
+    assert not changes, ("countries.generated.tsv is stale; run `python -m pipelines.lib.gazetteer_build`. "
+                         "Changed rows:\n" + "\n".join(changes))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(gazetteer_build.GAZETTEER_COLUMNS), delimiter="\t",
                             lineterminator="\n")
     writer.writeheader()
-    writer.writerows(gazetteer_build.country_rows())
+    writer.writerows(fresh_rows)
     committed = (DEFAULT_DIRECTORY / "countries.generated.tsv").read_text(encoding="utf-8")
     assert committed.split("\n", 1)[1] == buffer.getvalue()
+
+
+def test_a_renamed_territory_in_a_newer_cldr_changes_no_entity_id():
+    """What Babel 2.19 did to Heard Island, done to more names: the ids stay, only names and aliases move."""
+    from babel import Locale
+
+    english = dict(Locale("en").territories)
+    albanian = dict(Locale("sq").territories)
+    english["HM"] = "Heard and McDonald Isles"
+    english["TR"] = "Turkey"
+    english["CZ"] = "Czech Republic"
+    albanian["MK"] = "Maqedonia"
+    before = gazetteer_build.country_rows()
+    after = gazetteer_build.country_rows(english=english, albanian=albanian)
+    assert [row["entity_id"] for row in after] == [row["entity_id"] for row in before]
+    changes = gazetteer_build.describe_changes(before, after)
+    assert not [line for line in changes if line.startswith(("- removed", "+ added"))]
+    assert "~ gpe:iso:TR name: 'Türkiye' -> 'Turkey'" in changes
+    assert any(line.startswith("~ gpe:iso:MK name_sq:") for line in changes)
+    by_id = {row["entity_id"]: row for row in after}
+    assert "Czech Republic {en}" in by_id["gpe:iso:CZ"]["aliases"]
+
+
+def test_describe_changes_shows_an_id_change_as_a_removal_and_an_addition():
+    before = [{"entity_id": "gpe:old_slug", "entity_type": "GPE", "name": "Old", "name_sq": "", "wikidata_id": "",
+               "aliases": ""}]
+    after = [dict(before[0], entity_id="gpe:iso:OL")]
+    assert gazetteer_build.describe_changes(before, after) == ["- removed gpe:old_slug (Old)", "+ added gpe:iso:OL (Old)"]
+
+
+def test_country_ids_are_iso_codes_and_capitals_keep_their_ids(gazetteer):
+    by_id = dict(gazetteer.entities.select("entity_id", "name").iter_rows())
+    assert by_id["gpe:iso:AL"] == "Albania" and by_id["gpe:iso:XK"] == "Kosovo"
+    assert by_id["gpe:tirana"] == "Tirana" and by_id["gpe:washington_d_c"].startswith("Washington")
+    assert "gpe:iso:MC" in by_id and "gpe:monaco" not in by_id  # a city-state is one entity
+
+
+def test_every_old_country_id_resolves_to_one_current_entity(gazetteer):
+    renames = gazetteer.renames
+    live = set(gazetteer.entities["entity_id"])
+    assert renames.height >= 250
+    assert dict(renames.select("old_entity_id", "entity_id").iter_rows())["gpe:united_states"] == "gpe:iso:US"
+    assert set(renames["entity_id"]) <= live and not set(renames["old_entity_id"]) & live
+    assert renames["old_entity_id"].is_unique().all()
+
+
+def test_a_rename_that_points_nowhere_is_a_clear_error(tmp_path):
+    (tmp_path / "curated.tsv").write_text(
+        "entity_id\tentity_type\tname\tname_sq\twikidata_id\taliases\norg:nato\tORG\tNATO\t\t\t\n", encoding="utf-8")
+    (tmp_path / "renames").mkdir()
+    (tmp_path / "renames" / "entity_id_renames.tsv").write_text(
+        "old_entity_id\tentity_id\treason\norg:old_nato\torg:gone\ttest\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"new ids that are not entities \['org:gone'\]"):
+        build_gazetteer(tmp_path)
