@@ -20,6 +20,9 @@ LANGUAGES = frozenset({"en", "sq", "any"})
 ALIAS_KINDS = frozenset({"name", "surname", "acronym", "variant"})
 # Flags that are neither a language nor a kind.
 ALIAS_SWITCHES = frozenset({"default", "noinflect", "nofold"})
+# `country=gpe:kosovo`: a name several holders share, each in its own country ('Kuvendi'): the holder whose country
+# the article names most takes it.
+COUNTRY_FLAG = "country="
 # Generational suffixes are not surnames: the surname of "Donald Trump Jr." is Trump.
 NAME_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 ALIAS_ITEM = re.compile(r"^(?P<text>.+?)(?:\s*\{(?P<flags>[^}]*)\})?$")
@@ -29,7 +32,7 @@ ACRONYM_SHAPE = re.compile(r"^[A-ZËÇ0-9][A-ZËÇ0-9&.\-]*[A-ZËÇ0-9]$")
 @dataclass(frozen=True)
 class Gazetteer:
     entities: pl.DataFrame  # entity_id, name, entity_type, wikidata_id, name_sq
-    aliases: pl.DataFrame  # entity_id, alias, language, alias_kind, is_default, inflect
+    aliases: pl.DataFrame  # entity_id, alias, language, alias_kind, is_default, inflect, country
     version: str  # first 16 hex of sha256 over every file under the directory
     renames: pl.DataFrame  # old_entity_id, entity_id, reason: ids that were renamed, so stored ones keep working
 
@@ -75,6 +78,8 @@ def parse_alias_item(item: str) -> dict[str, object]:
     match = ALIAS_ITEM.match(item.strip())
     text = match.group("text").strip()
     flags = {flag.strip() for flag in (match.group("flags") or "").split(",") if flag.strip()}
+    countries = {flag for flag in flags if flag.startswith(COUNTRY_FLAG)}
+    flags -= countries
     unknown = flags - LANGUAGES - ALIAS_KINDS - ALIAS_SWITCHES
     if unknown:
         raise ValueError(f"unknown alias flag(s) {sorted(unknown)} in {item!r}")
@@ -87,6 +92,7 @@ def parse_alias_item(item: str) -> dict[str, object]:
         "is_default": "default" in flags,
         "noinflect": "noinflect" in flags,
         "fold": "nofold" not in flags,
+        "country": next(iter(countries), COUNTRY_FLAG)[len(COUNTRY_FLAG):] or None,
     }
 
 
@@ -98,6 +104,7 @@ def merge_duplicate_aliases(aliases: pl.DataFrame) -> pl.DataFrame:
         pl.col("alias_kind").first(),
         pl.col("is_default").any(),
         pl.col("noinflect").any(),
+        pl.col("country").drop_nulls().first(),
     )
     return merged.with_columns(
         pl.when(pl.col("noinflect")).then(pl.lit("none"))
@@ -137,7 +144,8 @@ def add_folded_variants(aliases: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.col("alias").map_elements(fold_diacritics, return_dtype=pl.String).alias("folded"))
         .filter(pl.col("folded") != pl.col("alias"))
         # A folded surname is still a surname: it must go through the same per-article resolution.
-        .select("entity_id", pl.col("folded").alias("alias"), "language", "alias_kind", "is_default", "noinflect", "fold")
+        .select("entity_id", pl.col("folded").alias("alias"), "language", "alias_kind", "is_default", "noinflect", "fold",
+                "country")
     )
     taken = aliases.select("alias", pl.col("entity_id").alias("owner"))
     clashing = folded.join(taken, on="alias").filter(pl.col("owner") != pl.col("entity_id")).select("alias")
@@ -194,9 +202,13 @@ def build_gazetteer(directory: Path) -> Gazetteer:
     aliases = pl.DataFrame(
         alias_rows,
         schema={"entity_id": pl.String, "alias": pl.String, "language": pl.String, "alias_kind": pl.String,
-                "is_default": pl.Boolean, "noinflect": pl.Boolean, "fold": pl.Boolean},
+                "is_default": pl.Boolean, "noinflect": pl.Boolean, "fold": pl.Boolean, "country": pl.String},
     )
     aliases = merge_duplicate_aliases(add_folded_variants(aliases).drop("fold"))
+    countries = set(entities.filter(pl.col("entity_type") == "GPE")["entity_id"])
+    unknown = sorted(set(aliases["country"].drop_nulls()) - countries)
+    if unknown:
+        raise ValueError(f"alias flag country= names no GPE entity of the gazetteer: {unknown}")
     renames = read_entity_id_renames(directory, set(entities["entity_id"]))
     return Gazetteer(entities=entities, aliases=aliases, version=directory_version(directory), renames=renames)
 

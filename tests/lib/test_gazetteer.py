@@ -128,7 +128,7 @@ def test_curated_line_extends_a_generated_country(gazetteer):
 def test_parse_alias_item_flags():
     assert parse_alias_item("Putin {surname,default}") | {} == {
         "alias": "Putin", "language": "any", "alias_kind": "surname", "is_default": True,
-        "noinflect": False, "fold": True}
+        "noinflect": False, "fold": True, "country": None}
     assert parse_alias_item("OKB {sq}")["alias_kind"] == "acronym"
     with pytest.raises(ValueError):
         parse_alias_item("Putin {famous}")

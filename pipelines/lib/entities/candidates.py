@@ -134,7 +134,9 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
          .then(pl.col("title_trimmed").cast(pl.Int64).cum_sum() - pl.col("title_trimmed").cast(pl.Int64))
          .forward_fill() > 0).alias("titled")
     ).filter(~pl.col("leading"))
-    grouped = grouped.filter(~trailing_block_within(pl.col("lower").is_in(list(rules.stopwords)), "group"))
+    # Stop words are trimmed from a group's end, except name_tail_words.txt ('Sky News', 'Sheffield Wednesday').
+    trailing_stopwords = list(rules.stopwords - rules.tail_words)
+    grouped = grouped.filter(~trailing_block_within(pl.col("lower").is_in(trailing_stopwords), "group"))
     return grouped.filter(~trailing_block_within(connector, "group"))
 
 

@@ -20,11 +20,12 @@ def build_pattern_table(gazetteer: Gazetteer) -> pl.DataFrame:
     rows = []
     for row in aliases.iter_rows(named=True):
         for form in alias_forms(row["alias"], row["inflect"], row["entity_type"], row["language"]):
-            rows.append((form, row["entity_id"], row["entity_type"], row["alias_kind"], row["is_default"], form != row["alias"]))
+            rows.append((form, row["entity_id"], row["entity_type"], row["alias_kind"], row["is_default"], form != row["alias"],
+                         row["country"]))
     table = pl.DataFrame(
         rows,
         schema={"pattern": pl.String, "entity_id": pl.String, "entity_type": pl.String, "alias_kind": pl.String,
-                "is_default": pl.Boolean, "inflected": pl.Boolean},
+                "is_default": pl.Boolean, "inflected": pl.Boolean, "country": pl.String},
         orient="row",
     ).unique(subset=["pattern", "entity_id"], keep="first", maintain_order=True)
     # A spelling that is some entity's own alias is not also a generated form of another one, and a full name
@@ -41,7 +42,9 @@ class Matcher:
     # pattern_index (0..n-1), surface, and for a pattern naming one entity whatever the article says its entity
     # and match_rule (else null). Matching is exact and case-sensitive, so a match's surface is its pattern.
     patterns: pl.DataFrame
-    holders: pl.DataFrame  # pattern_index, entity, entity_type, is_default, is_surname, match_rule: shared names
+    # pattern_index, entity, entity_type, is_default, is_surname, match_rule, country_entity (the entity number of the
+    # holder's country for a name shared country by country, else null): shared names
+    holders: pl.DataFrame
     entity_ids: pl.Series  # entity_id by entity number: linking joins on the numbers, not the strings
 
 
@@ -91,9 +94,10 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         .with_row_index("pattern_index").with_columns(pl.col("pattern_index").cast(pl.Int64))
     )
     entity_ids = table["entity_id"].unique().sort()
+    entity_numbers = pl.int_range(entity_ids.len(), dtype=pl.Int64, eager=True)
     table = table.join(patterns, left_on="pattern", right_on="surface").with_columns(
-        pl.col("entity_id").replace_strict(entity_ids, pl.int_range(entity_ids.len(), dtype=pl.Int64, eager=True))
-        .alias("entity")
+        pl.col("entity_id").replace_strict(entity_ids, entity_numbers).alias("entity"),
+        pl.col("country").replace_strict(entity_ids, entity_numbers, default=None).alias("country_entity"),
     )
     is_direct = (pl.len().over("pattern_index") == 1) & (pl.col("alias_kind") != "surname")
     direct = table.filter(is_direct).select("pattern_index", pl.col("entity").alias("direct_entity"),
@@ -106,7 +110,7 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         patterns=patterns.join(direct, on="pattern_index", how="left", maintain_order="left"),
         holders=table.filter(~is_direct).select(
             "pattern_index", "entity", "entity_type", "is_default",
-            (pl.col("alias_kind") == "surname").alias("is_surname"), "match_rule",
+            (pl.col("alias_kind") == "surname").alias("is_surname"), "match_rule", "country_entity",
         ),
         entity_ids=entity_ids,
     )

@@ -34,6 +34,15 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
         .with_columns((pl.col("article") * 2**32 + pl.col("entity")).is_in(named["article_entity"].implode())
                       .alias("in_article"))
     )
+    # A name shared country by country ('Kuvendi'): how often the article names each holder's country. Only the
+    # few countries some holder has are counted.
+    countries = matcher.holders["country_entity"].drop_nulls().unique()
+    country_counts = (
+        direct.filter(pl.col("direct_entity").is_in(countries.implode()))
+        .group_by((pl.col("article") * 2**32 + pl.col("direct_entity")).alias("article_country")).len("country_mentions")
+    )
+    holders = holders.with_columns((pl.col("article") * 2**32 + pl.col("country_entity")).alias("article_country")).join(
+        country_counts, on="article_country", how="left").with_columns(pl.col("country_mentions").fill_null(0))
     resolution = holders.group_by("article_pattern").agg(
         pl.col("pattern_index").first(),
         pl.col("language").first(),
@@ -44,6 +53,9 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
         pl.col("entity").filter(pl.col("in_article")).first().alias("named_entity"),
         pl.col("is_surname").all().alias("all_surnames"),
         pl.col("entity_type").unique().alias("types"),
+        pl.col("entity").sort_by("country_mentions", descending=True).first().alias("country_entity"),
+        pl.col("country_mentions").max().alias("top_country_mentions"),
+        (pl.col("country_mentions") == pl.col("country_mentions").max()).sum().alias("top_country_holders"),
     )
     # A default holder keeps a surname even beside a named relative (bare 'Trump' stays Donald Trump next to
     # 'Melania Trump'); for a shared place name, naming another holder in full makes the bare name ambiguous.
@@ -54,6 +66,9 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     resolution = resolution.with_columns(
         pl.when(default_wins).then(pl.col("default_entity"))
         .when((pl.col("default_count") != 1) & (pl.col("named_count") == 1)).then(pl.col("named_entity"))
+        # the article names one holder's country more often than any other's ('Kuvendi' on a Kosovo site)
+        .when((pl.col("default_count") != 1) & (pl.col("named_count") == 0) & (pl.col("top_country_mentions") > 0)
+              & (pl.col("top_country_holders") == 1)).then(pl.col("country_entity"))
         .alias("resolved_entity"),
         pl.when(pl.col("all_surnames")).then(pl.lit("surname_unresolved")).otherwise(pl.lit("ambiguous"))
         .alias("unresolved_rule"),

@@ -42,6 +42,7 @@ class CandidateRules:
     suffixes: tuple[str, ...]  # Albanian case endings, longest first, for collapsing inflected candidates
     edge_words: frozenset[str]  # titles, modifiers and stop words: trimmed from a run's edges
     type_word_set: frozenset[str]  # words after which a connector keeps a name together ('Bank of ...')
+    tail_words: frozenset[str] = frozenset()  # stop words that still end a multi-word name ('Sky News')
 
 
 def read_rule_lines(name: str) -> list[str]:
@@ -73,6 +74,7 @@ def load_candidate_rules() -> CandidateRules:
         edge_words=frozenset(row["word"] for row in honorifics)
         | frozenset(word.lower() for word in read_rule_lines("name_stopwords.txt")),
         type_word_set=frozenset(row["word"] for row in type_words_rows),
+        tail_words=frozenset(word.lower() for word in read_rule_lines("name_tail_words.txt")),
     )
 
 
