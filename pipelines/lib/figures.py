@@ -224,9 +224,17 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     # A capitalised word before a bare number ("Boeing 737") is looked up in the gap before the
     # candidate (`NAME_BEFORE_PATTERN`), not matched here: as a possible start of every figure it
     # would halve the scan's speed and hide dates and times after a sentence-initial word ("On 17.10.2025").
+    # Times of day are not figures. They may follow the same qualifiers as a figure ("around 9
+    # o'clock", "from 18:00 to 21:00"), so they are read after the figure's prefix, before an amount.
+    clock = b + "(?:" + "|".join([
+        r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: *(?:a\.m\.|p\.m\.|am|pm)" + b + ")?",
+        r"[0-9]{1,2}(?:\.[0-9]{2})? *(?:a\.m\.|p\.m\.|(?:am|pm)" + b + ")",
+        r"[0-9]{1,2}(?:[:.]?[0-9]{2})? *(?-i:GMT|UTC|CET|CEST|EET|EEST|EST|EDT|PST|PDT|BST)" + b,
+        r"[0-9]{1,2}(?:[:.][0-9]{2})? *(?:o'clock" + b + "|h" + b + ")",
+    ]) + ")"
     figure = (
         f"{_group('prefix', f'(?:(?:{approximate}|{range_start}) *){{0,2}}', named)}"
-        f"{amount(1)}(?:{_group('join', range_join, named)}{amount(2)})?"
+        f"(?:{_group('clock', clock, named)}|{amount(1)}(?:{_group('join', range_join, named)}{amount(2)})?)"
     )
 
     month = _alternation(vocabulary.months, b)
@@ -234,22 +242,31 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
     year = r"[0-9]{4}" + b
     # Digits carry no trailing boundary so units and scales may be glued ("5km", "€5m"); each amount
     # ends in a unit, a scale or a boundary instead.
+    day_join = r"(?: *- *| +(?:and|to|e|dhe|deri(?: +ne)?) +)"
+    # Year first in any separator (2026-01-09, 2020/07/29, 2020.07.29); day first with a four-digit
+    # year in any separator, or a two-digit year after `.` or `/` (29.07.20); a month name may carry
+    # a full stop (Jan. 9); a day range before or after a month (5-6 tetor, October 5-6) is two dates;
+    # a season (2023-24, 1990/95) is two years.
     date = (
-        _group("iso_date", b + r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + b, named)
-        + "|" + _group("numeric_date", b + r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{4}" + b, named)
-        + "|" + _group("month_year", f"{month}(?: +of)?,? +{year}", named)
+        _group("year_first_date", b + r"[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2}" + b, named)
+        + "|" + _group("numeric_date", b + r"[0-9]{1,2}(?:[./-][0-9]{1,2}[./-][0-9]{4}|[./][0-9]{1,2}[./][0-9]{2})" + b, named)
+        + "|" + _group("season", b + r"[0-9]{4}[-/][0-9]{2}" + b, named)
+        + "|" + _group("month_year", f"{month}\\.?(?: +of)?,? +{year}", named)
+        + "|" + _group("day_range_month", f"{day}{day_join}{day}(?: +of)? +{month}(?:,? +{year})?", named)
         + "|" + _group("day_month", f"{day}(?: +of)? +{month}(?:,? +{year})?", named)
-        + "|" + _group("month_day", f"{month} +{day}{b}(?:,? +{year})?", named)
+        + "|" + _group("month_day_range", f"{month}\\.? +{day}{day_join}{day}{b}(?:,? +{year})?", named)
+        + "|" + _group("month_day", f"{month}\\.? +{day}{b}(?:,? +{year})?", named)
     )
     numbering = _alternation(q["numbering"], b)
-    junk = "|".join(
+    # A list number opens a line: "1. Hyrje", "2) Masat".
+    list_number = r"(?m:^)[ \t]*[0-9]{1,3}[.)](?:[ \t]|$)"
+    junk = list_number + "|" + "|".join(
         [b + item if item[0] != "\\" else item for item in [
             r"(?:https?://|www\.)[^\s]+",
             r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+",
             r"\+[0-9]{1,3}(?:[ ./-]?\(?[0-9]{1,4}\)?){2,}",
             r"0[0-9]{1,3}(?:[ /.-][0-9]{2,4}){2,}" + b,
-            r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: *(?:a\.m\.|p\.m\.|am|pm)" + b + ")?",
-            r"[0-9]{1,2}(?:\.[0-9]{2})? *(?:a\.m\.|p\.m\.|(?:am|pm)" + b + ")",
+            r"[0-9]{1,2}\)",
             r"(?-i:[A-Z])[A-Za-z]*-[0-9]+[A-Za-z0-9-]*",
             r"[0-9]+(?:st|nd|rd|th)" + b,
             r"[0-9]+-(?:te|ta|ti|tin|tit|tes|shi|rd|th)" + b,
@@ -257,7 +274,7 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
             r"[0-9]{2,4}'?s" + b,
             r"(?:first|second|third|fourth|last|next|this|past|previous) +(?:half|quarter)" + b,
             r"gjysm[a-z]* +e +(?:pare|dyte)" + b,
-            f"{numbering} *[0-9]+(?:[:.][0-9]{{2}})?[a-z]?" + b,
+            f"{numbering} *[0-9]+(?:[:.][0-9]{{2}})?[a-z]?(?: *- *[0-9]+[a-z]?)?" + b,
         ]]
     )
     fraction = _group("fraction", _alternation(vocabulary.fractions, b), named)
@@ -456,31 +473,63 @@ def _amount(match: re.Match, index: int, vocabulary: FigureVocabulary, language:
     }
 
 
-def _date_reading(match: re.Match, vocabulary: FigureVocabulary) -> Reading | None:
+def _date_reading(match: re.Match, vocabulary: FigureVocabulary) -> list[Reading]:
+    """One date, two dates for a day range (5-6 tetor), or two years for a season (2023-24)."""
     text = match.group(0)
     numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
-    if match.group("iso_date"):
+    if match.group("season"):
+        first, short = numbers
+        second = first // 100 * 100 + short
+        if not (YEAR_RANGE[0] <= first < second <= YEAR_RANGE[1]):
+            return []
+        split = re.search(r"[-/]", text).start()
+        return [(0, split, float(first), None, "year", False), (split + 1, len(text), float(second), None, "year", False)]
+    if match.group("year_first_date"):
         year, month, day = numbers
+        days = [(0, len(text), day)]
     elif match.group("numeric_date"):
         day, month, year = numbers
+        if year < 100:
+            year += 2000
         if month > 12 and day <= 12:  # US order 10/16/2025
             day, month = month, day
+        days = [(0, len(text), day)]
     else:
         month_word = next(w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in vocabulary.months)
         month = vocabulary.months[month_word.lower()]
         if match.group("month_year"):
-            return (0, len(text), None, f"{numbers[0]:04d}-{month:02d}", "date", False)
-        day = numbers[0]
-        year = numbers[1] if len(numbers) > 1 else None
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    value_text = f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
-    return (0, len(text), None, value_text, "date", False)
+            return [(0, len(text), None, f"{numbers[0]:04d}-{month:02d}", "date", False)]
+        year = numbers[2] if len(numbers) > 2 and (match.group("day_range_month") or match.group("month_day_range")) else None
+        if match.group("day_month") or match.group("month_day"):
+            year = numbers[1] if len(numbers) > 1 else None
+        if match.group("day_range_month"):
+            first_end = re.match(r"[0-9]+(?:st|nd|rd|th)?", text, re.IGNORECASE).end()
+            second_start = re.search(r"[0-9]", text[first_end:]).start() + first_end
+            days = [(0, first_end, numbers[0]), (second_start, len(text), numbers[1])]
+        elif match.group("month_day_range"):
+            digits = list(re.finditer(r"[0-9]+(?:st|nd|rd|th)?", text, re.IGNORECASE))
+            days = [(0, digits[0].end(), numbers[0]), (digits[1].start(), len(text), numbers[1])]
+        else:
+            days = [(0, len(text), numbers[0])]
+    if not 1 <= month <= 12 or any(not 1 <= day <= 31 for _, _, day in days):
+        return []
+    return [
+        (start, end, None, f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}", "date", False)
+        for start, end, day in days
+    ]
 
 
 def prefix_words_lower(prefix_lower: str, phrases: set[str]) -> list[str]:
     """The phrases of `phrases` that occur as whole words in a lower-cased prefix."""
     return [phrase for phrase in phrases if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", prefix_lower)]
+
+
+def _clock_shaped(digits: str | None) -> bool:
+    return digits is not None and re.fullmatch(r"[0-9]{1,2}\.[0-9]{2}", digits) is not None
+
+
+def _is_clock_time(digits: str | None) -> bool:
+    return _clock_shaped(digits) and int(digits[:-3]) <= 24 and int(digits[-2:]) < 60
 
 
 def _year_shaped(digits: str) -> bool:
@@ -516,8 +565,7 @@ def _read_with_recipes(
     if match is None or match.group("junk") is not None:
         return [], None
     if match.group("date") is not None:
-        reading = _date_reading(match, vocabulary)
-        return ([reading] if reading else []), None
+        return _date_reading(match, vocabulary), None
     if match.group("ratio") is not None:
         top, bottom = (int(n) for n in re.findall(r"[0-9]+", match.group("ratio")))
         start, end = match.span("ratio")
@@ -541,6 +589,8 @@ def _read_with_recipes(
 def _figure_readings(
     match: re.Match, vocabulary: FigureVocabulary, language: str | None, after_name: bool
 ) -> tuple[list[Reading], list[Recipe] | None]:
+    if match.group("clock") is not None:
+        return [], None
     q = vocabulary.qualifiers
     prefix_words = re.findall(r"[A-Za-z~]+(?: +[A-Za-z]+)*", match.group("prefix") or "")
     prefix_text = " ".join(prefix_words)
@@ -563,7 +613,10 @@ def _figure_readings(
         for amount in amounts:
             if not amount["has_unit"] and not amount["has_scale"]:
                 amount.update(unit="age", has_unit=True)  # "aged 35", "në moshën 35"
-    by_recipe = all(a["digits"] is not None and not _year_shaped(a["digits"]) and not a["unit_by_value"] for a in amounts)
+    by_recipe = all(
+        a["digits"] is not None and not _year_shaped(a["digits"]) and not a["unit_by_value"] and not _clock_shaped(a["digits"])
+        for a in amounts
+    )
     if second and second.get("shares", True):
         by_recipe = by_recipe and first["has_scale"] == second["has_scale"]
         # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
@@ -578,6 +631,8 @@ def _figure_readings(
     readings: list[Reading] = []
     recipes: list[Recipe] = []
     for amount in amounts:
+        if language == "sq" and not amount["has_unit"] and not amount["has_scale"] and _is_clock_time(amount["digits"]):
+            continue  # "nga ora 18.30", "18.00-21.00": Albanian decimals take a comma, so this is a time
         if after_name and amount is first and amount["digits"] and not amount["has_unit"] and not amount["has_scale"]:
             if not _is_year(amount, approximate):
                 continue  # "Boeing 737", "Windows 11": a name with a number, not a quantity
