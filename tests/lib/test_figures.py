@@ -364,3 +364,119 @@ def test_a_batch_reads_each_text_as_it_would_be_read_alone():
     together = extract_figures(frame)
     alone = pl.concat([extract_figures(frame.slice(index, 1)) for index in range(frame.height)])
     assert together.sort("article_id", "char_start").equals(alone.sort("article_id", "char_start"))
+
+
+# Issue 14 classes, each text with ALL the figures it must give, in order: (surface, unit, value),
+# where value is value_text for dates. Currency forms here are inflections generated from stems
+# (unit_stems.tsv + inflections.tsv), not listed anywhere (see the test after this table).
+ISSUE_14_CASES = [
+    # money with inflected currency words
+    ("sq", "Projekti kushtoi 5 milionë eurove.", [("5 milionë eurove", "EUR", 5e6)]),
+    ("sq", "Kompania u gjobit me 300 dollarëve.", [("300 dollarëve", "USD", 300)]),
+    ("sq", "Ai fitoi 500 dollarët e parë.", [("500 dollarët", "USD", 500)]),
+    ("sq", "Fermerët morën 20 mijë lekëve subvencion.", [("20 mijë lekëve", "ALL", 2e4)]),
+    ("sq", "Bileta kushton 100 paundësh.", [("100 paundësh", "GBP", 100)]),
+    ("sq", "Banka humbi 2 miliardë frangave zvicerane.", [("2 miliardë frangave", "CHF", 2e9)]),
+    ("sq", "Rusia shpenzoi 40 miliardë rublave për ushtrinë.", [("40 miliardë rublave", "RUB", 4e10)]),
+    ("sq", "Kina investoi 8 miliardë juanëve në port.", [("8 miliardë juanëve", "CNY", 8e9)]),
+    ("sq", "Serbia ndau 5 milionë dinarë për Kosovën.", [("5 milionë dinarë", "RSD", 5e6)]),
+    ("sq", "Maqedonia e Veriut ndau 60 milionë denarët e parë.", [("60 milionë denarët", "MKD", 6e7)]),
+    ("sq", "Çmimi u rrit me 10 sterlinash.", [("10 sterlinash", "GBP", 10)]),
+    ("sq", "Ai pagoi 200 euron e fundit.", [("200 euron", "EUR", 200)]),
+    ("sq", "Qeveria premtoi 3 miliardë lekut të ri.", [("3 miliardë lekut", "ALL", 3e9)]),
+    ("sq", "Ukraina mori 2 miliardë hryvnjave.", [("2 miliardë hryvnjave", "UAH", 2e9)]),
+    ("sq", "Turqia shtypi 9 miliardë lirash.", [("9 miliardë lirash", "TRY", 9e9)]),
+    ("sq", "Fondi prej 5 milionë eurove dhe 2 milionë dollarëve u miratua.", [("5 milionë eurove", "EUR", 5e6), ("2 milionë dollarëve", "USD", 2e6)]),
+    ("sq", "Paga arriti 60 mije lekeve pa diakritikë.", [("60 mije lekeve", "ALL", 6e4)]),
+    ("en", "Belgrade set aside 3 billion dinars.", [("3 billion dinars", "RSD", 3e9)]),
+    ("en", "The fine was 900 million roubles.", [("900 million roubles", "RUB", 9e8)]),
+    ("en", "Skopje raised 2 billion denars.", [("2 billion denars", "MKD", 2e9)]),
+    ("en", "The bank lent 50 million francs.", [("50 million francs", "CHF", 5e7)]),
+    ("en", "Ankara printed 5 billion liras.", [("5 billion liras", "TRY", 5e9)]),
+    # times of day are not figures
+    ("sq", "Dyqanet hapen në 05:00 dhe mbyllen 18:00-21:00.", []),
+    ("sq", "Takimi nis në ora 10 në Tiranë.", []),
+    ("sq", "Orari është nga 08.30 deri 16.30 çdo ditë.", []),
+    ("sq", "Ndeshja fillon në orën 20.45.", []),
+    ("sq", "Protesta nisi rreth 10:30 para Kuvendit.", []),
+    ("en", "Polls open at 10 a.m. and close at 9 pm.", []),
+    ("en", "The strike began at 1030 GMT on the border.", []),
+    ("en", "Shops open from 09:00 to 17:00.", []),
+    ("en", "The talks began around 9 o'clock.", []),
+    ("en", "The minister arrived at 05:00, and 300 troops followed.", [("300 troops", "count", 300)]),
+    # list numbers and page numbers are not figures
+    ("sq", "Masat janë:\n1. Rritja e pagave\n2. Ulja e taksave", []),
+    ("sq", "Kërkesat: 1) transparencë, 2) llogaridhënie.", []),
+    ("sq", "Shih faqen 12 dhe tabelën 3 të raportit.", []),
+    ("en", "The report (page 12, p. 5 and pp. 7-9) is public.", []),
+    ("en", "Steps:\n1) Register\n2) Vote", []),
+    ("en", "Table 3 shows the results.", []),
+    # ages
+    ("sq", "Një 35-vjeçar u arrestua në Durrës.", [("35-vjeçar", "age", 35)]),
+    ("sq", "35-vjeçari u arrestua mbrëmë.", [("35-vjeçari", "age", 35)]),
+    ("sq", "Policia ndaloi 17-vjeçaren në kufi.", [("17-vjeçaren", "age", 17)]),
+    ("sq", "Berisha, 80 vjeç, foli sot.", [("80 vjeç", "age", 80)]),
+    ("sq", "Ai vdiq në moshën 92 vjeç.", [("92 vjeç", "age", 92)]),
+    ("sq", "Dy 20-vjeçarë u plagosën.", [("Dy", "count", 2), ("20-vjeçarë", "age", 20)]),
+    ("sq", "Qeveria miratoi planin 5-vjeçar.", [("5-vjeçar", "years", 5)]),
+    ("en", "The suspect, aged 35, was charged.", [("35", "age", 35)]),
+    ("en", "A 35-year-old man was arrested.", [("35-year-old", "age", 35)]),
+    ("en", "He is 40 years old.", [("40 years old", "age", 40)]),
+    ("en", "She retired at the age of 67.", [("67", "age", 67)]),
+    ("en", "Two 18-year-olds were hurt.", [("Two", "count", 2), ("18-year-olds", "age", 18)]),
+    ("en", "He received a 10-year sentence.", [("10-year", "years", 10)]),
+    # dates that were counts
+    ("sq", "Botuar më 2020/07/29, 23:12:48.", [("2020/07/29", "date", "2020-07-29")]),
+    ("sq", "Vendimi i datës 29-07-2020 u anulua.", [("29-07-2020", "date", "2020-07-29")]),
+    ("sq", "Lajmi u botua më 29.07.20 në faqe.", [("29.07.20", "date", "2020-07-29")]),
+    ("sq", "Samiti mbahet më 5-6 tetor.", [("5", "date", "--10-05"), ("6 tetor", "date", "--10-06")]),
+    ("sq", "Sanksionet nisën më 9 tetori 2025.", [("9 tetori 2025", "date", "2025-10-09")]),
+    ("sq", "Kampionati 2023-24 përfundoi.", [("2023", "year", 2023), ("24", "year", 2024)]),
+    ("en", "The deal was signed on Jan. 9, 2026 in Paris.", [("Jan. 9, 2026", "date", "2026-01-09")]),
+    ("en", "Voting ends Sept. 30 at midnight.", [("Sept. 30", "date", "--09-30")]),
+    ("en", "The summit runs October 5-6, 2025.", [("October 5", "date", "2025-10-05"), ("6, 2025", "date", "2025-10-06")]),
+    ("en", "Updated 09-01-2026 by the desk.", [("09-01-2026", "date", "2026-01-09")]),
+    # a number never takes a unit across another number or a preposition
+    ("en", "The IMF trimmed 2026 to 3.1 percent.", [("2026", "year", 2026), ("3.1 percent", "percent", 3.1)]),
+    ("sq", "Banka e uli për vitin 2026 në 0,8 për qind.", [("2026", "year", 2026), ("0,8 për qind", "percent", 0.8)]),
+    ("en", "Growth in 2025 reached 2.4 percent.", [("2025", "year", 2025), ("2.4 percent", "percent", 2.4)]),
+    ("sq", "Inflacioni në 2024 në 4 për qind u ngadalësua.", [("2024", "year", 2024), ("4 për qind", "percent", 4)]),
+    ("en", "Support fell from 20 to 10 percent.", [("20", "percent", 20), ("10 percent", "percent", 10)]),
+    ("en", "In 2024 36 people died.", [("2024", "year", 2024), ("36 people", "count", 36)]),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), ISSUE_14_CASES)
+def test_issue_14_classes(language, text, expected):
+    figures = run(language, text)
+    assert_offsets(figures, text)
+    got = [
+        (row["surface"], row["unit"], row["value_text"] if row["unit"] == "date" else row["value"])
+        for row in figures.iter_rows(named=True)
+    ]
+    assert len(got) == len(expected), got
+    for (surface, unit, value), want in zip(got, expected):
+        assert (surface, unit) == want[:2], got
+        assert value == want[2] if isinstance(want[2], str) else math.isclose(value, want[2]), got
+
+
+def test_inflected_currency_forms_are_derived_not_listed():
+    from pipelines.lib.figures import REFERENCE_DIR, inflected_unit_rows
+
+    listed = set()
+    for name in ("units.tsv", "unit_stems.tsv"):
+        listed |= {line.split("\t")[0].lower() for line in (REFERENCE_DIR / name).read_text(encoding="utf-8").splitlines()}
+    derived = {row["phrase"] for row in inflected_unit_rows()}
+    for form in ("eurove", "dollarëve", "dollarët", "lekëve", "paundësh", "frangave", "rublave", "juanëve", "vjeçarit", "dinars"):
+        assert form not in listed and form in derived, form
+
+
+def test_an_unknown_inflection_class_is_a_clear_error(tmp_path, monkeypatch):
+    import pipelines.lib.figures as figures_module
+
+    for name in ("inflections.tsv", "units.tsv", "number_words.tsv", "figure_qualifiers.tsv"):
+        (tmp_path / name).write_text((figures_module.REFERENCE_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "unit_stems.tsv").write_text("stem\tlanguage\tunit\tfactor\trole\tinflection\nrand\ten\tZAR\t1\tcurrency_word\ten_plural_es\n", encoding="utf-8")
+    monkeypatch.setattr(figures_module, "REFERENCE_DIR", tmp_path)
+    with pytest.raises(ValueError, match="en_plural_es"):
+        figures_module.inflected_unit_rows()
