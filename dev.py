@@ -7,10 +7,12 @@ or pyproject.toml change), then the project itself, and runs the verb. `lock` re
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -22,7 +24,8 @@ REQUIREMENTS_DIR = ROOT / "requirements"
 # hashed export of uv.lock. Every extra of pyproject.toml is in at least one path (a test checks).
 INSTALL_PATHS = {"base": (), "dev": ("dev",), "bench": ("dev", "bench"), "spacy": ("spacy",)}
 VERB_INSTALL_PATHS = {"run": "base", "ui": "base", "eval": "base", "test": "dev", "bench": "bench", "lock": "dev"}
-REQUIREMENTS_HEADER = "# Locked by `python3 dev.py lock` from uv.lock (install path {name!r}); do not edit.\n"
+REQUIREMENTS_HEADER = ("# Locked by `python3 dev.py lock` from uv.lock (install path {name!r}; "
+                       "pyproject dependencies {fingerprint}); do not edit.\n")
 
 
 def say(message: str) -> None:
@@ -33,6 +36,41 @@ def requirements_file(install_path: str) -> Path:
     return REQUIREMENTS_DIR / f"{install_path}.txt"
 
 
+def dependencies_fingerprint() -> str:
+    """A hash of what pyproject.toml asks for; the exports carry the one they were locked from."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    asked = {"requires-python": project["project"].get("requires-python"),
+             "dependencies": project["project"].get("dependencies", []),
+             "optional-dependencies": project["project"].get("optional-dependencies", {}),
+             "dependency-groups": project.get("dependency-groups", {})}
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def may_apt_get() -> bool:
+    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_get_install(packages: list[str]) -> None:
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=environment,
+                   stdout=subprocess.DEVNULL)
+
+
+def create_venv() -> None:
+    """`.venv` from this Python. Debian's python3 has no ensurepip without python3-venv: add it when we may."""
+    if (BIN / "python").exists():
+        return
+    say(f"creating {VENV}")
+    if subprocess.run([sys.executable, "-c", "import ensurepip"], capture_output=True).returncode != 0:
+        if not may_apt_get():
+            sys.exit("this Python cannot create a venv (no ensurepip): install python3-venv, then run again")
+        say("installing Debian's python3-venv (this Python has no ensurepip)")
+        apt_get_install([f"python{sys.version_info.major}.{sys.version_info.minor}-venv"])
+    shutil.rmtree(VENV, ignore_errors=True)  # a half-made venv from an earlier failure
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+
+
 def ensure_venv(install_path: str) -> None:
     """Install exactly the locked versions (hash-checked, no resolver) and then the project without dependencies.
     Re-installs when the lock export or pyproject.toml changes."""
@@ -41,9 +79,11 @@ def ensure_venv(install_path: str) -> None:
     requirements = requirements_file(install_path)
     if not requirements.exists():
         sys.exit(f"{requirements} is missing: run `python3 dev.py lock` to export it from uv.lock")
-    if not (BIN / "python").exists():
-        say(f"creating {VENV}")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    locked_from = requirements.read_text(encoding="utf-8").split("\n", 1)[0]
+    if f"pyproject dependencies {dependencies_fingerprint()})" not in locked_from:
+        sys.exit("pyproject.toml's dependencies changed since the lock was made: run `python3 dev.py lock` "
+                 "and commit uv.lock and requirements/ with the change")
+    create_venv()
     wanted = hashlib.sha256(requirements.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / f".kronika-locked-{install_path}"
     if stamp.exists() and stamp.read_text() == wanted:
@@ -71,19 +111,25 @@ def export_requirements(install_path: str) -> str:
         command += ["--extra", extra]
     exported = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True,
                               env=uv_environment()).stdout
-    return REQUIREMENTS_HEADER.format(name=install_path) + exported
+    return REQUIREMENTS_HEADER.format(name=install_path, fingerprint=dependencies_fingerprint()) + exported
+
+
+def ensure_uv() -> None:
+    """uv for `lock`: the version the dev path locks (from the index by that pin), whatever the venv holds."""
+    if (BIN / "uv").exists():
+        return
+    create_venv()
+    dev_requirements = requirements_file("dev")
+    pins = [line.split()[0] for line in dev_requirements.read_text(encoding="utf-8").splitlines()
+            if line.startswith("uv==")] if dev_requirements.exists() else []
+    wanted = pins[0] if pins else "uv>=0.13,<0.14"
+    say(f"installing {wanted} into {VENV} to refresh the lock")
+    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", wanted], check=True)
 
 
 def lock(uv_lock_arguments: list[str]) -> int:
-    """Re-resolve uv.lock (`uv lock`, e.g. with --upgrade or --upgrade-package NAME) and re-export every path.
-    uv comes from the locked dev path; only a checkout without any export yet installs it unpinned from the index."""
-    if requirements_file("dev").exists():
-        ensure_venv("dev")
-    if not (BIN / "uv").exists():
-        if not (BIN / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        say("bootstrapping uv into .venv (no locked dev requirements yet)")
-        subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", "uv>=0.13,<0.14"], check=True)
+    """Re-resolve uv.lock (`uv lock`, e.g. with --upgrade or --upgrade-package NAME) and re-export every path."""
+    ensure_uv()
     say("resolving uv.lock from pyproject.toml")
     code = subprocess.run([str(BIN / "uv"), "lock", *uv_lock_arguments], cwd=ROOT, env=uv_environment()).returncode
     if code != 0:
@@ -95,18 +141,26 @@ def lock(uv_lock_arguments: list[str]) -> int:
     return 0
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; install it when missing and we may (root with apt-get)."""
-    if shutil.which("chromium") or shutil.which("chromium-browser"):
+def on_path(*commands: str):
+    return lambda: any(shutil.which(command) for command in commands)
+
+
+# Debian packages the test suite needs, each with a probe that says it is there. This is the hook for more
+# (issue 15 adds PostgreSQL: "postgresql" with a probe such as glob("/usr/lib/postgresql/*/bin/initdb")); a
+# server a test needs is started by that test's fixture, not here.
+TEST_SYSTEM_PACKAGES = {"chromium": on_path("chromium", "chromium-browser")}
+
+
+def ensure_test_system_packages() -> None:
+    """Install what the tests need from Debian when missing and we may (root with apt-get, as on CI)."""
+    missing = [package for package, is_installed in TEST_SYSTEM_PACKAGES.items() if not is_installed()]
+    if not missing:
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Debian's chromium for the browser tests")
-        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=environment,
-                       stdout=subprocess.DEVNULL)
+    if may_apt_get():
+        say(f"installing Debian's {', '.join(missing)} for the tests")
+        apt_get_install(missing)
     else:
-        say("chromium is not installed and cannot be installed here; the browser tests will fail")
+        say(f"{', '.join(missing)} not installed and cannot be installed here; the tests that need them will fail")
 
 
 def run(command: list[str]) -> int:
@@ -133,7 +187,7 @@ def main(argv: list[str]) -> int:
         return run([str(BIN / "kronika"), "eval", *rest])
     if verb == "bench":
         return run([str(BIN / "python"), "-m", "pipelines.bench", *rest])
-    ensure_chromium()
+    ensure_test_system_packages()
     say("validating the Dagster definitions")
     code = run([str(BIN / "dagster"), "definitions", "validate", "-m", "pipelines.definitions"])
     if code != 0:

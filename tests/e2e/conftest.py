@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,6 +46,53 @@ WORKSPACE_QUERY = """
   }
 }
 """
+
+
+# The README's first command on a bare machine: a new venv, every locked wheel installed (from pip's cache
+# when warm: about 2 minutes on 2 cores; more when it downloads), the sample corpus ingested.
+FRESH_INSTALL_SECONDS = 1500
+
+
+def copy_checkout(destination: Path) -> None:
+    """The files a fresh clone would have (tracked, plus new files not ignored), without venvs or warehouses."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=PROJECT_ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    for relative in filter(None, listed):
+        source = PROJECT_ROOT / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def clean_environment(home: Path | None = None) -> dict[str, str]:
+    """The environment of a new shell: no venv activated, Kronika's settings at their defaults."""
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("KRONIKA_") and key not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    environment["PATH"] = os.pathsep.join(part for part in environment.get("PATH", "").split(os.pathsep)
+                                          if Path(sys.executable).parent.as_posix() != part)
+    if home is not None:
+        environment["HOME"] = str(home)
+    return environment
+
+
+@pytest.fixture(scope="session")
+def fresh_checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout after the README's first command, `python3 dev.py run`, on the base Python."""
+    checkout = tmp_path_factory.mktemp("fresh_checkout")
+    copy_checkout(checkout)
+    base_python = getattr(sys, "_base_executable", None) or shutil.which("python3")
+    result = subprocess.run([base_python, "dev.py", "run"], cwd=checkout, capture_output=True, text=True,
+                            env=clean_environment(), timeout=FRESH_INSTALL_SECONDS)
+    assert result.returncode == 0, (f"`python3 dev.py run` failed in a fresh checkout:\n"
+                                    f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return checkout
+
+
+@pytest.fixture
+def fresh_environment():
+    """`fresh_environment(home=None)`: the environment of a new shell, for commands run in the fresh checkout."""
+    return clean_environment
 
 
 @dataclass

@@ -4,8 +4,6 @@ fresh copy of the checkout installs from them with the README's first command (a
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -17,7 +15,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).parent / "uv"
-FRESH_INSTALL_SECONDS = 1500
 
 
 def load_dev_script():
@@ -57,42 +54,7 @@ def test_every_extra_and_verb_has_a_locked_install_path():
             f"every requirement of {install_path} should be pinned with hashes")
 
 
-def copy_checkout(destination: Path) -> None:
-    """The files a fresh clone would have (tracked, plus new files not ignored), without venvs or warehouses."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            check=True, capture_output=True).stdout.decode().split("\0")
-    for relative in filter(None, listed):
-        source = ROOT / relative
-        if source.is_file():
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-
-
-def clean_environment(home: Path | None = None) -> dict[str, str]:
-    """The environment of a new shell: no venv activated, Kronika's settings at their defaults."""
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("KRONIKA_") and key not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    environment["PATH"] = os.pathsep.join(part for part in environment.get("PATH", "").split(os.pathsep)
-                                          if Path(sys.executable).parent.as_posix() != part)
-    if home is not None:
-        environment["HOME"] = str(home)
-    return environment
-
-
-@pytest.fixture(scope="module")
-def fresh_checkout(tmp_path_factory) -> Path:
-    """A copy of the checkout after the README's first command, `python3 dev.py run`, on the base Python."""
-    checkout = tmp_path_factory.mktemp("fresh_checkout")
-    copy_checkout(checkout)
-    base_python = getattr(sys, "_base_executable", None) or shutil.which("python3")
-    result = subprocess.run([base_python, "dev.py", "run"], cwd=checkout, capture_output=True, text=True,
-                            env=clean_environment(), timeout=FRESH_INSTALL_SECONDS)
-    assert result.returncode == 0, f"`python3 dev.py run` failed in a fresh checkout:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return checkout
-
-
-def test_fresh_install_has_exactly_the_locked_versions(fresh_checkout):
+def test_fresh_install_has_exactly_the_locked_versions(fresh_checkout, fresh_environment):
     script = """
 import importlib.metadata, pathlib, sys
 from pip._vendor.packaging.requirements import Requirement
@@ -116,21 +78,21 @@ sys.exit(1 if wrong else 0)
 """
     python = fresh_checkout / ".venv" / "bin" / "python"
     checked = subprocess.run([str(python), "-c", script], cwd=fresh_checkout, capture_output=True, text=True,
-                             env=clean_environment(), timeout=120)
+                             env=fresh_environment(), timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     consistent = subprocess.run([str(python), "-m", "pip", "check"], cwd=fresh_checkout, capture_output=True,
-                                text=True, env=clean_environment(), timeout=120)
+                                text=True, env=fresh_environment(), timeout=120)
     assert consistent.returncode == 0, consistent.stdout
 
 
-def test_fresh_install_imports_and_validates_the_definitions(fresh_checkout):
+def test_fresh_install_imports_and_validates_the_definitions(fresh_checkout, fresh_environment):
     python = fresh_checkout / ".venv" / "bin" / "python"
     imported = subprocess.run([str(python), "-c", "import pipelines, pipelines.definitions; print(pipelines.__file__)"],
-                              cwd=fresh_checkout, capture_output=True, text=True, env=clean_environment(), timeout=300)
+                              cwd=fresh_checkout, capture_output=True, text=True, env=fresh_environment(), timeout=300)
     assert imported.returncode == 0, imported.stderr
     assert Path(imported.stdout.strip()).is_relative_to(fresh_checkout), "the project should be installed from the copy"
     validated = subprocess.run([str(fresh_checkout / ".venv" / "bin" / "dagster"), "definitions", "validate",
                                 "-m", "pipelines.definitions"], cwd=fresh_checkout, capture_output=True, text=True,
-                               env=clean_environment(), timeout=300)
+                               env=fresh_environment(), timeout=300)
     assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
     assert (fresh_checkout / "warehouse" / "kronika.duckdb").is_file(), "`dev.py run` should have built the warehouse"
