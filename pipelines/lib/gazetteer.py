@@ -20,7 +20,7 @@ LANGUAGES = frozenset({"en", "sq", "any"})
 ALIAS_KINDS = frozenset({"name", "surname", "acronym", "variant"})
 # Flags that are neither a language nor a kind.
 ALIAS_SWITCHES = frozenset({"default", "noinflect", "nofold"})
-# `country=gpe:kosovo`: a name several holders share, each in its own country ('Kuvendi'): the holder whose country
+# `country=gpe:iso:XK`: a name several holders share, each in its own country ('Kuvendi'): the holder whose country
 # the article names most takes it.
 COUNTRY_FLAG = "country="
 # Generational suffixes are not surnames: the surname of "Donald Trump Jr." is Trump.
