@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -175,7 +176,18 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
     pending_text: list[_Line] = []
     body_start = 0
     patterns = header_patterns()
-    lines = list(_header_lines(text))
+    # Lines are cut lazily (the scan stops at the first body paragraph); `line_at` reads one ahead
+    # when a section-shaped first line needs to see the headline under it.
+    line_source = _header_lines(text)
+    lines: list[_Line] = []
+
+    def line_at(position: int) -> _Line | None:
+        while len(lines) <= position:
+            following = next(line_source, None)
+            if following is None:
+                return None
+            lines.append(following)
+        return lines[position]
 
     def flush_pending() -> None:
         # A header line closes the gap: the short lines before it were a section (the first that has a
@@ -188,7 +200,10 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
                 captions.append(pending.text)
         pending_text = []
 
-    for index, line in enumerate(lines):
+    for index in itertools.count():
+        line = line_at(index)
+        if line is None:
+            break
         content = line.text
         if patterns.media_line.match(content):
             # A lone 'Video'/'Foto' marker is scraped junk: never a header field, never a caption.
@@ -248,7 +263,7 @@ def parse_article_text(text: str, default_timezone: str, *, inline_links: bool |
             body_start = line.end
             continue
         elif (title is None and fields.values.get("section") is None and _looks_like_section(content)
-              and index + 1 < len(lines) and _may_be_title_after_section(lines[index + 1].text)):
+              and (following := line_at(index + 1)) is not None and _may_be_title_after_section(following.text)):
             # 'Futboll' above the headline: a section by its position and shape, listed or not.
             _set_section_by_position(fields, content, "section_line_before_title")
             header_texts.append(content)

@@ -48,8 +48,15 @@ def _year_less_date() -> re.Pattern[str]:
     )
 
 
+# A dateline's date or agency sits within this many characters of the line start.
+DATELINE_MAX_CHARS = 90
+DATELINE_MARKS = frozenset("0123456789(/")
+
+
 def read_dateline(line: str) -> Dateline | None:
     """The dateline that starts this line, or None. Needs a date or an agency after the place."""
+    if DATELINE_MARKS.isdisjoint(line[:DATELINE_MAX_CHARS]):
+        return None  # no digit, '(' or '/' near the start: no date and no agency, so no dateline
     for pattern in _PLACES:
         place = pattern.match(line)
         if place is not None:
@@ -61,13 +68,16 @@ def read_dateline(line: str) -> Dateline | None:
 
 def _dateline_after(line: str, place: re.Match[str]) -> Dateline | None:
     place_text = place.group("place")
+    position = place.end()
+    rest = line[position:position + DATELINE_MAX_CHARS]
+    if not (rest[:1].isalnum() or rest[:1] in "(/"):
+        return None
     words = [fold_text(word) for word in place_text.split()]
     if fold_text(place_text) in NOT_PLACES or any(word in label_and_date_words() for word in words):
         return None  # 'Fri 17 Oct 2025', 'Published On 17 Oct': a weekday or a label, not a place
-    position = place.end()
-    rest = line[position:]
     date = None
     year_less = _year_less_date().match(rest)
+    # Only a date at the start counts, and it fits in the window: the story after it is never scanned.
     full_dates = date_matches(rest) if any(character.isdigit() for character in rest[:40]) else []
     if full_dates and full_dates[0].start == 0 and not full_dates[0].groups.get("label"):
         match = full_dates[0]
