@@ -32,7 +32,9 @@ def proper_case_name(name: str) -> str:
     words = name.split()
     letters = [character for character in name if character.isalpha()]
     if letters and not all(character.isupper() for character in letters):
-        return " ".join(words)
+        # 'Arben GASHI': a surname in capitals inside a mixed-case name is proper-cased on its own.
+        return " ".join(_proper_case_word(word, index == 0) if len(word) > 2 and word.isupper() else word
+                        for index, word in enumerate(words))
     return " ".join(_proper_case_word(word, index == 0) for index, word in enumerate(words))
 
 

@@ -47,8 +47,8 @@ def header_patterns() -> _Patterns:
         r"\s*[,|•·/–-]?\s*"
     )
     prefix = (
-        rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*"
-        rf"(?:(?:m[eë]|n[eë]|on|at)\s+)?)?"
+        rf"(?:{LETTER_BEFORE}(?P<label>{date_labels}){LETTER_AFTER}\s*[:：]?\s*)?"
+        rf"(?:{LETTER_BEFORE}(?:m[eë]|n[eë]|on|at){LETTER_AFTER}\s+)?"
         # A time may come before the weekday ('Updated 8:51 PM EDT, Fri October 17, 2025') or after it.
         + "(?:" + lead_clock.format("early", zone_names) + ")?"
         + rf"(?:{LETTER_BEFORE}(?P<weekday>{weekdays}){LETTER_AFTER}\.?,?\s+)?"
@@ -57,7 +57,8 @@ def header_patterns() -> _Patterns:
     # 20:51, 20.51, 20h51, 20:51:07.123, 8:51 p.m., 8 PM; a bare number is a clock only with AM/PM.
     clock = (
         r"(?P<hour>\d{1,2})(?:[:.h](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?(?:[.,]\d{1,6})?"
-        rf"(?:\s?h{LETTER_AFTER})?)?(?:\s*(?P<ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?"
+        rf"(?:\s?h{LETTER_AFTER})?|(?=\s*[aApP]\.?\s?[mM]\.?{LETTER_AFTER}))"
+        rf"(?:\s*(?P<ampm>[aApP]\.?\s?[mM]\.?){LETTER_AFTER})?"
     )
     # The zone is captured wide (any number of digits) and judged in dates.py, so '+99' or
     # 'UTC+24' is a rejected time with a rule rather than a shorter, wrong match.
@@ -66,7 +67,7 @@ def header_patterns() -> _Patterns:
         rf"|(?:{zone_names}){LETTER_AFTER})"
     )
     time_tail = (
-        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:ora|at|n[eë]\s+or[eë]n|n[eë]|h|[-–]\s*ora)\s*:?\s*)?)" + clock + r")?"
+        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:(?:n[eë]\s+)?or[aeë]n?|at|n[eë]|h|[-–]\s*ora)\s*:?\s*)?)" + clock + r")?"
         r"(?:\s?" + zone + r")?(?!\d)"
     )
     year = r"(?P<year>(?:19|20)\d{2})(?!\d)"

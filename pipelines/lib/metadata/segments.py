@@ -160,7 +160,7 @@ def _accept_date_prefix(prefix: str, fields: HeaderFields) -> bool:
     stripped = prefix.strip()
     if not stripped.strip(" |•·,;–—-/"):
         return True
-    if not re.search(r"[|•·,;–—-]\s*$", stripped):
+    if not re.search(r"[|•·,;/–—-]\s*$", stripped):
         return False
     before_separator = stripped.rstrip(" |•·,;–—-/")
     if parse_segments(before_separator, fields):
@@ -194,8 +194,11 @@ def parse_date_line(line: str, fields: HeaderFields) -> tuple[bool, str | None]:
         if candidate is None:
             continue
         labelled = bool(match.groups.get("label"))
-        if not labelled and not accepted_any and not _accept_date_prefix(line[:match.start], fields):
-            continue
+        if not accepted_any:
+            # What stands before the first date: header segments ('By A B | Updated …'), a dateline place.
+            prefix_accepted = _accept_date_prefix(line[:match.start], fields)
+            if not labelled and not prefix_accepted:
+                continue
         if accepted_any and not labelled and line[cursor:match.start].strip(" |•·,;–—-/"):
             continue
         rule_parts = [name, "labelled" if labelled else "line_start" if not line[:match.start].strip() else "after_separator"]
