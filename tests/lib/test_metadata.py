@@ -400,19 +400,56 @@ HEADER_PIECES = st.sampled_from([
     "2025-10-17 20:51:01", "Pikëpamje", " SHKRUAR NGA ", "ETTORE SEQUI", "By ", "Jane Doe", " - ", " | ",
     "Publikuar: ", "17 tetor 2025", "31.02.2025", "25:99", "Updated: ", "Oct. 17, 2025", "8:51 PM", "\n",
     "Foto: ", "Video", "Lexo edhe", " date ", "Reuters", "and", "dhe", "99/99/2025", "Z", "+14:00", "ë", "",
+    "+99", "UTC+24", "+2400", "GMT-13:00", " 2 orë më parë", "dje, 14:30", "para 3 orësh", "yesterday", "LONDON ",
+    "(Reuters) - ", "Oct 17 ", "AL-AIN , United Arab Emirates ", "Nga: ", "Arsim", "Futboll", " > ", "…", "?",
 ])
+PRECISIONS = (None, "second", "minute", "day", "month", "relative_second", "relative_minute", "relative_hour",
+              "relative_day")
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(HEADER_PIECES, max_size=25), st.text(max_size=80))
-def test_parser_never_raises_and_keeps_fields_typed(pieces, noise):
-    parsed = parse_article("".join(pieces) + noise + "\n\n" + EN_BODY)
+@given(st.lists(HEADER_PIECES, max_size=25), st.text(max_size=80), st.booleans())
+def test_parser_never_raises_and_keeps_fields_typed(pieces, noise, with_crawl_time):
+    crawled_at = datetime.fromisoformat("2026-01-09T11:30:00+00:00") if with_crawl_time else None
+    parsed = parse_article("".join(pieces) + noise + "\n\n" + EN_BODY, crawled_at=crawled_at)
     assert isinstance(parsed.body, str)
     for name in ("published_at", "updated_at"):
         moment = getattr(parsed, name)
         assert moment is None or moment.tzinfo is not None
     assert (parsed.published_at is None) == (parsed.published_precision is None)
-    assert parsed.published_precision in (None, "second", "minute", "day", "month")
+    assert parsed.published_precision in PRECISIONS
+    assert parsed.authors == (tuple(parsed.author.split(", ")) if parsed.author else ())
+
+
+@pytest.mark.parametrize("zone", ["+99", "UTC+24", "+2400", "-1300", "GMT+15", "+12:75", "+123"])
+def test_out_of_range_offsets_are_rejected_not_raised(zone):
+    """A zone no clock uses makes the date not-a-time with the rule recorded; the batch goes on."""
+    texts = [f"{T_EN}\nPublished: 2025-10-17 20:51 {zone}\n\n{EN_BODY}", f"{T_EN}\n17 October 2025\n\n{EN_BODY}"]
+    frame = parse_articles(pl.DataFrame({"source_path": ["bad.txt", "good.txt"], "text": texts}))
+    bad, good = frame.rows(named=True)
+    assert bad["published_at"] is None and "zone_out_of_range" in json.loads(bad["metadata_rules"])["date_rejected"]
+    assert good["published_at"].isoformat() == "2025-10-16T22:00:00+00:00"
+
+
+def test_parse_articles_resolves_relative_stamps_against_mtime_and_fills_new_columns():
+    crawl = datetime.fromisoformat("2026-01-09T11:30:00+00:00")
+    texts = [f"{T_SQ}\n2 orë më parë\nNga: Arsim dhe Blerta\n\n{SQ_BODY}",
+             f"{T_EN}\nLONDON 1996-08-30\n\n{EN_BODY}", f"{T_SQ}\n2 orë më parë\n\n{SQ_BODY}"]
+    mtime_ns = [int(crawl.timestamp() * 1e9), None, None]
+    frame = parse_articles(pl.DataFrame({"source_path": ["a", "b", "c"], "text": texts, "mtime_ns": mtime_ns}))
+    assert frame.schema["authors"] == pl.List(pl.String)
+    first, second, third = frame.rows(named=True)
+    assert first["published_at"].isoformat() == "2026-01-09T09:30:00+00:00"
+    assert first["published_precision"] == "relative_hour"
+    assert first["author"] == "Arsim, Blerta" and first["authors"] == ["Arsim", "Blerta"]
+    assert second["dateline_place"] == "LONDON" and second["authors"] is None
+    assert second["published_at"].isoformat() == "1996-08-29T22:00:00+00:00"
+    # Without a crawl time a relative stamp gives no date, and says why.
+    assert third["published_at"] is None
+    assert json.loads(third["metadata_rules"])["date_rejected"].endswith("relative_without_crawl_time")
+    with_column = parse_articles(pl.DataFrame({"source_path": ["c"], "text": [texts[2]],
+                                               "crawled_at": [crawl]}))
+    assert with_column["published_at"][0].isoformat() == "2026-01-09T09:30:00+00:00"
 
 
 @pytest.mark.parametrize("title", [

@@ -3,10 +3,13 @@ relative stamps ('2 orë më parë', 'dje, 14:30', 'yesterday') resolved against
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipelines.lib.header_reference import fold_text, load_header_labels, load_months, load_zone_offsets, read_tsv
@@ -43,9 +46,14 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 @lru_cache(maxsize=1)
 def _dateparser_words() -> frozenset[str]:
-    """Every word dateparser's Albanian and English tables know (months, weekdays, units, 'dje', 'ago' …)."""
-    from dateparser.data.date_translation_data import en, sq
+    """Every word dateparser's Albanian and English tables know (months, weekdays, units, 'dje', 'ago' …).
 
+    The tables are read as data (`info = {...}` literals) without importing dateparser: the import
+    costs seconds, and most batches never need it."""
+    spec = importlib.util.find_spec("dateparser")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    table_dir = Path(next(iter(spec.submodule_search_locations))) / "data" / "date_translation_data"
     words: set[str] = set()
 
     def collect(value) -> None:
@@ -59,8 +67,13 @@ def _dateparser_words() -> frozenset[str]:
             for item in value:
                 collect(item)
 
-    for table in (en.info, sq.info):
-        collect({key: value for key, value in table.items() if key not in ("name", "date_order", "skip", "pertain")})
+    for language in DATEPARSER_LANGUAGES:
+        module = ast.parse((table_dir / f"{language}.py").read_text(encoding="utf-8"))
+        for statement in module.body:
+            if isinstance(statement, ast.Assign) and any(getattr(target, "id", None) == "info" for target in statement.targets):
+                table = ast.literal_eval(statement.value)
+                collect({key: value for key, value in table.items()
+                         if key not in ("name", "date_order", "skip", "pertain", "simplifications", "locale_specific")})
     return frozenset(words)
 
 
@@ -95,9 +108,16 @@ def _rewrites() -> tuple[tuple[re.Pattern[str], str], ...]:
                  for pattern, replacement in (row if len(row) == 2 else (row[0], "") for row in read_tsv("date_rewrites.tsv")))
 
 
+_FIRST_TOKEN = re.compile(r"\W*(?:(?P<digit>\d)|(?P<word>[^\W\d_]+))")
+
+
 def may_be_residual_date(text: str) -> bool:
     """Short, and every word a date word, with a number or a relative word: worth asking dateparser."""
     if len(text) > RESIDUE_MAX_CHARS:
+        return False
+    # Most header lines are titles and captions: their first word already says no (about 1 µs).
+    first = _FIRST_TOKEN.match(text)
+    if first is None or (first.group("word") and fold_text(first.group("word")) not in date_vocabulary()):
         return False
     words = _LETTER_RUN.findall(fold_text(text))
     vocabulary = date_vocabulary()

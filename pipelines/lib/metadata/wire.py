@@ -29,6 +29,9 @@ _DASH = re.compile(r"^\s*(?:[-–—:]+|\s-\s)\s*")
 NOT_PLACES = frozenset({"video", "foto", "photo", "update", "breaking", "live", "lajm", "exclusive", "ekskluzive"})
 
 
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
 @dataclass(frozen=True)
 class Dateline:
     place: str
@@ -70,8 +73,11 @@ def _dateline_after(line: str, place: re.Match[str]) -> Dateline | None:
     place_text = place.group("place")
     position = place.end()
     rest = line[position:position + DATELINE_MAX_CHARS]
-    if not (rest[:1].isalnum() or rest[:1] in "(/"):
-        return None
+    # After the place comes a date (a digit or a month word) or an agency ('(' or '/'): else no dateline.
+    if not (rest[:1].isdigit() or rest[:1] in "(/"):
+        first_word = _FIRST_WORD.match(rest)
+        if first_word is None or fold_text(first_word.group()) not in load_months():
+            return None
     words = [fold_text(word) for word in place_text.split()]
     if fold_text(place_text) in NOT_PLACES or any(word in label_and_date_words() for word in words):
         return None  # 'Fri 17 Oct 2025', 'Published On 17 Oct': a weekday or a label, not a place
