@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pipelines.lib.header_reference import alternation, fold_text, load_header_labels, load_months, load_zone_offsets
 from pipelines.lib.metadata.fields import WHITESPACE, HeaderFields
 from pipelines.lib.metadata.patterns import header_patterns
-from pipelines.lib.metadata.relative import RelativeStamp, may_be_residual_date, read_residual_date, resolve_relative
+from pipelines.lib.metadata.relative import RelativeStamp, may_be_residual_date, may_start_residual_date, read_residual_date, resolve_relative
 
 
 @dataclass
@@ -313,6 +313,8 @@ def _label_prefix() -> re.Pattern[str]:
 def residual_date(line: str) -> DateCandidate | None:
     """A header line the fast patterns did not read, read by dateparser when it is made only of date
     words and numbers: relative stamps ('Përditësuar 2 orë më parë') and shapes without a pattern."""
+    if not may_start_residual_date(line):
+        return None  # the first word is no date word, label or number: a title, caption or byline
     label = _label_prefix().match(line)
     rest = line[label.end():] if label else line
     if not rest.strip() or not may_be_residual_date(rest):

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from pipelines.lib.header_reference import fold_text, load_header_labels, load_months, load_zone_offsets, read_tsv
 
-# dateparser is asked only about short lines made of date words and numbers.
+# dateparser is asked only about short lines made of date words and numbers (after a label of up to
+# LABEL_MAX_CHARS such as 'Përditësimi i fundit:').
 RESIDUE_MAX_CHARS = 60
+LABEL_MAX_CHARS = 25
 # Two unrelated bases: a reading that moves with the base is relative, one that does not is absolute.
 _BASE_A = datetime(2001, 3, 7, 13, 37, 29)
 _BASE_B = datetime(2004, 9, 21, 9, 12, 41)
@@ -111,13 +113,17 @@ def _rewrites() -> tuple[tuple[re.Pattern[str], str], ...]:
 _FIRST_TOKEN = re.compile(r"\W*(?:(?P<digit>\d)|(?P<word>[^\W\d_]+))")
 
 
+def may_start_residual_date(text: str) -> bool:
+    """Most header lines are titles and captions: their length or first word already says no (about 1 µs)."""
+    if len(text) > RESIDUE_MAX_CHARS + LABEL_MAX_CHARS:
+        return False
+    first = _FIRST_TOKEN.match(text)
+    return first is not None and (not first.group("word") or fold_text(first.group("word")) in date_vocabulary())
+
+
 def may_be_residual_date(text: str) -> bool:
     """Short, and every word a date word, with a number or a relative word: worth asking dateparser."""
-    if len(text) > RESIDUE_MAX_CHARS:
-        return False
-    # Most header lines are titles and captions: their first word already says no (about 1 µs).
-    first = _FIRST_TOKEN.match(text)
-    if first is None or (first.group("word") and fold_text(first.group("word")) not in date_vocabulary()):
+    if len(text) > RESIDUE_MAX_CHARS or not may_start_residual_date(text):
         return False
     words = _LETTER_RUN.findall(fold_text(text))
     vocabulary = date_vocabulary()
