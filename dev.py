@@ -12,17 +12,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-LOCK_FILE = ROOT / "uv.lock"
 REQUIREMENTS_DIR = ROOT / "requirements"
 # Each install path and the extras it adds to the base dependencies; `requirements/<path>.txt` is its locked,
 # hashed export of uv.lock. Every extra of pyproject.toml is in at least one path (a test checks).
 INSTALL_PATHS = {"base": (), "dev": ("dev",), "bench": ("dev", "bench"), "spacy": ("spacy",)}
+# `lock` needs only uv (the version dev locks), not an install of the dev path.
 VERB_INSTALL_PATHS = {"run": "base", "ui": "base", "eval": "base", "test": "dev", "bench": "bench", "lock": "dev"}
 REQUIREMENTS_HEADER = ("# Locked by `python3 dev.py lock` from uv.lock (install path {name!r}; "
                        "pyproject dependencies {fingerprint}); do not edit.\n")
@@ -38,6 +37,8 @@ def requirements_file(install_path: str) -> Path:
 
 def dependencies_fingerprint() -> str:
     """A hash of what pyproject.toml asks for; the exports carry the one they were locked from."""
+    import tomllib  # here, not at the top: an older Python must reach the version check and its message
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     asked = {"requires-python": project["project"].get("requires-python"),
              "dependencies": project["project"].get("dependencies", []),
