@@ -14,6 +14,9 @@ import polars as pl
 
 from pipelines.lib.settings import PROJECT_ROOT, Settings, settings_from_env
 
+# Exit code when the warehouse is busy: another writer holds the lease, or a program holds the file read-write.
+EXIT_BUSY = 3
+
 DAGSTER_YAML = """\
 # Written by `kronika ui` when missing. Every asset that writes the warehouse is in the pool
 # `kronika_warehouse`; with run granularity, runs that write wait for each other.
@@ -50,7 +53,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 # ---- run ------------------------------------------------------------------------------------
 
 def command_run(args: argparse.Namespace) -> int:
-    from pipelines.lib.warehouse import WarehouseBusyError
     from pipelines.defs.oneshot import run_pipeline
 
     settings = _settings(args)
@@ -60,11 +62,7 @@ def command_run(args: argparse.Namespace) -> int:
     if not settings.raw_dir.is_dir():
         print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
         return 2
-    try:
-        summary = run_pipeline(settings, show_progress=not args.quiet)
-    except WarehouseBusyError as error:
-        print(f"kronika: {error}", file=sys.stderr)
-        return 3
+    summary = run_pipeline(settings, show_progress=not args.quiet)
     if summary.up_to_date:
         print(f"Nothing new under {settings.raw_dir}: {settings.warehouse_path} is up to date.")
     else:
@@ -271,7 +269,13 @@ def main(argv: list[str] | None = None) -> int:
             "usage: kronika report [NAME] [--param NAME=VALUE ...] [--format table|csv|json]\n"
             "Without NAME, lists the reports; `kronika report NAME --help` shows a report's parameters.")
         return 0
-    return args.handler(args)
+    from pipelines.lib.lease import WarehouseBusyError
+
+    try:
+        return args.handler(args)
+    except WarehouseBusyError as error:  # another writer, or a read-write session on the published file
+        print(f"kronika: {error}", file=sys.stderr)
+        return EXIT_BUSY
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pipelines.defs.resources import duckdb_resource_for, KronikaResource
 from pipelines.defs.sensors import published_manifest
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
+from pipelines.lib.lease import writer_lease
 from pipelines.lib.warehouse import count_stale_articles, reports_are_current
 from pipelines.lib.settings import Settings
 
@@ -53,7 +54,15 @@ def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> N
 
 
 def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummary:
-    """Ingest every pending file in batches, then refresh the report tables once."""
+    """Ingest every pending file in batches, then refresh the report tables once, all under the writer lease.
+
+    The lease comes first: a second writer that cannot get it raises WarehouseBusyError having done no work."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lease(settings.warehouse_path):
+        return _run_pipeline(settings, show_progress=show_progress)
+
+
+def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
     started = time.perf_counter()
     summary = RunSummary()
     # DuckDB cannot create a folder, and its resource retries a missing one for ~100 s before failing.

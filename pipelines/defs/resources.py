@@ -3,14 +3,16 @@
 Declared once in `definitions.py` and injected into assets by parameter name."""
 
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from pipelines.lib.lease import acquire_lease, release_lease
 from pipelines.lib.settings import Settings, settings_from_env
-from pipelines.lib.warehouse import CONNECTION_CONFIG, build_path_for
+from pipelines.lib.warehouse import CONNECTION_CONFIG, build_path_for, connect_writer, public_path_for
 
 
 class KronikaResource(dg.ConfigurableResource):
@@ -39,10 +41,33 @@ class KronikaResource(dg.ConfigurableResource):
         return build_path_for(Path(self.warehouse_path))
 
 
+class WarehouseWriterResource(DuckDBResource):
+    """The build file's connection. A run that uses it holds the writer lease from its start to its end, so a
+    second writer (another run, `kronika run`, `purge-missing`) waits for the whole run, not for one asset."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.run
+        acquire_lease(public_path_for(Path(self.database)),
+                      command=f"dagster run {run.run_id}" if run is not None else "dagster")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        release_lease(public_path_for(Path(self.database)))
+
+    @contextmanager
+    def get_connection(self):
+        # Kronika's own connect: a bounded wait and a one-line error instead of the base class's ~100 s of retries.
+        connection = connect_writer(Path(self.database))
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
 def duckdb_resource_for(settings: Settings) -> DuckDBResource:
     """The writer's connection goes to the private build file, never to the published snapshot."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(build_path_for(settings.warehouse_path)), connection_config=CONNECTION_CONFIG)
+    return WarehouseWriterResource(database=str(build_path_for(settings.warehouse_path)),
+                                   connection_config=CONNECTION_CONFIG)
 
 
 class PolarsParquetIOManager(dg.ConfigurableIOManager):

@@ -13,6 +13,7 @@ from pipelines.defs.resources import KronikaResource
 from pipelines.lib import warehouse
 from pipelines.lib.discover import stable_files
 from pipelines.lib.ingest import pending_changes
+from pipelines.lib.lease import WarehouseBusyError, lease_holder
 
 INGEST_JOB_NAME = "ingest"
 ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
@@ -69,6 +70,14 @@ def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
     return requests, pending.files
 
 
+def busy_reason(public_path: Path) -> str | None:
+    """Why a tick should not launch a run now: another process holds the writer lease. None when free."""
+    holder = lease_holder(public_path)
+    if holder is None:
+        return None
+    return f"the warehouse is being written by {holder.describe()}; files wait for the next tick"
+
+
 def _ingest_in_progress(instance: dg.DagsterInstance) -> bool:
     runs = instance.get_runs(filters=dg.RunsFilter(job_name=INGEST_JOB_NAME, statuses=ACTIVE_STATUSES), limit=1)
     return bool(runs)
@@ -80,8 +89,13 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, kronika: KronikaResour
     if _ingest_in_progress(context.instance):
         return dg.SkipReason("an ingest run is already queued or running; files wait for the next tick")
     settings = kronika.settings()
-    requests, seen = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size,
-                                         previous_look=_cursor_frame(context.cursor))
+    if reason := busy_reason(settings.warehouse_path):
+        return dg.SkipReason(reason)
+    try:
+        requests, seen = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size,
+                                             previous_look=_cursor_frame(context.cursor))
+    except WarehouseBusyError as error:  # e.g. an analyst holds the published file open read-write
+        return dg.SkipReason(str(error))
     context.update_cursor(_cursor_text(seen, settings.batch_size))
     if not requests:
         waiting = f"; {seen.height} file(s) wait for a second look" if seen.height else ""
@@ -93,5 +107,10 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, kronika: KronikaResour
              description="Hourly ingest of new and changed files (stopped by default; the sensor does the same work).")
 def hourly_ingest_schedule(context: dg.ScheduleEvaluationContext, kronika: KronikaResource):
     settings = kronika.settings()
-    requests, _ = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size)
+    if reason := busy_reason(settings.warehouse_path):
+        return dg.SkipReason(reason)
+    try:
+        requests, _ = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size)
+    except WarehouseBusyError as error:
+        return dg.SkipReason(str(error))
     return requests or dg.SkipReason("no new or changed files")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -16,12 +17,13 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
+from pipelines.lib.lease import WarehouseBusyError, configured_wait_seconds, writer_lease
+
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Files must open in the DuckDB CLI on the package index (1.5.x), so the storage format is pinned.
 # The writer's buffer pool is capped so a 100k-article run stays under 3 GB (DuckDB spills beyond it);
 # by default DuckDB takes up to 80% of RAM and keeps it as cache.
 CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0", "memory_limit": "1536MB"}
-LOCK_WAIT_SECONDS = 60.0
 # Test hook, read by `_test_crash_point`; never set it in production.
 TEST_CRASH_VARIABLE = "KRONIKA_TEST_CRASH_AT"
 
@@ -34,18 +36,22 @@ def _test_crash_point(stage: str) -> None:
         os._exit(137)
 
 
-class WarehouseBusyError(RuntimeError):
-    """Another process is writing the warehouse; the message says what to do."""
-
-
 def build_path_for(public_path: Path) -> Path:
     """The writer's private file, beside the public snapshot."""
     return public_path.with_name(f".{public_path.stem}.build{public_path.suffix}")
 
 
-def connect_writer(build_path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open the build file for writing, waiting for another writer to finish."""
+def public_path_for(build_path: Path) -> Path:
+    """The published snapshot a build file belongs to (the inverse of `build_path_for`)."""
+    stem = build_path.stem.removeprefix(".").removesuffix(".build")
+    return build_path.with_name(f"{stem}{build_path.suffix}")
+
+
+def connect_writer(build_path: Path, *, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the build file for writing. Kronika writers are serialised by the lease (`lib/lease.py`); this waits
+    only for a program that opened the build file itself, up to the lease's bounded wait."""
     build_path.parent.mkdir(parents=True, exist_ok=True)
+    wait_seconds = configured_wait_seconds() if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait_seconds
     delay = 0.1
     while True:
@@ -54,29 +60,47 @@ def connect_writer(build_path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS)
             ensure_schema(connection)
             return connection
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
                 raise WarehouseBusyError(
-                    f"the warehouse {build_path} is being written by another process "
-                    f"(waited {wait_seconds:.0f} s). Let that run finish, then try again."
-                ) from error
+                    f"the build file {build_path} is held open by another program "
+                    f"({str(error).splitlines()[0]}); waited {wait_seconds:.0f} s. Close it, then try again."
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
 
 @contextmanager
-def writer(build_path: Path, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = connect_writer(build_path, wait_seconds=wait_seconds)
-    try:
-        yield connection
-    finally:
-        connection.close()
+def writer(build_path: Path, *, wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build file for writing, under the writer lease (taken first, so a refused writer did no work)."""
+    with writer_lease(public_path_for(build_path), wait_seconds=wait_seconds):
+        connection = connect_writer(build_path)
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 def connect_reader(public_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot."""
+    """A read-only connection to the published snapshot.
+
+    A program holding the file open read-write (`duckdb warehouse/kronika.duckdb` without -readonly) makes DuckDB
+    refuse every other process; that becomes a one-line WarehouseBusyError naming the program, not a traceback."""
     if not public_path.exists():
         raise FileNotFoundError(f"no warehouse at {public_path}: run `kronika run` first")
-    return duckdb.connect(str(public_path), read_only=True)
+    try:
+        return duckdb.connect(str(public_path), read_only=True)
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" not in message.lower():
+            raise
+        holder = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+        who = f"{holder.group(1)} (pid {holder.group(2)})" if holder else "another program"
+        raise WarehouseBusyError(
+            f"the warehouse {public_path} is open read-write in {who}; close that session or reopen it "
+            f"read-only (`duckdb -readonly {public_path}`), then try again."
+        ) from None
 
 
 @contextmanager

@@ -4,6 +4,7 @@ Readers are the DuckDB CLI kept open on a pipe and a Python process holding a re
 two `kronika run` processes on the same warehouse."""
 
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -39,9 +40,12 @@ def kronika_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith("KRONIKA_")}
 
 
-def start_run(raw_dir: Path, warehouse: Path) -> subprocess.Popen:
+def start_run(raw_dir: Path, warehouse: Path, lock_wait_seconds: float | None = None) -> subprocess.Popen:
+    environment = kronika_env()
+    if lock_wait_seconds is not None:
+        environment["KRONIKA_LOCK_WAIT_SECONDS"] = str(lock_wait_seconds)
     return subprocess.Popen([KRONIKA, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet"],
-                            env=kronika_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
 
@@ -142,21 +146,124 @@ def test_readers_holding_the_public_file_keep_their_snapshot_while_an_ingest_suc
     assert_no_duplicates(warehouse)
 
 
-def test_two_writers_at_once_both_finish_or_one_says_why(corpus, tmp_path):
-    warehouse = stored_copy(corpus, tmp_path)
-    runs = [start_run(corpus["raw"], warehouse), start_run(corpus["raw"], warehouse)]
-    outcomes = [run.communicate(timeout=RUN_TIMEOUT_SECONDS) + (run.returncode,) for run in runs]
+def ingest_run_count(warehouse: Path) -> int:
+    return query(warehouse, "SELECT count(*) FROM ingest_runs")[0][0]
 
-    for stdout, stderr, returncode in outcomes:
-        assert "Traceback" not in stderr, stderr
-        if returncode != 0:
-            assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("kronika: "), stderr
-    assert any(returncode == 0 for _, _, returncode in outcomes)
+
+def test_two_writers_at_once_one_does_the_work_and_the_other_exits_3_naming_it(corpus, tmp_path):
+    warehouse = stored_copy(corpus, tmp_path)
+    runs_before = ingest_run_count(warehouse)
+    # A short wait: the first writer holds the lease for its whole run (several seconds), so the second gives up.
+    runs = [start_run(corpus["raw"], warehouse, lock_wait_seconds=1),
+            start_run(corpus["raw"], warehouse, lock_wait_seconds=1)]
+    outcomes = [run.communicate(timeout=RUN_TIMEOUT_SECONDS) + (run.returncode, run.pid) for run in runs]
+
+    assert sorted(returncode for _, _, returncode, _ in outcomes) == [0, 3], outcomes
+    (_, winner_stderr, _, winner_pid), = [o for o in outcomes if o[2] == 0]
+    (_, loser_stderr, _, _), = [o for o in outcomes if o[2] == 3]
+    assert "Traceback" not in winner_stderr + loser_stderr
+    assert len(loser_stderr.strip().splitlines()) == 1 and loser_stderr.startswith("kronika: "), loser_stderr
+    assert f"pid {winner_pid} " in loser_stderr and "kronika run" in loser_stderr, loser_stderr
+    # The refused writer did no work: one more ingest run, not two.
+    assert ingest_run_count(warehouse) == runs_before + 1
     assert_no_duplicates(warehouse)
-    # Whatever the interleaving, one more run has nothing left to do and changes nothing.
     before = query(warehouse, "SELECT source_path, content_sha256, status, article_id FROM source_files ORDER BY ALL")
     again = subprocess.run([KRONIKA, "run", "--raw", str(corpus["raw"]), "--warehouse", str(warehouse), "--quiet"],
                            env=kronika_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS)
     assert again.returncode == 0, again.stderr
+    assert "Nothing new" in again.stdout
     assert query(warehouse, "SELECT source_path, content_sha256, status, article_id FROM source_files "
                             "ORDER BY ALL") == before
+
+
+HOLD_LEASE = """
+import sys
+from pathlib import Path
+from pipelines.lib.lease import acquire_lease
+acquire_lease(Path(sys.argv[1]), command="lease holder for a test")
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+class LeaseHolderProcess:
+    """Another process holding the writer lease until it is closed (its stdin ends)."""
+
+    def __init__(self, warehouse: Path):
+        self.process = subprocess.Popen([sys.executable, "-c", HOLD_LEASE, str(warehouse)], cwd=REPO,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        start_new_session=True)
+        ready, _, _ = select.select([self.process.stdout], [], [], ANSWER_TIMEOUT_SECONDS)
+        assert ready and self.process.stdout.readline().strip() == "held"
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def test_every_writing_verb_waits_a_bounded_time_then_exits_3_naming_the_holder(corpus, tmp_path):
+    warehouse = stored_copy(corpus, tmp_path)
+    runs_before = ingest_run_count(warehouse)
+    holder = LeaseHolderProcess(warehouse)
+    try:
+        for verb in (["run", "--raw", str(corpus["raw"]), "--quiet"], ["purge-missing"]):
+            started = time.monotonic()
+            result = subprocess.run([KRONIKA, *verb, "--warehouse", str(warehouse)],
+                                    env={**kronika_env(), "KRONIKA_LOCK_WAIT_SECONDS": "2"},
+                                    capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS)
+            elapsed = time.monotonic() - started
+            assert result.returncode == 3, (verb, result.stderr)
+            assert result.stderr.count("\n") == 1 and result.stderr.startswith("kronika: "), result.stderr
+            assert f"pid {holder.process.pid} " in result.stderr and "lease holder for a test" in result.stderr
+            assert "waited 2 s" in result.stderr
+            assert elapsed >= 2, elapsed
+    finally:
+        holder.close()
+    assert ingest_run_count(warehouse) == runs_before
+    # A dead holder releases the lease: nothing is left to clean up by hand.
+    result = subprocess.run([KRONIKA, "run", "--raw", str(corpus["raw"]), "--warehouse", str(warehouse), "--quiet"],
+                            env=kronika_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS)
+    assert result.returncode == 0, result.stderr
+    assert ingest_run_count(warehouse) == runs_before + 1
+
+
+def test_a_read_write_duckdb_session_on_the_published_file_gives_one_line_and_exit_3(corpus, tmp_path):
+    warehouse = stored_copy(corpus, tmp_path)
+    analyst = Reader([DUCKDB_CLI, str(warehouse)], preamble=".mode list\n.headers off\n")  # read-write, the default
+    try:
+        assert analyst.ask("SELECT count(*) FROM articles;") == str(STORED_ARTICLES)
+        for verb in (["run", "--raw", str(corpus["raw"]), "--quiet"], ["status"], ["report", "top_entities"]):
+            result = subprocess.run([KRONIKA, *verb, "--warehouse", str(warehouse)], env=kronika_env(),
+                                    capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS)
+            assert result.returncode == 3, (verb, result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert result.stderr.count("\n") == 1 and "open read-write" in result.stderr, result.stderr
+            # The program is named by DuckDB's lock message (.venv/bin/duckdb is a wrapper, so not its own pid).
+            assert re.search(r"in \S*duckdb \(pid \d+\)", result.stderr) and "-readonly" in result.stderr
+    finally:
+        analyst.close()
+    assert ingest_run_count(warehouse) == 1
+
+
+def test_the_sensor_skips_its_tick_naming_the_holder_while_another_process_writes(corpus, tmp_path):
+    import dagster as dg
+
+    from pipelines.defs.resources import KronikaResource
+    from pipelines.defs.sensors import raw_files_sensor
+    from pipelines.lib.settings import Settings
+
+    warehouse = stored_copy(corpus, tmp_path)
+    kronika = KronikaResource.from_settings(Settings(corpus["raw"], warehouse))
+    holder = LeaseHolderProcess(warehouse)
+    try:
+        with dg.instance_for_test() as instance:
+            context = dg.build_sensor_context(instance=instance, resources={"kronika": kronika})
+            result = raw_files_sensor(context)
+    finally:
+        holder.close()
+    assert isinstance(result, dg.SkipReason), result
+    assert f"pid {holder.process.pid} " in result.skip_message and "wait for the next tick" in result.skip_message
+    with dg.instance_for_test() as instance:
+        # Free again: the tick looks at raw/ (the new files need a second look before they launch).
+        result = raw_files_sensor(dg.build_sensor_context(instance=instance, resources={"kronika": kronika}))
+    assert not isinstance(result, dg.SkipReason) or "being written" not in result.skip_message
