@@ -20,8 +20,9 @@ from pipelines.lib.extract import (
 from pipelines.lib.extraction_version import extraction_version, metadata_version
 from pipelines.lib.gazetteer import load_gazetteer
 from pipelines.lib.ingest import (
-    pending_changes, parse_documents, plan_batch, read_documents, refused_documents,
+    BatchPlan, exclude_failed_articles, pending_changes, parse_documents, plan_batch, read_documents, refused_documents,
 )
+from pipelines.lib.isolation import failures_frame, restrict, run_isolated
 
 INGEST_GROUP = "ingest"
 # Every asset that opens the warehouse for writing runs in this pool (limit 1, see dagster.yaml).
@@ -115,38 +116,63 @@ def extraction_texts(context: dg.AssetExecutionContext, parsed_articles: dict[st
     stale = stale.filter(~pl.col("article_id").is_in(batch_articles["article_id"].implode()))
     articles = pl.concat([batch_articles.select("article_id", "title", "body", "body_language"), stale],
                          how="vertical_relaxed")
-    context.add_output_metadata({"batch_articles": batch_articles.height, "stale_articles": stale.height})
-    return {"texts": article_texts(articles), "article_ids": articles.select("article_id")}
+    texts, failures = run_isolated("texts", articles, "article_id", article_texts)
+    context.add_output_metadata({"batch_articles": batch_articles.height, "stale_articles": stale.height,
+                                 "failed_articles": failures.height})
+    return {"texts": texts, "article_ids": articles.select("article_id"), "failures": failures}
 
+
+# Each extraction stage runs over the whole batch; an article that makes it raise is set aside with the stage and
+# the exception (`run_isolated` bisects only after a failure), and `warehouse_tables` quarantines its files.
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, code_version=extraction_version())
-def article_sentences(context: dg.AssetExecutionContext, extraction_texts: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def article_sentences(context: dg.AssetExecutionContext,
+                      extraction_texts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Paragraph and sentence spans of every title and body."""
-    sentences = extract_sentences(extraction_texts["texts"])
-    context.add_output_metadata({"sentences": sentences.height})
-    return sentences
+    sentences, failures = run_isolated("sentences", extraction_texts["texts"], "article_id", extract_sentences)
+    context.add_output_metadata({"sentences": sentences.height, "failed_articles": failures.height})
+    return {"sentences": sentences, "failures": failures}
 
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, code_version=extraction_version())
 def entity_mentions(context: dg.AssetExecutionContext, extraction_texts: dict[str, pl.DataFrame],
-                    article_sentences: pl.DataFrame) -> pl.DataFrame:
+                    article_sentences: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Entity mentions linked to gazetteer identities, and unlinked candidate names."""
-    mentions = extract_entity_mentions(extraction_texts["texts"], article_sentences, load_gazetteer())
+    texts, sentences, gazetteer = extraction_texts["texts"], article_sentences["sentences"], load_gazetteer()
+    mentions, failures = run_isolated("entities", texts, "article_id", lambda part: extract_entity_mentions(
+        part, restrict(sentences, part, texts, "article_id"), gazetteer))
     context.add_output_metadata({
         "mentions": mentions.height,
         "linked_share": round(float(mentions["linked"].mean() or 0.0), 3) if mentions.height else 0.0,
+        "failed_articles": failures.height,
     })
-    return mentions
+    return {"mentions": mentions, "failures": failures}
 
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, code_version=extraction_version())
 def article_figures(context: dg.AssetExecutionContext, extraction_texts: dict[str, pl.DataFrame],
-                    article_sentences: pl.DataFrame) -> pl.DataFrame:
+                    article_sentences: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Figures as typed values (percent, currency, count, …) with their sentence."""
-    figures = extract_article_figures(extraction_texts["texts"], article_sentences)
-    context.add_output_metadata({"figures": figures.height,
+    texts, sentences = extraction_texts["texts"], article_sentences["sentences"]
+    figures, failures = run_isolated("figures", texts, "article_id", lambda part: extract_article_figures(
+        part, restrict(sentences, part, texts, "article_id")))
+    context.add_output_metadata({"figures": figures.height, "failed_articles": failures.height,
                                  "by_unit": markdown_metadata(figures.group_by("unit").len().sort("len", descending=True))})
-    return figures
+    return {"figures": figures, "failures": failures}
+
+
+def _linked_rows(mentions: pl.DataFrame, figures: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Figure–entity links and entity rows, each isolated per article like the stages before them."""
+    links, link_failures = run_isolated("figure links", mentions, "article_id", lambda part: figure_entity_links(
+        part, restrict(figures, part, mentions, "article_id")))
+    gazetteer = load_gazetteer()
+    entities, entity_failures = run_isolated("entity rows", mentions, "article_id",
+                                             lambda part: entity_rows(part, gazetteer))
+    return links, entities, pl.concat([link_failures, entity_failures])
+
+
+def _without(frame: pl.DataFrame, article_ids: pl.Series) -> pl.DataFrame:
+    return frame.filter(~pl.col("article_id").is_in(article_ids.implode())) if article_ids.len() else frame
 
 
 WAREHOUSE_TABLES = ("source_files", "articles", "sentences", "mentions", "figures", "entities")
@@ -164,22 +190,43 @@ WAREHOUSE_TABLES = ("source_files", "articles", "sentences", "mentions", "figure
 )
 def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource, duckdb: DuckDBResource,
                      parsed_articles: dict[str, pl.DataFrame], extraction_texts: dict[str, pl.DataFrame],
-                     article_sentences: pl.DataFrame, entity_mentions: pl.DataFrame, article_figures: pl.DataFrame):
+                     article_sentences: dict[str, pl.DataFrame], entity_mentions: dict[str, pl.DataFrame],
+                     article_figures: dict[str, pl.DataFrame]):
     """Writes the batch into DuckDB in one transaction, then publishes the read-only snapshot."""
     settings = kronika.settings()
+    sentences, mentions, figures = (article_sentences["sentences"], entity_mentions["mentions"],
+                                    article_figures["figures"])
+    links, entities, row_failures = _linked_rows(mentions, figures)
+    failures = pl.concat([extraction_texts["failures"], article_sentences["failures"], entity_mentions["failures"],
+                          article_figures["failures"], row_failures])
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
+        source_files = parsed_articles["source_files"]
+        articles = parsed_articles["articles"]
+        retired = parsed_articles["retired"]["article_id"].to_list()
+        extracted_ids = extraction_texts["article_ids"]["article_id"]
+        if failures.height:
+            failed_ids = failures["article_id"].unique()
+            context.log.warning(f"{failed_ids.len()} article(s) failed extraction and are quarantined: "
+                                f"{failures.head(5).rows()}")
+            plan = exclude_failed_articles(
+                BatchPlan(source_files, articles, retired), failures, warehouse.read_manifest(connection),
+                warehouse.read_live_articles(connection, failed_ids.to_list()))
+            source_files, articles, retired = plan.source_files, plan.articles, plan.retired_article_ids
+            extracted_ids = extracted_ids.filter(~extracted_ids.is_in(failed_ids.implode()))
+            sentences, mentions, figures = (_without(frame, failed_ids) for frame in (sentences, mentions, figures))
+            links, entities, _ = _linked_rows(mentions, figures)  # without the failed articles' candidates
         warehouse.write_batch(
             connection,
-            source_files=parsed_articles["source_files"],
-            articles=parsed_articles["articles"],
-            retired_article_ids=parsed_articles["retired"]["article_id"].to_list(),
-            extracted_article_ids=extraction_texts["article_ids"]["article_id"].to_list(),
-            sentences=article_sentences,
-            mentions=entity_mentions,
-            figures=article_figures,
-            figure_links=figure_entity_links(entity_mentions, article_figures),
-            entities=entity_rows(entity_mentions, load_gazetteer()),
+            source_files=source_files,
+            articles=articles,
+            retired_article_ids=retired,
+            extracted_article_ids=extracted_ids.to_list(),
+            sentences=sentences,
+            mentions=mentions,
+            figures=figures,
+            figure_links=links,
+            entities=entities,
             entity_id_renames=load_gazetteer().renames,
             missing_paths=parsed_articles["missing"]["source_path"].to_list(),
             extraction_version=extraction_version(),
@@ -197,12 +244,17 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             "GROUP BY ALL ORDER BY mentions DESC LIMIT 10").pl()
         check_results = warehouse_check_results(
             connection,
-            article_ids=extraction_texts["article_ids"]["article_id"].to_list()
-            + parsed_articles["retired"]["article_id"].to_list(),
-            source_paths=parsed_articles["source_files"]["source_path"].to_list())
+            article_ids=extraction_texts["article_ids"]["article_id"].to_list() + list(retired),
+            source_paths=source_files["source_path"].to_list())
+    statuses = dict(source_files.group_by("status").len().iter_rows()) if source_files.height else {}
     for table in WAREHOUSE_TABLES:
         metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path)}
         if table == "mentions":
             metadata["top_entities"] = markdown_metadata(top)
+        if table == "source_files":
+            # The batch's final statuses (extraction failures included); `kronika run` sums these.
+            metadata.update({f"files_{status}": statuses.get(status, 0)
+                             for status in ("ingested", "duplicate", "quarantined", "superseded")})
+            metadata["failed_extraction"] = failures["article_id"].n_unique() if failures.height else 0
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
     yield from check_results

@@ -44,7 +44,7 @@ def _resources(settings: Settings) -> dict:
 def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        if materialization.asset_key.path != ["parsed_articles"]:
+        if materialization.asset_key.path != ["source_files"]:  # the final statuses of the batch
             continue
         metadata = materialization.metadata
         for status in ("ingested", "duplicate", "quarantined", "superseded"):

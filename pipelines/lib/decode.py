@@ -140,6 +140,13 @@ def decode_bytes(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedTe
     return DecodedText(text=text, encoding=encoding)
 
 
+def clean_text(text: str) -> tuple[str, bool]:
+    """Text that did not come from raw bytes (a JSON string after its escapes) cleaned like decoded text:
+    (clean text, whether anything was removed). `\\u001b` or `\\ufffd` in JSON must not reach a table either."""
+    cleaned, encoding = _clean_text(text, "", True)
+    return cleaned, encoding.endswith("+cleaned")
+
+
 def _refuse_non_text_bytes(raw: bytes, max_bytes: int) -> None:
     if not raw:
         raise QuarantineError("empty file (0 bytes)")

@@ -22,6 +22,7 @@ Design notes:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -133,6 +134,60 @@ def _follow_symlink(link_path: str, root: str) -> os.stat_result | str | None:
     return target_stat
 
 
+class UnsafeFileError(Exception):
+    """The path is no longer a regular file inside raw_dir (e.g. swapped for a symlink since the scan)."""
+
+
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def open_inside(raw_dir: Path, relative_path: str) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of a regular file inside raw_dir, and its `fstat`; raises UnsafeFileError or OSError.
+
+    The path is resolved once (discovery accepts a symlink to a regular file inside raw_dir), then opened one
+    component at a time from raw_dir with O_NOFOLLOW, so a symlink swapped in at any level after that is refused,
+    never followed. O_NONBLOCK keeps a FIFO swapped in from blocking the open; `fstat` on the descriptor then
+    decides what was really opened."""
+    root = os.path.realpath(raw_dir)
+    target = os.path.realpath(os.path.join(root, relative_path))
+    if not target.startswith(root + os.sep):
+        raise UnsafeFileError(f"symlink points outside raw_dir (to {target}); not read")
+    parts = os.path.relpath(target, root).split(os.sep)
+    directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, _DIRECTORY_FLAGS, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        descriptor = os.open(parts[-1], _FILE_FLAGS, dir_fd=directory)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeFileError("a symlink replaced the file or one of its folders after discovery; not followed") \
+                from None
+        raise
+    finally:
+        os.close(directory)
+    file_stat = os.fstat(descriptor)
+    if not stat.S_ISREG(file_stat.st_mode):
+        os.close(descriptor)
+        kind = _FILE_KIND_NAMES.get(stat.S_IFMT(file_stat.st_mode), "not a regular file")
+        raise UnsafeFileError(f"not a regular file when opened: {kind}")
+    return descriptor, file_stat
+
+
+def read_inside(raw_dir: Path, relative_path: str, max_bytes: int) -> tuple[bytes | None, os.stat_result]:
+    """The bytes of a regular file inside raw_dir (None when it is larger than max_bytes), read from the
+    descriptor `open_inside` checked, and that descriptor's stat."""
+    descriptor, file_stat = open_inside(raw_dir, relative_path)
+    with open(descriptor, "rb", closefd=True) as handle:
+        if file_stat.st_size > max_bytes:
+            return None, file_stat
+        # Read one byte past the limit: a file that grew since fstat is still refused as too large.
+        raw = handle.read(max_bytes + 1)
+    return (raw if len(raw) <= max_bytes else None), file_stat
+
+
 def _refusal_for_file(path: str, name: str, file_stat: os.stat_result) -> str | None:
     if not stat.S_ISREG(file_stat.st_mode):
         kind = _FILE_KIND_NAMES.get(stat.S_IFMT(file_stat.st_mode), "not a regular file")
@@ -238,12 +293,45 @@ def _hash_one_file(root: str, relative_path: str, view: memoryview) -> tuple[str
         return None, "path escapes raw_dir"
     digest = hashlib.sha256()
     try:
-        with open(target, "rb", buffering=0) as handle:
+        descriptor, _ = open_inside(Path(root), relative_path)
+        with open(descriptor, "rb", buffering=0, closefd=True) as handle:
             while read_count := handle.readinto(view):
                 digest.update(view[:read_count])
+    except UnsafeFileError as error:
+        return None, str(error)
     except OSError as error:
         return None, _error_text(error)
     return digest.hexdigest(), None
+
+
+def jsonl_lines(raw: bytes) -> tuple[list[tuple[int, str, dict | None, str | None]], str | None]:
+    """Every non-blank line of a JSON Lines file as (line number, line text, record or None, problem or None),
+    and a problem with the whole file (undecodable, empty) or None.
+
+    A line is a problem when it is not JSON, is not an object, or is JSON Python refuses (an integer of more
+    than 4,300 digits, nesting deeper than the recursion limit): each such line stands alone."""
+    try:
+        text = decode_bytes(raw, max_bytes=max(len(raw), 1)).text
+    except QuarantineError as error:
+        return [], str(error)
+    lines = []
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            lines.append((line_number, line, None, f"line {line_number}: invalid JSON ({error.msg} at column {error.colno})"))
+            continue
+        except (ValueError, RecursionError) as error:
+            message = " ".join(str(error).split())[:200]
+            lines.append((line_number, line, None, f"line {line_number}: JSON Python cannot hold ({type(error).__name__}: {message})"))
+            continue
+        if not isinstance(record, dict):
+            lines.append((line_number, line, None, f"line {line_number}: a JSON {type(record).__name__}, not an object"))
+            continue
+        lines.append((line_number, line, record, None))
+    return lines, None
 
 
 def read_jsonl_records(raw: bytes, *, problems: list[str] | None = None) -> list[dict]:
@@ -252,22 +340,13 @@ def read_jsonl_records(raw: bytes, *, problems: list[str] | None = None) -> list
     Tolerant: a line that is not a JSON object is skipped and described in `problems` when a list
     is given ("line 7: invalid JSON (...)"); an undecodable or empty file gives no records."""
     found_problems = problems if problems is not None else []
-    try:
-        text = decode_bytes(raw, max_bytes=max(len(raw), 1)).text
-    except QuarantineError as error:
-        found_problems.append(f"file: {error}")
-        return []
+    lines, file_problem = jsonl_lines(raw)
+    if file_problem is not None:
+        found_problems.append(f"file: {file_problem}")
     records = []
-    for line_number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            found_problems.append(f"line {line_number}: invalid JSON ({error.msg} at column {error.colno})")
-            continue
-        if not isinstance(record, dict):
-            found_problems.append(f"line {line_number}: a JSON {type(record).__name__}, not an object")
+    for line_number, _, record, problem in lines:
+        if problem is not None:
+            found_problems.append(problem)
             continue
         record["_line"] = line_number
         records.append(record)

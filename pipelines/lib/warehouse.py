@@ -18,22 +18,13 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.lease import WarehouseBusyError, configured_wait_seconds, writer_lease
+from pipelines.lib.test_hooks import crash_point
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Files must open in the DuckDB CLI on the package index (1.5.x), so the storage format is pinned.
 # The writer's buffer pool is capped so a 100k-article run stays under 3 GB (DuckDB spills beyond it);
 # by default DuckDB takes up to 80% of RAM and keeps it as cache.
 CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0", "memory_limit": "1536MB"}
-# Test hook, read by `_test_crash_point`; never set it in production.
-TEST_CRASH_VARIABLE = "KRONIKA_TEST_CRASH_AT"
-
-
-def _test_crash_point(stage: str) -> None:
-    """Test hook: when KRONIKA_TEST_CRASH_AT names this stage the process dies at once, as under SIGKILL.
-
-    tests/e2e/test_crash_safety.py stops real runs at exact points with it; unset, it is one lookup."""
-    if os.environ.get(TEST_CRASH_VARIABLE) == stage:
-        os._exit(137)
 
 
 def build_path_for(public_path: Path) -> Path:
@@ -280,7 +271,7 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
     shutil.copyfile(build_path, temporary)
     with open(temporary, "rb+") as handle:
         os.fsync(handle.fileno())
-    _test_crash_point("publish_before_rename")
+    crash_point("publish_before_rename")
     os.replace(temporary, public_path)
     directory = os.open(public_path.parent, os.O_RDONLY)
     try:
@@ -350,9 +341,9 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
             [run_id, now, source_files.height, files_new, files_changed, count.get("duplicate", 0),
              count.get("quarantined", 0), len(missing_paths), articles.height,
              len(set(extracted_article_ids) - set(articles["article_id"].to_list())), extraction_version])
-        _test_crash_point("batch_before_commit")
+        crash_point("batch_before_commit")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    _test_crash_point("batch_after_commit")
+    crash_point("batch_after_commit")

@@ -266,3 +266,28 @@ def test_jsonl_record_with_alternative_field_names_and_author_list():
 def test_jsonl_record_without_header_fields_is_just_the_body():
     assert jsonl_record_to_text({"content": "Vetëm trupi."}) == "Vetëm trupi."
     assert jsonl_record_to_text({"title": "Only a title", "author": None}) == "Only a title\n\n"
+
+
+def test_open_inside_never_follows_a_symlink_swapped_in_after_the_path_was_resolved(tmp_path, monkeypatch):
+    from pipelines.lib import discover
+    from pipelines.lib.discover import UnsafeFileError, open_inside, read_inside
+
+    raw_dir, outside = tmp_path / "raw", tmp_path / "outside"
+    (raw_dir / "folder").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    (raw_dir / "file.txt").symlink_to(outside / "secret.txt")
+    (raw_dir / "linked_folder").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(raw_dir / "pipe.txt")
+    (raw_dir / "folder" / "ok.txt").write_text("fine")
+    # The swap lands after resolution: realpath still sees the old, harmless paths.
+    real_realpath = os.path.realpath
+    monkeypatch.setattr(discover.os.path, "realpath",
+                        lambda path: os.path.normpath(path) if str(path).startswith(str(raw_dir)) else real_realpath(path))
+    for path in ("file.txt", "linked_folder/secret.txt"):
+        with pytest.raises(UnsafeFileError, match="not followed"):
+            open_inside(raw_dir, path)
+    with pytest.raises(UnsafeFileError, match="named pipe"):
+        open_inside(raw_dir, "pipe.txt")  # O_NONBLOCK: the open itself never waits for a writer
+    assert read_inside(raw_dir, "folder/ok.txt", max_bytes=100)[0] == b"fine"
+    assert read_inside(raw_dir, "folder/ok.txt", max_bytes=3)[0] is None
