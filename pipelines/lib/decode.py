@@ -94,6 +94,7 @@ _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0B, 0x0
 # Characters that must never reach article text. \f and \v are page/line breaks, kept as \n.
 _UNWANTED_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _BREAK_LIKE_CONTROLS = re.compile("[\x0b\x0c]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # A UTF-8 lead byte read as cp1252/latin-1 (Â-ß) followed by a continuation byte read the same way,
 # or the three-byte "â€" that starts every mojibaked typographic quote and dash.
 _MOJIBAKE_MARKER = re.compile(
@@ -144,7 +145,10 @@ def clean_text(text: str) -> tuple[str, bool]:
     """Text that did not come from raw bytes (a JSON string after its escapes) cleaned like decoded text:
     (clean text, whether anything was removed). `\\u001b` or `\\ufffd` in JSON must not reach a table either."""
     cleaned, encoding = _clean_text(text, "", True)
-    return cleaned, encoding.endswith("+cleaned")
+    removed = encoding.endswith("+cleaned")
+    if _LONE_SURROGATE.search(cleaned):  # "\\udcff" in JSON: not text, and not storable as UTF-8
+        cleaned, removed = _LONE_SURROGATE.sub("", cleaned), True
+    return cleaned, removed
 
 
 def _refuse_non_text_bytes(raw: bytes, max_bytes: int) -> None:

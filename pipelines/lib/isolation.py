@@ -14,7 +14,8 @@ REASON_MAX_CHARS = 300
 
 def failure_reason(stage: str, error: BaseException) -> str:
     """`<stage> failed: <exception class>: <message>` on one line, short enough for `kronika status`."""
-    message = " ".join(str(error).split())
+    # A message may quote the input, lone surrogates included; a reason must be storable UTF-8.
+    message = " ".join(str(error).encode("utf-8", "backslashreplace").decode("utf-8").split())
     if len(message) > REASON_MAX_CHARS:
         message = message[:REASON_MAX_CHARS] + "…"
     return f"{stage} failed: {type(error).__name__}: {message}" if message else f"{stage} failed: {type(error).__name__}"
