@@ -15,7 +15,7 @@ from pipelines.defs.sensors import published_manifest
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
 from pipelines.lib.lease import writer_lease
-from pipelines.lib.warehouse import count_stale_articles, reports_are_current
+from pipelines.lib.warehouse import build_path_for, connect_writer, count_stale_articles, reports_are_current
 from pipelines.lib.settings import Settings
 
 
@@ -59,6 +59,9 @@ def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummar
     The lease comes first: a second writer that cannot get it raises WarehouseBusyError having done no work."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lease(settings.warehouse_path):
+        # A program other than Kronika holding the build file open is refused here, in one line, rather than
+        # as a failed Dagster step with its log.
+        connect_writer(build_path_for(settings.warehouse_path)).close()
         return _run_pipeline(settings, show_progress=show_progress)
 
 
