@@ -5,7 +5,8 @@ must stay unlinked (never a guess)."""
 import polars as pl
 import pytest
 
-from pipelines.lib.entities import extract_mentions
+from pipelines.lib.entities import TextBuffer, candidate_key, extract_mentions
+from pipelines.lib.entities.article_links import link_within_articles
 from pipelines.lib.gazetteer import build_gazetteer, load_gazetteer
 
 
@@ -106,3 +107,115 @@ NAME_WITH_A_COMMON_WORD_CASES = [
 def test_a_common_word_at_the_end_of_a_name_stays_in_it(gazetteer, text, language, expected):
     found = article_mentions(gazetteer, {"a": text}, language).filter(~pl.col("linked"))
     assert found["surface"].to_list() == expected
+
+
+# ---- within an article: the stage alone, over hand-built mention rows ------------------------------------------
+
+def linked_within(texts, rows):
+    """texts: one text per article (article number = position); rows: (article, surface, entity_id, match_rule,
+    linked, candidate_type, occurrence) with occurrence = which appearance of the surface in the text (0 = first).
+    Returns {(article, surface, occurrence): (entity_id, match_rule, linked)} after link_within_articles."""
+    frame = pl.DataFrame({"text": texts})
+    buffer = TextBuffer.of(frame)
+    records = []
+    for article, surface, entity_id, match_rule, linked, candidate_type, occurrence in rows:
+        encoded, needle, position = texts[article].encode(), surface.encode(), -1
+        for _ in range(occurrence + 1):
+            position = encoded.find(needle, position + 1)
+        assert position >= 0, (surface, occurrence)
+        start = buffer.text_starts[article] + position
+        records.append({"row": article, "article": article, "start": start, "end": start + len(needle),
+                        "surface": surface, "entity_id": entity_id, "match_rule": match_rule, "linked": linked,
+                        "candidate_type": candidate_type, "occurrence": occurrence})
+    mentions = pl.DataFrame(records, schema={
+        "row": pl.Int64, "article": pl.Int64, "start": pl.Int64, "end": pl.Int64, "surface": pl.String,
+        "entity_id": pl.String, "match_rule": pl.String, "linked": pl.Boolean, "candidate_type": pl.String,
+        "occurrence": pl.Int64})
+    out = link_within_articles(mentions, buffer, load_gazetteer().entities)
+    assert out.columns == mentions.columns and out.height == mentions.height
+    return {(row["article"], row["surface"], row["occurrence"]): (row["entity_id"], row["match_rule"], row["linked"])
+            for row in out.iter_rows(named=True)}
+
+
+def cand(surface, occurrence=0, article=0, candidate_type=None):
+    return (article, surface, candidate_key(surface), "candidate", False, candidate_type, occurrence)
+
+
+SHORT_FORM_CASES = [
+    # (texts, rows, the (article, surface, occurrence) asked, expected (entity_id, match_rule, linked))
+    pytest.param(["Stephen Miller spoke. Later Miller left."], [cand("Stephen Miller"), cand("Miller")],
+                 (0, "Miller", 0), ("cand:stephen_miller", "short_form", False), id="en unknown person"),
+    pytest.param(["Blerina Gashi foli. Sipas Gashit, jo."], [cand("Blerina Gashi"), cand("Gashit")],
+                 (0, "Gashit", 0), ("cand:blerina_gash", "short_form", False), id="sq inflected surname"),
+    pytest.param(["Albin Kurti foli. Kurtit i tha."],
+                 [(0, "Albin Kurti", "person:albin_kurti", "alias", True, None, 0), cand("Kurtit")],
+                 (0, "Kurtit", 0), ("person:albin_kurti", "short_form", True), id="sq gazetteer person"),
+    pytest.param(["Miller: no deal. Stephen Miller said so."], [cand("Miller"), cand("Stephen Miller")],
+                 (0, "Miller", 0), ("cand:stephen_miller", "short_form", False), id="title before the full name"),
+    # never a guess: two full names share the surname, or the full name is a place or organisation
+    pytest.param(["Bujar Koval and Arben Koval met. Koval left."],
+                 [cand("Bujar Koval"), cand("Arben Koval"), cand("Koval")],
+                 (0, "Koval", 0), ("cand:koval", "candidate", False), id="en two holders"),
+    pytest.param(["Ardian Hoxha dhe Besnik Hoxhës. Hoxha tha."],
+                 [cand("Ardian Hoxha"), cand("Besnik Hoxhës"), cand("Hoxha")],
+                 (0, "Hoxha", 0), ("cand:hoxh", "candidate", False), id="sq two holders, one inflected"),
+    pytest.param(["Northwind Traders Ltd grew. Ltd fell."], [cand("Northwind Traders Ltd", candidate_type="ORG"),
+                                                              cand("Ltd")],
+                 (0, "Ltd", 0), ("cand:ltd", "candidate", False), id="an organisation lends no surname"),
+    pytest.param(["Stephen Miller spoke.", "Miller left."], [cand("Stephen Miller"), cand("Miller", article=1)],
+                 (1, "Miller", 0), ("cand:miller", "candidate", False), id="another article's full name"),
+    pytest.param(["Stephen Miller spoke. Stephen left."], [cand("Stephen Miller"), cand("Stephen", 1)],
+                 (0, "Stephen", 1), (candidate_key("Stephen"), "candidate", False), id="a first name is no surname"),
+]
+
+
+@pytest.mark.parametrize(("texts", "rows", "asked", "expected"), SHORT_FORM_CASES)
+def test_short_forms(texts, rows, asked, expected):
+    assert linked_within(texts, rows)[asked] == expected
+
+
+ACRONYM_CASES = [
+    pytest.param(["Komisioni Qendror i Zgjedhjeve (KQZ) njoftoi. Sipas KQZ-së, jo."],
+                 [cand("Komisioni Qendror i Zgjedhjeve"), cand("KQZ"), cand("KQZ-së")],
+                 {(0, "KQZ", 0): ("cand:komisio_qendror_zgjedhje", "acronym", False),
+                  (0, "KQZ-së", 0): ("cand:komisio_qendror_zgjedhje", "acronym", False)}, id="sq candidate"),
+    pytest.param(["The Central Election Commission (CEC) said. CEC will count."],
+                 [cand("Central Election Commission"), cand("CEC"), cand("CEC", 1)],
+                 {(0, "CEC", 0): ("cand:central_election_commissio", "acronym", False),
+                  (0, "CEC", 1): ("cand:central_election_commissio", "acronym", False)}, id="en candidate"),
+    pytest.param(["Kosovo Liberation Army(KLA) fought. The KLA won."],
+                 [cand("Kosovo Liberation Army"), cand("KLA"), cand("KLA", 1)],
+                 {(0, "KLA", 1): ("cand:kosovo_liberation_army", "acronym", False)}, id="no space before bracket"),
+    pytest.param(["Zyra e Rregullatorit të Energjisë (ZRRE) vendosi. ZRRE tha."],
+                 [cand("Zyra e Rregullatorit të Energjisë"), (0, "ZRRE", "org:zrre", "acronym", True, None, 0),
+                  (0, "ZRRE", "org:zrre", "acronym", True, None, 1)],
+                 {(0, "Zyra e Rregullatorit të Energjisë", 0): ("org:zrre", "acronym", True)},
+                 id="only the acronym is known: the name takes it"),
+    # never a guess
+    pytest.param(["Hashim Thaçi (PDK) foli. PDK tha."],
+                 [(0, "Hashim Thaçi", "person:hashim_thaci", "alias", True, None, 0), cand("PDK", 0), cand("PDK", 1)],
+                 {(0, "PDK", 0): ("cand:pdk", "candidate", False)}, id="a party after a person is no expansion"),
+    pytest.param(["Central Election Commission (CEC) and Civic Education Centre (CEC) met. CEC said."],
+                 [cand("Central Election Commission"), cand("CEC"), cand("Civic Education Centre"), cand("CEC", 1),
+                  cand("CEC", 2)],
+                 {(0, "CEC", 2): ("cand:cec", "candidate", False)}, id="defined twice in one article"),
+    pytest.param(["Central Election Commission (CEC) said.", "CEC counted."],
+                 [cand("Central Election Commission"), cand("CEC"), cand("CEC", article=1)],
+                 {(1, "CEC", 0): ("cand:cec", "candidate", False)}, id="another article's definition"),
+]
+
+
+@pytest.mark.parametrize(("texts", "rows", "expected"), ACRONYM_CASES)
+def test_acronyms(texts, rows, expected):
+    linked = linked_within(texts, rows)
+    assert {key: linked[key] for key in expected} == expected
+
+
+def test_short_form_through_the_whole_stage(gazetteer):
+    """End to end, with what the candidate stage finds without a model: a titled single word."""
+    for text, language, surname, expected in [
+        ("Stephen Koval spoke. Mr. Koval said more.", "en", "Koval", "cand:stephen_koval"),
+        ("Ettore Sequi shkroi. Ambasadori Sequit i tha.", "sq", "Sequit", "cand:ettore_seq"),
+    ]:
+        found = article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == surname)
+        assert found.select("entity_id", "match_rule").rows() == [(expected, "short_form")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.lib.entities.article_links import link_within_articles
 from pipelines.lib.entities.candidates import find_candidates
 from pipelines.lib.entities.frames import TextBuffer, to_text_offsets
 from pipelines.lib.entities.matcher import build_matcher, raw_matches
@@ -65,7 +66,10 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         pl.lit(False).alias("linked"),
     )
     columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
-    mentions = to_text_offsets(pl.concat([linked.select(columns), candidates.select(columns)]), buffer)
+    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
+    mentions = link_within_articles(mentions.with_columns(text_rows["article"].gather(mentions["row"])), buffer,
+                                    gazetteer.entities).drop("article")
+    mentions = to_text_offsets(mentions, buffer)
     # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
     # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
     text_order = text_rows.select(pl.struct("article_id", "field").rank("dense").cast(pl.Int64)).to_series()

@@ -101,27 +101,54 @@ def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
     return pl.concat([linked_direct.select(columns), linked_shared.select(columns)])
 
 
-def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
-    """candidate_key as a column expression (needs a `language` column): 'cand:' + ASCII slug, and in Albanian
-    text the last word loses its longest case ending that leaves three letters (Sequit -> sequ)."""
+# Albanian linking articles (i, e, të, së) standing alone inside a name: an Albanian noun phrase, whose first word
+# carries the case ('Komisionit Qendror të Zgjedhjeve').
+LINKING_ARTICLES = ("i", "e", "të", "së")
+
+
+@lru_cache(maxsize=1)
+def case_ending_regex() -> str:
+    """A word's stem and its Albanian case endings: the shortest stem of three or more characters after which the
+    rest of the word is one or more endings, each optionally hyphenated ('Kurtit' -> 'Kur'+'t'+'it', 'Kurti' ->
+    'Kur'+'t'+'i', 'SHBA-së' -> 'SHBA'+'-së'). Stripping every ending, not only the last, is what makes the base and
+    every inflected form of a name one stem, in either language ('Putin', 'Putini', 'Putinit' -> 'Put')."""
     suffixes = "|".join(re.escape(suffix) for suffix in load_candidate_rules().suffixes)
-    stripped = surface.str.replace(rf"(^|\s)(\S{{3,}}?)(?:{suffixes})$", "${1}${2}")
-    name = pl.when(pl.col("language") == "sq").then(stripped).otherwise(surface)
+    return rf"^(\S{{3,}}?)(?:-?(?:{suffixes}))+$"
+
+
+def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
+    """candidate_key as a column expression: 'cand:' + the ASCII slug of the name with Albanian inflection folded,
+    the same in both languages (see candidate_key)."""
+    articles = "|".join(LINKING_ARTICLES)
+    words = surface.str.strip_chars().str.split(" ")
+    has_article = surface.str.contains(rf"\s(?:{articles})\s")
+    kept = pl.when(has_article).then(words.list.eval(pl.element().filter(~pl.element().is_in(LINKING_ARTICLES))))
+    kept = kept.otherwise(words)
+    last = kept.list.last().str.replace(case_ending_regex(), "${1}")
+    first = pl.when(has_article).then(kept.list.first().str.replace(case_ending_regex(), "${1}"))
+    middle = kept.list.slice(1, kept.list.len() - 2).list.join(" ")
+    name = pl.when(kept.list.len() == 1).then(last).otherwise(
+        pl.concat_str([pl.coalesce(first, kept.list.first()), middle, last], separator=" "))
     folded = name.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.replace_all("ı", "i").str.to_lowercase()
     return pl.lit("cand:") + folded.str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
 
 
 @lru_cache(maxsize=65536)
-def candidate_key(name: str, language: str | None, suffixes: tuple[str, ...]) -> str:
-    """'cand:' + the lowercase ASCII slug; in Albanian text the last word loses a case ending (Sequit -> sequ).
-    The same rule as candidate_key_expression, for callers holding one name (the evaluation harness)."""
+def candidate_key(name: str, language: str | None = None, suffixes: tuple[str, ...] = ()) -> str:
+    """'cand:' + the lowercase ASCII slug of the name with its Albanian inflection folded: the last word (and, in a
+    noun phrase with a linking article, the first word, the articles dropped) loses every case ending
+    ('Ettore Sequit', 'Ettore Sequi' -> cand:ettore_seq; 'Komisionit Qendror të Zgjedhjeve' and 'Komisioni Qendror
+    i Zgjedhjeve' -> cand:komisio_qendror_zgjedhje). The key depends on the name alone, not on the text's language,
+    so one unknown name is one id across articles and languages. `language` and `suffixes` are kept for callers
+    of the earlier signature; the rule reads the suffixes from the inflection table. For callers holding one name
+    (the evaluation harness); candidate_key_expression is the same rule over a column."""
+    stem = re.compile(case_ending_regex())
     words = name.split()
-    if language == "sq":
-        last = words[-1]
-        for suffix in suffixes:
-            if last.endswith(suffix) and len(last) - len(suffix) >= 3:
-                words[-1] = last[: -len(suffix)]
-                break
+    has_article = len(words) > 2 and any(word in LINKING_ARTICLES for word in words[1:-1])
+    if has_article:
+        words = [word for word in words if word not in LINKING_ARTICLES]
+        words[0] = stem.sub(r"\1", words[0])
+    words[-1] = stem.sub(r"\1", words[-1])
     return "cand:" + slugify(" ".join(words))
 
 
