@@ -95,6 +95,13 @@ def header_vocabulary() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def load_byline_roles() -> frozenset[str]:
+    """Folded job words of bylines (correspondent, gazetare): a part with one is a role, not a name."""
+    lines = (REFERENCE_DIR / "byline_roles.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(fold_text(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def label_and_date_words() -> frozenset[str]:
     """Folded labels, months and weekdays (any language): words that are never a person's name.
     Section names are not among them: 'Arsim' is a section (education) and a common first name."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pipelines.lib.header_reference import fold_text, label_and_date_words, load_name_particles, load_outlets
+from pipelines.lib.header_reference import fold_text, label_and_date_words, load_byline_roles, load_name_particles, load_outlets
 from pipelines.lib.metadata.fields import AUTHOR_SEPARATOR, WHITESPACE, HeaderFields
 from pipelines.lib.metadata.patterns import header_patterns
 
@@ -47,8 +47,11 @@ def looks_like_person_name(text: str) -> bool:
         return False
     particles = load_name_particles()
     vocabulary = label_and_date_words()
+    roles = load_byline_roles()
     capitalised = 0
     for index, word in enumerate(words):
+        if fold_text(word) in roles:
+            return False  # 'Political Correspondent', 'Gazetare e Lajmeve': a role, not a person
         if not _NAME_WORD.match(word):
             return False
         if word[0].isupper():

@@ -67,7 +67,7 @@ def header_patterns() -> _Patterns:
         rf"|(?:{zone_names}){LETTER_AFTER})"
     )
     time_tail = (
-        r"(?:(?:T|\s*[,|•·@/–-]?\s*(?:(?:(?:n[eë]\s+)?or[aeë]n?|at|n[eë]|h|[-–]\s*ora)\s*:?\s*)?)" + clock + r")?"
+        r"(?:(?:T|\s*[,|•·@/–-]{0,2}\s*(?:(?:(?:n[eë]\s+)?or[aeë]n?|at|n[eë]|h|[-–]\s*ora)\s*:?\s*)?)" + clock + r")?"
         r"(?:\s?" + zone + r")?(?!\d)"
     )
     year = r"(?P<year>(?:19|20)\d{2})(?!\d)"

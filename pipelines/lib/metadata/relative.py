@@ -162,6 +162,8 @@ def read_residual_date(text: str) -> AbsoluteReading | RelativeStamp | None:
     first, second = readings
     if first == second:
         return _absolute(first, normalised)
+    if _YEAR.search(normalised):
+        return None  # a written year that moved with the base was not read (dateparser kept only the clock)
     naive_first, naive_second = first.replace(tzinfo=None), second.replace(tzinfo=None)
     before_first, before_second = _BASE_A - naive_first, _BASE_B - naive_second
     if before_first == before_second:
@@ -187,6 +189,7 @@ def _relative_precision(seconds: int) -> str:
     return "relative_second"
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _CLOCK_WRITTEN = re.compile(r"\d[:.h]\d\d|\d\s*[ap]\.?m\b|\bat\s+\d", re.IGNORECASE)
 
 

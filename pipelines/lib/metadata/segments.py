@@ -155,6 +155,16 @@ def _parse_after_date(rest: str, fields: HeaderFields, date_rule_parts: list[str
     return rest
 
 
+# A comma and at most this many capitalised words after a date are a place ('…, UK', '…, Tiranë').
+TRAILING_PLACE_MAX_WORDS = 2
+
+
+def _is_trailing_place(after: str, leftover: str) -> bool:
+    words = leftover.split()
+    return (after.lstrip().startswith(",") and 0 < len(words) <= TRAILING_PLACE_MAX_WORDS
+            and all(word[:1].isupper() and word.isalpha() for word in words))
+
+
 def _accept_date_prefix(prefix: str, fields: HeaderFields) -> bool:
     """An unlabelled date counts only at line start or after header segments and a separator."""
     stripped = prefix.strip()
@@ -203,7 +213,11 @@ def parse_date_line(line: str, fields: HeaderFields) -> tuple[bool, str | None]:
             continue
         rule_parts = [name, "labelled" if labelled else "line_start" if not line[:match.start].strip() else "after_separator"]
         next_start = matches[position + 1].start if position + 1 < len(matches) else len(line)
-        leftover = _parse_after_date(line[match.end:next_start], fields, rule_parts)
+        after = line[match.end:next_start]
+        leftover = _parse_after_date(after, fields, rule_parts)
+        if leftover is not None and _is_trailing_place(after, leftover):
+            leftover = None  # 'Thursday 16 October 2025 22:05, UK': where it was filed, not a sentence
+            rule_parts.append("trailing_place")
         if leftover is not None:
             # Text glued after a labelled date is the title; after a bare date it is a sentence
             # that starts with a date ('17 October 2025 will be remembered ...'), not a header.

@@ -111,6 +111,10 @@ def _dateline_after(line: str, place: re.Match[str]) -> Dateline | None:
     elif line[position:].strip() and (place.group("mixed") or date is None or not line[position - 1].isspace()):
         # 'Prishtinë, 17 tetor 2025 Kryeministri…' without a dash is a sentence, not a dateline.
         return None
+    if place.group("mixed") and (position >= len(line.rstrip()) or "," not in place.group("separator")):
+        # A capitalised place counts only as agencies print it: 'Prishtinë, 26 gusht 2025 – Story'.
+        # 'Më 12 tetor 2025, në ora 17:30' is a date line with a preposition, read as such.
+        return None
     known = lookup_outlet(agency) if agency else None
     written_place = place_text if not place.group("region") else f"{place_text}, {place.group('region')}"
     return Dateline(written_place, date, known[0] if known else agency, header_end, position)
