@@ -12,7 +12,8 @@ import pytest
 
 from pipelines.lib.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.e2e
+# Whichever test comes first builds the fresh checkout (conftest.FRESH_INSTALL_SECONDS) inside its own timeout.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 README = PROJECT_ROOT / "README.md"
 COMMAND_SECONDS = 600
