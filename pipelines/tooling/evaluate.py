@@ -581,10 +581,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the scores as JSON instead of Markdown")
     arguments = parser.parse_args(argv)
     report = evaluate(arguments.gold)
+    from pipelines.tooling.surname_eval import as_dicts, format_surname_pairs, measure_test_sets
+
+    surname_pairs = measure_test_sets()
     if arguments.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(report.as_dict() | {"surname_pairs": as_dicts(surname_pairs)}, indent=2, ensure_ascii=False))
     else:
-        print(format_report(report))
+        print(format_report(report) + "\n" + format_surname_pairs(surname_pairs))
     return 0
 
 

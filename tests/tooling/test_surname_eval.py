@@ -1,0 +1,51 @@
+"""The surname-after-full-name measure: which gold pairs it counts, and how it scores Kronika's mentions."""
+
+import polars as pl
+
+from pipelines.lib.gazetteer import load_gazetteer
+from pipelines.tooling.surname_eval import annotated_documents, gold_pairs, measure
+from pipelines.tooling.ner_markup import parse_markup
+
+
+def documents(*annotated_texts, language="en"):
+    rows = []
+    for index, annotated in enumerate(annotated_texts):
+        text, spans = parse_markup(annotated)
+        rows.append({"document_id": f"d{index}", "language": language, "text": text,
+                     "spans": [{"start": s.start, "end": s.end, "entity_type": s.entity_type} for s in spans]})
+    return pl.DataFrame(rows)
+
+
+def test_pairs_are_a_surname_after_one_full_name_in_the_same_document():
+    frame = documents(
+        "[[Stephen Miller|PERSON]] spoke.\n[[Miller|PERSON]] left; [[Miller|PERSON]] came back.",
+        # before the full name, another type, or the surname of two full names: not pairs
+        "[[Koval|PERSON]] first. [[Bujar Koval|PERSON]] and [[Arben Koval|PERSON]] met. [[Koval|PERSON]] left.",
+        "[[Stephen Miller|PERSON]] at [[Miller|ORG]].",
+    )
+    pairs, ambiguous = gold_pairs(frame)
+    assert [(document, start) for document, start, *_ in pairs] == [("d0", 22), ("d0", 35)]
+    assert ambiguous == 1
+
+
+def test_albanian_inflection_is_folded_in_gold_pairs():
+    frame = documents("[[Blerina Gashi|PERSON]] foli. Sipas [[Gashit|PERSON]], jo.", language="sq")
+    pairs, _ = gold_pairs(frame)
+    assert len(pairs) == 1
+
+
+def test_measure_runs_the_entity_stage_on_whole_documents():
+    frame = documents(
+        "[[Stephen Koval|PERSON]] spoke.\nMr. [[Koval|PERSON]] said more.",  # linked by the short-form rule
+        "[[Stephen Koval|PERSON]] spoke.\nThen [[Koval|PERSON]] said more.",  # the bare word is no mention
+    )
+    score = measure(frame, "hand", load_gazetteer())
+    assert (score.documents, score.pairs, score.linked) == (2, 2, 1)
+    assert score.rate == 0.5
+
+
+def test_the_ntrex_test_sets_read_as_documents():
+    frame = annotated_documents(__import__("pathlib").Path("data/ner/sq_ntrex"), "sq")
+    assert frame.height == 28
+    for text, spans in frame.select("text", "spans").head(3).iter_rows():
+        assert all(0 <= span["start"] < span["end"] <= len(text) for span in spans)
