@@ -62,11 +62,20 @@ def command_run(args: argparse.Namespace) -> int:
     if not settings.raw_dir.is_dir():
         print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
         return 2
+    has_files = _has_article_files(settings.raw_dir)
+    if not has_files and not settings.warehouse_path.exists():
+        print(f"No article files under {settings.raw_dir}: Kronika reads .txt, .md and .jsonl files "
+              f"(in sub-folders too); nothing was ingested.")
+        return 0
     summary = run_pipeline(settings, show_progress=not args.quiet)
+    if not has_files:
+        print(f"No article files under {settings.raw_dir} (Kronika reads .txt, .md and .jsonl files, "
+              f"in sub-folders too).")
     if summary.up_to_date:
         print(f"Nothing new under {settings.raw_dir}: {settings.warehouse_path} is up to date.")
     else:
-        print(f"Ingested {summary.files_ingested} file(s) ({summary.files_duplicate} duplicate, "
+        print(f"Ingested {_count(summary.files_read, 'file')} ({_count(summary.records_read, 'record')}: "
+              f"{summary.files_ingested} ingested, {summary.files_duplicate} duplicate, "
               f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
               f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
     if not args.quiet:
@@ -79,18 +88,64 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _has_article_files(raw_dir: Path) -> bool:
+    from pipelines.lib.discover import scan_raw_dir
+
+    files, _ = scan_raw_dir(raw_dir)
+    return files.height > 0
+
+
 # ---- report ---------------------------------------------------------------------------------
 
 def _report_help(report) -> str:
+    from pipelines.lib.report_parameters import describe
+
     lines = [f"kronika report {report.name}: {report.description}", "", "parameters:"]
-    lines += [f"  --param {p.name}=VALUE   {p.help} (default: {p.default if p.default is not None else 'none'})"
-              for p in report.parameters] or ["  (none)"]
+    for parameter in report.parameters:
+        default = "" if parameter.required else f" (default: {parameter.default if parameter.default is not None else 'none'})"
+        accepts = (f" [{describe(parameter.values)}]" if parameter.values not in (None, "integer", "entity") else "")
+        lines.append(f"  --param {parameter.name}=VALUE   {parameter.help}{default}{accepts}")
+    if not report.parameters:
+        lines.append("  (none)")
     if report.examples:
         lines += ["", "examples:"] + [f"  {e}" for e in report.examples]
     return "\n".join(lines)
 
 
+def _explain_empty(report, values: dict, entities: dict, connection) -> str:
+    """Why a report returned no rows: the filters it ran with, and an empty warehouse said as such."""
+    articles = connection.sql("SELECT count(*) FROM articles").fetchone()[0]
+    if not articles:
+        return f"no rows: the warehouse has no articles yet (run `kronika run` on a folder of article files)"
+    filters = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name in entities:
+            entity_name, entity_id = entities[name]
+            filters.append(f"{name}={entity_name} ({entity_id})")
+        else:
+            filters.append(f"{name}={value}")
+    why = f"no rows for {', '.join(filters)}" if filters else "no rows"
+    hint = ""
+    window = next((p for p in report.parameters if p.name == "unit_window" and p.values), None)
+    if window and values.get("unit_window", window.default) != window.values.split("|")[-1].strip():
+        widest = window.values.split("|")[-1].strip()
+        hint = f"; a wider window finds more: --param unit_window={widest}"
+    return f"{why} in {articles} article(s) of this warehouse{hint}"
+
+
 def command_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lib.gazetteer import load_gazetteer
+    from pipelines.lib.lookup import entity_names
+    from pipelines.lib.messages import explain_open_error, explain_query_error
+    from pipelines.lib.report_parameters import ParameterError, check_parameters
     from pipelines.lib.reports import coerce_parameter, find_report, list_reports, run_report
     from pipelines.lib.warehouse import reader
 
@@ -114,19 +169,29 @@ def command_report(args: argparse.Namespace) -> int:
             return 2
         name, value = item.split("=", 1)
         values[name.strip()] = coerce_parameter(value)
-    import duckdb
-
+    hint = f" (`kronika report {report.name} --help` lists its parameters)"
     settings = _settings(args)
     try:
         with reader(settings.warehouse_path) as connection:
-            result = run_report(connection, report, values, display_timezone=settings.timezone)
-    except (FileNotFoundError, ValueError) as error:
+            try:
+                checked = check_parameters(report, values, lambda: entity_names(connection, load_gazetteer()))
+            except ParameterError as error:
+                print(f"kronika: {error}{hint}", file=sys.stderr)
+                return 2
+            result = run_report(connection, report, checked.values, display_timezone=settings.timezone)
+            empty = _explain_empty(report, values, checked.entities, connection) if result.is_empty() else None
+    except FileNotFoundError as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
-    except duckdb.Error as error:  # e.g. a text value for a number parameter: a message, not a traceback
-        print(f"kronika: report {report.name} failed: {str(error).splitlines()[0]} "
-              f"(`kronika report {report.name} --help` lists its parameters)", file=sys.stderr)
+    except ValueError as error:
+        print(f"kronika: {error}", file=sys.stderr)
         return 2
+    except duckdb.Error as error:  # a sentence, not a traceback or a DuckDB error class
+        message = explain_open_error(error, settings.warehouse_path) or explain_query_error(error, report.name)
+        print(f"kronika: {message}", file=sys.stderr)
+        return 2
+    if empty:
+        print(f"kronika: {report.name}: {empty}", file=sys.stderr)
     _print_frame(result, args.format, title=report.name)
     return 0
 

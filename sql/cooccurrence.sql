@@ -4,6 +4,11 @@
 -- param: min_support = 2  -- pairs seen together in fewer units are left out (NPMI overrates rare pairs)
 -- param: rank_by = npmi  -- npmi, pmi, g2, jaccard or count
 -- param: top = 20  -- how many rows
+-- values: unit_window = sentence | paragraph | article
+-- values: month = YYYY-MM
+-- values: min_support = integer
+-- values: rank_by = npmi | pmi | g2 | jaccard | count
+-- values: top = integer
 -- example: .venv/bin/kronika report cooccurrence --param unit_window=paragraph --param rank_by=g2 --param month=2025-10
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE unit_window = 'article'; SET VARIABLE min_support = 3" -c ".read sql/cooccurrence.sql"
 --

@@ -2,6 +2,8 @@
 -- description: Entity pairs mentioned together in the same sentence and in the same article, most frequent first.
 -- param: min_articles = 1  -- pairs seen in fewer articles are left out
 -- param: top = 20  -- how many rows
+-- values: min_articles = integer
+-- values: top = integer
 -- example: .venv/bin/kronika report cooccurrence_pairs --param min_articles=2
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c ".read sql/cooccurrence_pairs.sql"
 --

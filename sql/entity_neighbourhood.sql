@@ -1,10 +1,16 @@
 -- description: An entity's strongest partners in one window (by NPMI or G²), with how often they appear together; reads report_entity_pairs.
--- param: entity = NULL  -- canonical name, Albanian name or entity_id, any case (required)
+-- param: entity = NULL  -- any name: id, canonical or Albanian name, alias or inflected form (Putini, Shqipëria), any case (required)
 -- param: unit_window = sentence  -- sentence, paragraph or article
 -- param: month = NULL  -- YYYY-MM to look at one month; NULL for all months together
 -- param: min_support = 2  -- partners seen together in fewer units are left out
 -- param: rank_by = npmi  -- npmi or g2
 -- param: top = 15  -- how many partners
+-- values: entity = entity
+-- values: unit_window = sentence | paragraph | article
+-- values: month = YYYY-MM
+-- values: min_support = integer
+-- values: rank_by = npmi | g2
+-- values: top = integer
 -- example: .venv/bin/kronika report entity_neighbourhood --param entity=Russia --param rank_by=g2 --param min_support=1
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'nato'; SET VARIABLE unit_window = 'article'" -c ".read sql/entity_neighbourhood.sql"
 WITH target AS (

@@ -5,6 +5,10 @@
 -- param: month = NULL  -- YYYY-MM (or undated) to keep one month and the all-months rows; NULL keeps every month
 -- param: min_support = 2  -- pairs seen together in fewer units (in that month, or in all months) are not stored
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's month
+-- values: unit_window = sentence | paragraph | article
+-- values: month = YYYY-MM | undated
+-- values: min_support = integer
+-- values: timezone = timezone
 -- example: .venv/bin/kronika report entity_pairs --param unit_window=sentence --param month=2025-10
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE unit_window = 'sentence'" -c ".read sql/entity_pairs.sql"
 --

@@ -1,9 +1,14 @@
 -- description: Mentions in the week or month containing a date against the period before it, per entity (one entity, or the biggest movers).
--- param: entity = NULL  -- canonical name, Albanian name or entity_id, any case; NULL ranks every linked entity by change
+-- param: entity = NULL  -- any name: id, canonical or Albanian name, alias or inflected form (Putini, Shqipëria), any case; NULL ranks every linked entity by change
 -- param: period = week  -- week (ISO, Monday to Sunday) or month
 -- param: as_of = NULL  -- a date (YYYY-MM-DD) inside the current period; NULL for the newest article's date
 -- param: top = 20  -- how many entities when entity is NULL
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
+-- values: entity = entity
+-- values: period = week | month
+-- values: as_of = YYYY-MM-DD
+-- values: top = integer
+-- values: timezone = timezone
 -- example: .venv/bin/kronika report entity_trend --param entity=Ukraine --param period=month --param as_of=2025-11-15
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'month'; SET VARIABLE as_of = '2025-11-15'" -c ".read sql/entity_trend.sql"
 WITH settings AS (

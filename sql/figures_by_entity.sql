@@ -1,7 +1,9 @@
 -- description: The figures (amounts, percentages, counts, dates) stated in the same sentence as an entity, with the sentence they come from.
--- param: entity = NULL  -- canonical name, Albanian name or entity_id, any case; NULL for every entity
+-- param: entity = NULL  -- any name: id, canonical or Albanian name, alias or inflected form (Putini, Shqipëria), any case; NULL for every entity
 -- param: unit = NULL  -- one unit (e.g. USD, EUR, percent, count, date; see docs/figures.md); NULL for every unit
 -- param: top = 50  -- how many figures, newest first
+-- values: entity = entity
+-- values: top = integer
 -- example: .venv/bin/kronika report figures_by_entity --param entity=Russia --param unit=percent
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity = 'Albania'" -c ".read sql/figures_by_entity.sql"
 --

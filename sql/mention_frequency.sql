@@ -1,12 +1,18 @@
 -- description: Mentions and distinct articles per entity per day, ISO week or month, for the most mentioned entities, with filters by type, language, section, outlet and entity.
 -- param: period = week  -- day, week (ISO, starting Monday) or month
--- param: entity = NULL  -- one entity by canonical name, Albanian name or entity_id, any case; NULL for the top entities
+-- param: entity = NULL  -- one entity by any name: id, canonical or Albanian name, alias or inflected form (Putini, Shqipëria), any case; NULL for the top entities
 -- param: entity_type = NULL  -- PERSON, ORG, GPE, LOC, EVENT or OTHER; NULL for every type
 -- param: body_language = NULL  -- en, sq, ...; NULL for every language
 -- param: section_norm = NULL  -- opinion, world, politics, ...; NULL for every section
 -- param: outlet = NULL  -- the outlet as stored (any case); NULL for every outlet
 -- param: top = 10  -- how many entities (the most mentioned under the filters)
 -- param: timezone = Europe/Tirane  -- the zone whose calendar decides an article's day
+-- values: period = day | week | month
+-- values: entity = entity
+-- values: entity_type = entity_type
+-- values: body_language = language
+-- values: top = integer
+-- values: timezone = timezone
 -- example: .venv/bin/kronika report mention_frequency --param period=month --param entity_type=GPE --param body_language=sq
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE period = 'day'; SET VARIABLE entity = 'Ukraine'" -c ".read sql/mention_frequency.sql"
 WITH filtered AS (

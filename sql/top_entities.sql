@@ -2,6 +2,8 @@
 -- description: Entities ranked by mentions and by distinct articles, with their type and first/last date.
 -- param: entity_type = NULL  -- PERSON, ORG, GPE, LOC, EVENT or OTHER; NULL for every type
 -- param: top = 20  -- how many rows
+-- values: entity_type = entity_type
+-- values: top = integer
 -- example: .venv/bin/kronika report top_entities --param entity_type=PERSON --param top=10
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE entity_type = 'PERSON'" -c ".read sql/top_entities.sql"
 SELECT

@@ -1,6 +1,8 @@
 -- description: Names found outside the gazetteer (entities.linked = false), most frequent first, with their spellings and one example sentence, for gazetteer curation.
 -- param: min_articles = 1  -- candidates seen in fewer articles are left out
 -- param: top = 50  -- how many rows
+-- values: min_articles = integer
+-- values: top = integer
 -- example: .venv/bin/kronika report unlinked_candidates --param min_articles=2 --param top=100
 -- example (DuckDB CLI): .venv/bin/duckdb -readonly warehouse/kronika.duckdb -c "SET VARIABLE min_articles = 2" -c ".read sql/unlinked_candidates.sql"
 WITH candidate_mentions AS (

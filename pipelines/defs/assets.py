@@ -88,6 +88,8 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
     plan = plan_batch(parsed, manifest, live, _now())
     counts = plan.source_files.group_by("status").len()
     context.add_output_metadata({
+        "files_read": raw_files["files"].height,
+        "records_read": documents.height,
         **{f"files_{row['status']}": row["len"] for row in counts.iter_rows(named=True)},
         "articles": plan.articles.height,
         "quarantined": markdown_metadata(plan.source_files.filter(pl.col("status") == "quarantined")

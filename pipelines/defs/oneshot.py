@@ -23,6 +23,8 @@ from pipelines.lib.settings import Settings
 class RunSummary:
     up_to_date: bool = False
     batches: int = 0
+    files_read: int = 0            # files on disk read by the run (a JSON Lines file is one file)
+    records_read: int = 0          # articles in them (each JSON Lines line is one record)
     files_ingested: int = 0
     files_duplicate: int = 0
     files_quarantined: int = 0
@@ -47,6 +49,9 @@ def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> N
         if materialization.asset_key.path != ["source_files"]:  # the final statuses of the batch
             continue
         metadata = materialization.metadata
+        for counter in ("files_read", "records_read"):
+            if metadata.get(counter) is not None:
+                setattr(summary, counter, getattr(summary, counter) + int(metadata[counter].value))
         for status in ("ingested", "duplicate", "quarantined", "superseded"):
             value = metadata.get(f"files_{status}")
             if value is not None:
@@ -90,7 +95,9 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
 
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         progress.start()
-        task = progress.add_task("ingesting files", total=max(len(paths), 1))
+        # A run with no new files still re-extracts stale articles: then the bar counts batches, not files.
+        task = (progress.add_task("ingesting files", total=len(paths)) if paths
+                else progress.add_task("re-extracting stored articles", total=len(batches)) if batches else None)
     try:
         for batch in batches:
             result = dg.materialize(
@@ -100,8 +107,8 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
             )
             summary.batches += 1
             _count_statuses(result, summary)
-            if progress:
-                progress.advance(task, max(len(batch), 1))
+            if progress and task is not None:
+                progress.advance(task, len(batch) if paths else 1)
         summary.ingest_seconds = time.perf_counter() - started
         reports = report_assets()
         if reports:

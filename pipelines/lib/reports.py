@@ -26,6 +26,11 @@ class ReportParameter:
     name: str
     default: str | None
     help: str
+    values: str | None = None   # the `-- values:` spec: `entity`, `YYYY-MM`, `integer`, `day | week | month`, …
+
+    @property
+    def required(self) -> bool:
+        return self.help.endswith("(required)")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Report:
 
 def parse_report(path: Path) -> Report:
     """Read the leading `-- key: value` comment block of a report file."""
-    description, parameters, examples, table, role = "", [], [], None, "query"
+    description, parameters, examples, table, role, specs = "", [], [], None, "query", {}
     for line in path.read_text().splitlines():
         if not line.startswith("--"):
             break
@@ -61,12 +66,16 @@ def parse_report(path: Path) -> Report:
                 default = (param["default"] or "").strip() or None
                 parameters.append(ReportParameter(param["name"], None if default == "NULL" else default,
                                                   (param["help"] or "").strip()))
+        elif key == "values" and "=" in value:
+            name, spec = value.split("=", 1)
+            specs[name.strip()] = spec.strip()
         elif key.startswith("example"):
             examples.append(value)
         elif key == "materialize":
             table = value
         elif key == "role":
             role = value
+    parameters = [ReportParameter(p.name, p.default, p.help, specs.get(p.name)) for p in parameters]
     return Report(name=path.stem, path=path, description=description, parameters=parameters,
                   examples=examples, materialize_as=table, role=role)
 
