@@ -46,12 +46,13 @@ def _resources(settings: Settings) -> dict:
 def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
+        metadata = materialization.metadata
+        if materialization.asset_key.path == ["parsed_articles"]:  # what the batch read from disk
+            for counter in ("files_read", "records_read"):
+                if metadata.get(counter) is not None:
+                    setattr(summary, counter, getattr(summary, counter) + int(metadata[counter].value))
         if materialization.asset_key.path != ["source_files"]:  # the final statuses of the batch
             continue
-        metadata = materialization.metadata
-        for counter in ("files_read", "records_read"):
-            if metadata.get(counter) is not None:
-                setattr(summary, counter, getattr(summary, counter) + int(metadata[counter].value))
         for status in ("ingested", "duplicate", "quarantined", "superseded"):
             value = metadata.get(f"files_{status}")
             if value is not None:
