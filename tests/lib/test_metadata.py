@@ -497,3 +497,14 @@ def test_parse_workers_environment_variable(monkeypatch):
     assert metadata.default_workers() == 1
     assert metadata.split_evenly(list(range(5)), 2) == [[0, 1, 2], [3, 4]]
     assert metadata.split_evenly([], 2) == [[]]
+
+
+@pytest.mark.parametrize(("stamp", "expected"), [
+    ("dje, 23:59", "2026-01-08T23:59:00+01:00"), ("dje në orën 07:05", "2026-01-08T07:05:00+01:00"),
+    ("Yesterday at 11:15 AM", "2026-01-08T11:15:00+01:00"), ("sot, 00:10", "2026-01-09T00:10:00+01:00"),
+    ("Today 12:00:30", "2026-01-09T12:00:30+01:00"),
+])
+def test_day_word_with_clock_is_resolved_against_the_crawl_day(stamp, expected):
+    parsed = parse_article(f"{T_SQ}\n{stamp}\n\n{SQ_BODY}", crawled_at=datetime.fromisoformat("2026-01-09T11:30:00+00:00"))
+    assert parsed.published_at == datetime.fromisoformat(expected)
+    assert parsed.published_precision.startswith("relative_")

@@ -141,14 +141,42 @@ def normalise_for_dateparser(text: str) -> str:
     return text.strip(" ,.|-–—")
 
 
+_CLOCK = re.compile(r"(?<![\d:.])(?P<hour>\d{1,2})[:.h](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?"
+                    r"(?:\s*(?P<ampm>[ap])\.?\s?m\.?(?![^\W\d_]))?(?![\d:.])", re.IGNORECASE)
+_CLOCK_CONNECTORS = re.compile(r"(?:\s*(?:,|\bat\b|\bn[eë]\b|\bora\b|\bor[eë]n\b))+\s*$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=8192)
 def read_residual_date(text: str) -> AbsoluteReading | RelativeStamp | None:
-    """dateparser's reading of one string, cached: absolute, relative to a base, or None."""
-    import dateparser
+    """dateparser's reading of one string, cached: absolute, relative to a base, or None.
 
+    A day word with a clock ('dje, 14:30', 'Yesterday at 5:40 PM') is read as the day word (asked once,
+    cached) plus the clock, so the thousand clock times of a day cost one dateparser call, not a thousand."""
     normalised = normalise_for_dateparser(text)
     if not normalised:
         return None
+    clock = _CLOCK.search(normalised)
+    if clock is not None and not _YEAR.search(normalised):
+        day_words = _CLOCK_CONNECTORS.sub("", normalised[:clock.start()]) + normalised[clock.end():]
+        day_words = day_words.strip(" ,")
+        day = read_residual_date(day_words) if day_words and not any(ch.isdigit() for ch in day_words) else None
+        if isinstance(day, RelativeStamp) and day.seconds_before is not None and day.seconds_before % 86400 == 0:
+            hour = int(clock["hour"])
+            if clock["ampm"]:
+                if not 1 <= hour <= 12:
+                    return None
+                hour = hour % 12 + (12 if clock["ampm"].lower() == "p" else 0)
+            if hour > 23:
+                return None
+            second = int(clock["second"]) if clock["second"] else 0
+            return RelativeStamp(None, day.seconds_before // 86400, (hour, int(clock["minute"]), second),
+                                 "relative_second" if clock["second"] else "relative_minute")
+    return _read_with_dateparser(normalised)
+
+
+def _read_with_dateparser(normalised: str) -> AbsoluteReading | RelativeStamp | None:
+    import dateparser
+
     readings = []
     for base in (_BASE_A, _BASE_B):
         try:
