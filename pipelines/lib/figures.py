@@ -34,7 +34,8 @@ OUTPUT_SCHEMA = {
 }
 
 RATEABLE_UNITS_EXCLUDED = {
-    "percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours", "age", "age_or_years"
+    "percent", "percentage_point", "multiplier", "years", "months", "weeks", "days", "hours", "minutes", "age",
+    "age_or_years", "magnitude", "celsius",
 }
 # `35-vjeçar`, `35-vjeçare` are ages above this many years and durations up to it (`plan 5-vjeçar`);
 # units.tsv gives these forms the unit `age_or_years`.
@@ -161,12 +162,27 @@ def _escape(phrase: str) -> str:
 
 
 def _alternation(phrases, boundary: str, *, leading: bool = True) -> str:
-    """Longest first (so "per cent" wins over "per"); word boundaries at ends that are letters or digits."""
-    parts = []
-    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
-        head = boundary if leading and phrase[:1].isalnum() else ""
-        parts.append(head + _escape(phrase) + (boundary if phrase[-1:].isalnum() else ""))
-    return "(?:" + "|".join(parts) + ")"
+    """The phrases as one prefix tree (`dollar(?:i|it|eve|)`), so a thousand inflected forms cost the
+    scan little more than their stems. A longer phrase is tried before a shorter one it extends (so
+    "per cent" wins over "per"); word boundaries sit at ends that are letters or digits."""
+    tree: dict = {}
+    for phrase in set(phrases):
+        node = tree
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a phrase ends here
+
+    def branch(node: dict, previous: str) -> str:
+        parts = [_escape(char) + branch(child, char) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            parts.append(boundary if previous.isalnum() else "")  # last: longer phrases first
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    heads = [
+        (boundary if leading and char.isalnum() else "") + _escape(char) + branch(child, char)
+        for char, child in sorted(tree.items())
+    ]
+    return "(?:" + "|".join(heads) + ")"
 
 
 def _group(name: str, body: str, named: bool) -> str:
@@ -267,6 +283,8 @@ def build_candidate_pattern(vocabulary: FigureVocabulary, *, named: bool) -> str
             r"\+[0-9]{1,3}(?:[ ./-]?\(?[0-9]{1,4}\)?){2,}",
             r"0[0-9]{1,3}(?:[ /.-][0-9]{2,4}){2,}" + b,
             r"[0-9]{1,2}\)",
+            r"[0-9]{1,2} *& *[0-9]{1,2}" + b,  # a match-play score: "5&4", "2 & 1"
+            r"[0-9]{1,2}:[0-9]" + b,  # a score: "2:0", "3:1"
             r"(?-i:[A-Z])[A-Za-z]*-[0-9]+[A-Za-z0-9-]*",
             r"[0-9]+(?:st|nd|rd|th)" + b,
             r"[0-9]+-(?:te|ta|ti|tin|tit|tes|shi|rd|th)" + b,
@@ -524,6 +542,11 @@ def prefix_words_lower(prefix_lower: str, phrases: set[str]) -> list[str]:
     return [phrase for phrase in phrases if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", prefix_lower)]
 
 
+def _bare_integer(amount: dict) -> bool:
+    digits = amount["digits"]
+    return digits is not None and digits.isdigit() and not amount["has_unit"] and not amount["has_scale"]
+
+
 def _clock_shaped(digits: str | None) -> bool:
     return digits is not None and re.fullmatch(r"[0-9]{1,2}\.[0-9]{2}", digits) is not None
 
@@ -602,6 +625,9 @@ def _figure_readings(
     second = _amount(match, 2, vocabulary, language)
     amounts = [a for a in (first, second) if a]
     join = (match.group("join") or "").strip().lower()
+    score_shaped = bool(second) and join == "-" and all(_bare_integer(a) for a in amounts)
+    if score_shaped and int(second["digits"]) <= int(first["digits"]) < 200:
+        return [], None  # "10-6", "2-0": a score or a record, not a range (ranges rise: "20-30")
     if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
         second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
     # Only plain digit amounts that cannot be years have a value that is a function of their digits.
@@ -614,9 +640,10 @@ def _figure_readings(
             if not amount["has_unit"] and not amount["has_scale"]:
                 amount.update(unit="age", has_unit=True)  # "aged 35", "në moshën 35"
     by_recipe = all(
-        a["digits"] is not None and not _year_shaped(a["digits"]) and not a["unit_by_value"] and not _clock_shaped(a["digits"])
+        a["digits"] is not None and not _year_shaped(a["digits"]) and not a["unit_by_value"]
+        and not (language == "sq" and not a["has_unit"] and not a["has_scale"] and _clock_shaped(a["digits"]))
         for a in amounts
-    )
+    ) and not score_shaped
     if second and second.get("shares", True):
         by_recipe = by_recipe and first["has_scale"] == second["has_scale"]
         # A range shares what only one end states: "20-30%", "between 5 and 7 million", "$5 to 7bn".
@@ -658,12 +685,19 @@ def _figure_readings(
 # The words after a count: up to two words, optionally after the Albanian particle of a
 # substantivised participle ("300 të plagosur").
 COUNTED_WINDOW = 60  # characters after a count searched for what it counts
-COUNTED_PATTERN = r"^([ \u00a0\u202f]+(?:t[eë] +)?)(\p{L}[\p{L}'-]*)(?:( +)(\p{L}[\p{L}'-]*))?"
+# A one-letter word is never the noun counted (`39 u arrestuan`: u is a particle).
+COUNTED_PATTERN = r"^([ \u00a0\u202f]+(?:t[eë] +)?)(\p{L}[\p{L}'-]+)(?:( +)(\p{L}[\p{L}'-]*))?"
 
 
 # A capitalised word and spaces ending the gap before a candidate. The gap starts where a candidate
 # ended, and candidates end at a word boundary, so the gap's start is a boundary as well.
 NAME_BEFORE_PATTERN = r"(?-u:\b)([A-Z][a-z]+) +$"
+
+
+# Between the figures of a list of ages ("aged 33, 34 and 39"); before an appositive age, a name
+# and a comma ("Gjose Tanevski, 62, a voter").
+AGE_LIST_GAP = r"^(?:\s*,\s*(?:(?:and|dhe|e|or|ose)\s+)?|\s+(?:and|dhe|e|or|ose)\s+)$"
+NAME_AND_COMMA_BEFORE = r"(?:^|[^\p{L}])(\p{Lu}[\p{Ll}'’-]+),\s*$"
 
 
 def _not_names() -> list[str]:
@@ -695,8 +729,9 @@ def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
             candidate=pl.col("pieces").list.gather_every(2, offset=1),
             candidate_end=pl.col("ends").list.gather_every(2, offset=1),
             gap_before=pl.col("pieces").list.gather_every(2).list.head(pl.col("pieces").list.len() // 2),
+            comma_after=pl.col("pieces").list.gather_every(2, offset=2).list.eval(pl.element().str.contains(r"^\s*,")),
         )
-        .explode("candidate", "candidate_end", "gap_before")
+        .explode("candidate", "candidate_end", "gap_before", "comma_after")
         .drop_nulls("candidate")
         .with_columns(
             candidate_start=pl.col("candidate_end") - pl.col("candidate").str.len_chars().cast(pl.Int64),
@@ -706,6 +741,16 @@ def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
             .is_in(_not_names())
             .not_()
             .fill_null(False),
+            # For ages in context (`_ages_in_context`); both patterns are anchored, so they read
+            # only the start or the end of a gap.
+            list_gap_before=pl.col("gap_before").str.contains(AGE_LIST_GAP),
+            name_comma_before=pl.col("gap_before")
+            .str.extract(NAME_AND_COMMA_BEFORE, 1)
+            .str.to_lowercase()
+            .is_in(_not_names())
+            .not_()
+            .fill_null(False),
+
         )
         .drop("gap_before")
     )
@@ -835,6 +880,29 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _ages_in_context(figures: pl.DataFrame) -> pl.DataFrame:
+    """A bare integer count (no counted noun) is an age when it continues a list that an age opened
+    ("aged 33, 34 and 39") or stands between commas after a name ("Tanevski, 62, said"). `figures` is
+    sorted by text and offset, so a list is a run of linked neighbours, found with a forward fill;
+    the gaps were judged once in `_candidates`, so no text is cut here."""
+    bare_count = (
+        (pl.col("unit") == "count")
+        & pl.col("counted").is_null()
+        & pl.col("surface").str.contains(r"^[0-9]{1,3}$")
+        & pl.col("value").is_between(1, 120)
+    )
+    same_text = pl.col("row") == pl.col("row").shift(1)
+    same_candidate = same_text & (pl.col("candidate_start") == pl.col("candidate_start").shift(1))
+    # The second figure of one candidate ("34 and 39") is joined to the first by the candidate's own
+    # range or list word; the first figure of a candidate by the gap before it.
+    linked = (bare_count & (same_candidate | (same_text & pl.col("list_gap_before")))).fill_null(False)
+    run_first_unit = pl.when(~linked).then(pl.col("unit")).forward_fill()
+    appositive = bare_count & pl.col("name_comma_before") & pl.col("comma_after")
+    return figures.with_columns(
+        unit=pl.when((linked & (run_first_unit == "age")) | appositive).then(pl.lit("age")).otherwise("unit")
+    )
+
+
 def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
     """texts: article_id, field, text and optionally language ('en'|'sq'|None).
     Returns one row per figure: article_id, field, surface, value, value_text, unit, counted,
@@ -847,7 +915,7 @@ def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     figures = _with_counted(_readings(candidates), texts)
     return (
-        figures.sort("row", "char_start")
+        _ages_in_context(figures.sort("row", "char_start"))
         .select(list(OUTPUT_SCHEMA))
         .cast(OUTPUT_SCHEMA)
     )

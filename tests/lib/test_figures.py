@@ -443,6 +443,30 @@ ISSUE_14_CASES = [
     ("sq", "Inflacioni në 2024 në 4 për qind u ngadalësua.", [("2024", "year", 2024), ("4 për qind", "percent", 4)]),
     ("en", "Support fell from 20 to 10 percent.", [("20", "percent", 20), ("10 percent", "percent", 10)]),
     ("en", "In 2024 36 people died.", [("2024", "year", 2024), ("36 people", "count", 36)]),
+    # ages in context: a list an age opened, and a number between commas after a name
+    ("en", "Three men, aged 33, 34 and 39, were arrested.", [("Three men", "count", 3), ("33", "age", 33), ("34", "age", 34), ("39", "age", 39)]),
+    ("sq", "Tre meshkuj të moshave 33, 34 dhe 39 u arrestuan.", [("Tre meshkuj", "count", 3), ("33", "age", 33), ("34", "age", 34), ("39", "age", 39)]),
+    ("en", "said Gjose Tanevski, 62, a voter in Skopje.", [("62", "age", 62)]),
+    ("en", "Smith, 45, and Jones, 50, were charged.", [("45", "age", 45), ("50", "age", 50)]),
+    ("sq", "Agroni, 28, u arrestua mbrëmë.", [("28", "age", 28)]),
+    ("en", "In March, 5 were hurt.", [("5", "count", 5)]),
+    ("en", "The team won 3, 4 and 5 games.", [("3", "count", 3), ("4", "count", 4), ("5 games", "count", 5)]),
+    # scores and records are not figures; rising ranges are
+    ("en", "Europe take a 10-6 lead after City's 2-0 win.", []),
+    ("en", "Spieth lost 5&4 and won 2&1.", []),
+    ("sq", "Partizani fitoi 2:0 ndaj Tiranës.", []),
+    ("en", "Some 20-30 people gathered.", [("20", "count", 20), ("30 people", "count", 30)]),
+    # measures and durations in inflected forms
+    ("sq", "Tërmeti me 7,1 ballë goditi qytetin.", [("7,1 ballë", "magnitude", 7.1)]),
+    ("sq", "Vala arriti 10 metra lartësi.", [("10 metra", "m", 10)]),
+    ("sq", "Stuhia lëviz me 12 milje në orë.", [("12 milje", "mile", 12)]),
+    ("sq", "Kjo ndodhi në dy dekadat e fundit.", [("dy dekadat", "years", 20)]),
+    ("sq", "Ai punoi një periudhë 15-mujore në klub.", [("15-mujore", "months", 15)]),
+    ("sq", "Policia mbërriti pas 15 minutash.", [("15 minutash", "minutes", 15)]),
+    ("sq", "Temperatura ra në 30 gradë.", [("30 gradë", "celsius", 30)]),
+    ("en", "A 7.5 magnitude quake hit the island.", [("7.5 magnitude", "magnitude", 7.5)]),
+    ("en", "Waves of 6 metres hit the coast two decades ago.", [("6 metres", "m", 6), ("two decades", "years", 20)]),
+    ("en", "The volcano sits 45 miles from the city.", [("45 miles", "mile", 45)]),
 ]
 
 
