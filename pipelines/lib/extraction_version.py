@@ -13,7 +13,9 @@ LIB_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = LIB_DIR.parent / "reference"
 
 # Modules whose code decides sentences, mentions and figures.
-EXTRACTION_MODULES = ("extract.py", "sentences.py", "gazetteer.py", "entities.py", "figures.py")
+EXTRACTION_MODULES = ("extract.py", "sentences.py", "gazetteer.py")
+# Extraction packages: every module in them counts.
+EXTRACTION_PACKAGES = ("entities", "figures")
 # Modules whose code decides decoding and article metadata.
 METADATA_MODULES = ("decode.py", "header_reference.py", "language.py", "ingest.py")
 # The header parser package: every module in it counts.
@@ -36,7 +38,8 @@ def _reference_files() -> list[Path]:
 @lru_cache(maxsize=1)
 def extraction_version() -> str:
     """Changes whenever reference data or extraction code changes."""
-    return _hash_files([LIB_DIR / name for name in EXTRACTION_MODULES] + _reference_files())
+    package_files = [path for package in EXTRACTION_PACKAGES for path in sorted((LIB_DIR / package).glob("*.py"))]
+    return _hash_files([LIB_DIR / name for name in EXTRACTION_MODULES] + package_files + _reference_files())
 
 
 @lru_cache(maxsize=1)

@@ -496,7 +496,7 @@ def test_inflected_currency_forms_are_derived_not_listed():
 
 
 def test_an_unknown_inflection_class_is_a_clear_error(tmp_path, monkeypatch):
-    import pipelines.lib.figures as figures_module
+    import pipelines.lib.figures.vocabulary as figures_module
 
     for name in ("inflections.tsv", "units.tsv", "number_words.tsv", "figure_qualifiers.tsv"):
         (tmp_path / name).write_text((figures_module.REFERENCE_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
