@@ -467,6 +467,10 @@ ISSUE_14_CASES = [
     ("en", "A 7.5 magnitude quake hit the island.", [("7.5 magnitude", "magnitude", 7.5)]),
     ("en", "Waves of 6 metres hit the coast two decades ago.", [("6 metres", "m", 6), ("two decades", "years", 20)]),
     ("en", "The volcano sits 45 miles from the city.", [("45 miles", "mile", 45)]),
+    # Albanian ordinals written as cardinals after an article are not figures; a counted noun keeps the count
+    ("sq", "Rangers bie në vendin e gjashtë, pas humbjes.", []),
+    ("sq", "Ai u shkarkua përmes amendamentit të 25.", []),
+    ("sq", "Kuvendi i 140 deputetëve votoi.", [("140 deputetëve", "count", 140)]),
 ]
 
 

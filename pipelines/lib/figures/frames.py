@@ -40,6 +40,9 @@ NAME_BEFORE_PATTERN = r"(?-u:\b)([A-Z][a-z]+) +$"
 # Between the figures of a list of ages ("aged 33, 34 and 39"); before an appositive age, a name
 # and a comma ("Gjose Tanevski, 62, a voter").
 AGE_LIST_GAP = r"^(?:\s*,\s*(?:(?:and|dhe|e|or|ose)\s+)?|\s+(?:and|dhe|e|or|ose)\s+)$"
+# An Albanian article right before a number that counts nothing makes it an ordinal: "në vendin e
+# gjashtë", "amendamenti i 25", "amendamentit të 25".
+ALBANIAN_ARTICLE_BEFORE = r"(?i)(?-u:\b)(?:i|e|te) +$"
 NAME_AND_COMMA_BEFORE = r"(?:^|[^\p{L}])(\p{Lu}[\p{Ll}'’-]+),\s*$"
 
 
@@ -87,6 +90,7 @@ def _candidates(texts: pl.DataFrame) -> pl.DataFrame:
             # For ages in context (`_ages_in_context`); both patterns are anchored, so they read
             # only the start or the end of a gap.
             list_gap_before=pl.col("gap_before").str.contains(AGE_LIST_GAP),
+            article_before=pl.col("gap_before").str.contains(ALBANIAN_ARTICLE_BEFORE),
             name_comma_before=pl.col("gap_before")
             .str.extract(NAME_AND_COMMA_BEFORE, 1)
             .str.to_lowercase()
@@ -225,7 +229,8 @@ def _with_counted(figures: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
 
 def _ages_in_context(figures: pl.DataFrame) -> pl.DataFrame:
     """A bare integer count (no counted noun) is an age when it continues a list that an age opened
-    ("aged 33, 34 and 39") or stands between commas after a name ("Tanevski, 62, said"). `figures` is
+    ("aged 33, 34 and 39") or stands between commas after a name ("Tanevski, 62, said"); in Albanian, a
+    count of nothing after an article is an ordinal and no figure ("vendin e gjashtë"). `figures` is
     sorted by text and offset, so a list is a run of linked neighbours, found with a forward fill;
     the gaps were judged once in `_candidates`, so no text is cut here."""
     bare_count = (
@@ -241,9 +246,16 @@ def _ages_in_context(figures: pl.DataFrame) -> pl.DataFrame:
     linked = (bare_count & (same_candidate | (same_text & pl.col("list_gap_before")))).fill_null(False)
     run_first_unit = pl.when(~linked).then(pl.col("unit")).forward_fill()
     appositive = bare_count & pl.col("name_comma_before") & pl.col("comma_after")
+    ordinal = (
+        (pl.col("language") == "sq")
+        & (pl.col("unit") == "count")
+        & pl.col("counted").is_null()
+        & pl.col("article_before")
+        & ~same_candidate.fill_null(False)
+    )
     return figures.with_columns(
         unit=pl.when((linked & (run_first_unit == "age")) | appositive).then(pl.lit("age")).otherwise("unit")
-    )
+    ).filter(~ordinal.fill_null(False))
 
 
 def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
