@@ -16,6 +16,8 @@ REFERENCE_DIR = LIB_DIR.parent / "reference"
 EXTRACTION_MODULES = ("extract.py", "sentences.py", "gazetteer.py")
 # Extraction packages: every module in them counts.
 EXTRACTION_PACKAGES = ("entities", "figures")
+# The typer's weights decide mentions too (outside pipelines/, so hashed by content alone).
+TYPER_WEIGHTS = LIB_DIR.parents[1] / "models" / "typer.npz"
 # Modules whose code decides decoding and article metadata.
 METADATA_MODULES = ("decode.py", "header_reference.py", "language.py", "ingest.py")
 # The header parser package: every module in it counts.
@@ -35,11 +37,15 @@ def _reference_files() -> list[Path]:
     return [p for p in REFERENCE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def _typer_digest() -> str:
+    return hashlib.sha256(TYPER_WEIGHTS.read_bytes()).hexdigest()[:8] if TYPER_WEIGHTS.is_file() else "none"
+
+
 @lru_cache(maxsize=1)
 def extraction_version() -> str:
     """Changes whenever reference data or extraction code changes."""
     package_files = [path for package in EXTRACTION_PACKAGES for path in sorted((LIB_DIR / package).glob("*.py"))]
-    return _hash_files([LIB_DIR / name for name in EXTRACTION_MODULES] + package_files + _reference_files())
+    return _hash_files([LIB_DIR / name for name in EXTRACTION_MODULES] + package_files + _reference_files())[:8] + _typer_digest()
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -12,7 +13,10 @@ from pathlib import Path
 
 ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "EVENT", "OTHER")
 MARKUP = re.compile(r"\[\[([^\[\]|]+?)\|([A-Z]+)\]\]")
-SHARED_NER = Path(__file__).resolve().parents[3] / "shared" / "ner"
+# shared/ sits beside the clone (CI, /work/main); a worktree under /work/wt/ finds it one level higher.
+SHARED_NER = next((candidate for candidate in (Path(os.environ.get("KRONIKA_SHARED_NER", "/nonexistent")),
+                                               *(parent / "shared" / "ner" for parent in Path(__file__).resolve().parents[2:5]))
+                   if candidate.is_dir()), Path(__file__).resolve().parents[3] / "shared" / "ner")
 NTREX_FILES = {"sq": "sq/ntrex/NTREX-128/newstest2019-ref.sqi.txt", "en": "sq/ntrex/NTREX-128/newstest2019-src.eng.txt"}
 
 

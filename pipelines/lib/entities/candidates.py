@@ -10,7 +10,7 @@ import polars as pl
 
 from pipelines.lib.entities.frames import (
     TextBuffer, covered_by_a_match, is_first_of, is_last_of, last_match_before, leading_block_within,
-    text_slices, total_before_within, trailing_block_within,
+    total_before_within, trailing_block_within,
 )
 from pipelines.lib.entities.rules import (
     CAPITALISED_WORD, CONNECTOR_WORDS, CORPORATE_TAIL, CORPORATE_WORDS, NEXT_NAME_WORD, CandidateRules,
@@ -18,19 +18,29 @@ from pipelines.lib.entities.rules import (
 )
 
 
+CONTEXT_CHARS = 40
+# The gap before a run opens a sentence when it is empty (text start), ends a line, or ends in sentence
+# punctuation, possibly followed by quotes, brackets or dashes.
+SENTENCE_OPENING = r"(?:^|\n|[.!?…:;][\"'”’»)\]]*\s)[\s\"“«‘'(\[\-–—•*]*$"
+# A word whose final dot ends a sentence rather than an initial or abbreviation (J., U.S., Mr., St., Inc.).
+SENTENCE_END_WORD = r"[\p{Ll}\p{Lu}\p{N}]{2,}[.!?]$"
+POSSESSIVE = r"\p{L}['’]s?$"
+ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Jr.", "Sr.", "Mt.", "Ft.", "Gen.", "Gov.", "Sen.", "Rep.",
+                 "Lt.", "Col.", "Sgt.", "Capt.", "Prof.", "Rev.", "Inc.", "Co.", "Corp.", "Ltd.", "Bros.", "No.",
+                 "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.", "Ave.", "Blvd.", "Dept.", "Univ.")
+
+
 @lru_cache(maxsize=1)
 def candidate_run_regex() -> str:
-    """Runs of capitalised words, optionally with lower-case connectors, a preceding lower-case title from
-    honorifics.tsv (zoti, ministri, analistja) or a corporate tail. A lone capitalised word (a sentence opener, a
-    known name) can never become a candidate, so a run needs two words, a title or a tail: most single words are
-    then skipped by the regex rather than by later steps. The Rust regex engine Polars uses has no backtracking,
-    so this is linear in the text length whatever the input."""
+    """Runs of capitalised words (a single word too: bare surnames, acronyms, one-word organisations), optionally
+    with lower-case connectors, a preceding lower-case title from honorifics.tsv (zoti, ministri, analistja) or a
+    corporate tail. Whether a run is a name at all is the typer's call (its NOT-ENTITY class). The Rust regex
+    engine Polars uses has no backtracking, so this is linear in the text length whatever the input."""
     titles = sorted((title for title in load_candidate_rules().titles if title.isalpha() or title.endswith(".")),
                     key=len, reverse=True)
     honorific = "(?:" + "|".join(re.escape(title) for title in titles) + ")"
     return (
-        rf"(?:{honorific}\s{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
-        rf"|{CAPITALISED_WORD}(?:(?:{NEXT_NAME_WORD})+{CORPORATE_TAIL}?|{CORPORATE_TAIL}))"
+        rf"(?:{honorific}\s)?{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
     )
 
 
@@ -47,40 +57,65 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     piece_bytes = pl.col("piece").str.len_bytes().cast(pl.Int64)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     is_run = (index - pl.when(is_first_of("row")).then(index).forward_fill()) % 2 == 1
+    # The gaps around a run give its context: the end of the gap before (the previous word, whether a sentence
+    # ends there) and the start of the gap after (the next word).
     return (
         pieces.with_columns(
             (pl.col("text_start") + total_before_within(piece_bytes, "row")).alias("run_start"),
             (pl.col("text_start") + total_before_within(piece_bytes, "row") + piece_bytes).alias("run_end"),
             is_run.alias("is_run"),
+            # '^' in SENTENCE_OPENING must mean the text's start: a later gap is marked so it cannot match there.
+            pl.when(index % 2 == 1).then(pl.when((index - pl.when(is_first_of("row")).then(index).forward_fill()) == 1)
+                                       .then(pl.lit("")).otherwise(pl.lit("\x01"))
+                                       + pl.col("piece").shift(1).str.tail(CONTEXT_CHARS)).alias("before_text"),
+            pl.col("piece").shift(-1).str.head(CONTEXT_CHARS).alias("after_text"),
         )
         .filter(pl.col("is_run"))
-        .select("row", "run_start", "run_end", pl.col("piece").alias("run_text"))
+        .select("row", "run_start", "run_end", pl.col("piece").alias("run_text"), "before_text", "after_text")
         .with_row_index("run")
     )
 
 
 def run_words(runs: pl.DataFrame) -> pl.DataFrame:
-    """The words of every run with buffer offsets. Words in a run are separated by one whitespace character,
-    so the `word + separator` tokens tile the run."""
-    tokens = runs.select("run", "run_start", pl.col("run_text").str.extract_all(r"\S+\s?").alias("token")).explode("token")
+    """The words of every run with buffer offsets and context. Words in a run are separated by one whitespace
+    character, so the `word + separator` tokens tile the run. previous_word / next_word: the neighbouring word in
+    the run, or the last / first word of the gap around it; sentence_start: the word opens a sentence or text."""
+    tokens = runs.select(
+        "run", "run_start", "before_text", "after_text",
+        pl.col("run_text").str.extract_all(r"\S+\s?").alias("token"),
+    ).explode("token")
     token_bytes = pl.col("token").str.len_bytes().cast(pl.Int64)
     word = pl.col("token").str.strip_chars_end()
-    return tokens.select(
+    words = tokens.select(
         "run",
         (pl.col("run_start") + total_before_within(token_bytes, "run")).alias("word_start"),
         word.alias("word"),
         word.str.to_lowercase().alias("lower"),
-    ).with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
+        "token",
+        pl.when(is_first_of("run")).then(pl.col("before_text").str.extract(r"(\S+)\s*$"))
+        .otherwise(word.shift(1)).alias("previous_word"),
+        pl.when(is_last_of("run")).then(pl.col("after_text").str.extract(r"^\s*(\S+)"))
+        .otherwise(word.shift(-1)).alias("next_word"),
+        pl.when(is_first_of("run")).then(pl.col("before_text").fill_null("").str.contains(SENTENCE_OPENING))
+        .otherwise(ends_a_sentence(word.shift(1))).alias("sentence_start"),
+    )
+    return words.with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
 
 
 def mark_covered(words: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
     """covered: the word overlaps a gazetteer match; surname_start: the word starts exactly where a bare surname
-    match starts. Matches do not overlap and are sorted, so the only one that can overlap a word is the last
-    match starting before the word ends."""
-    previous = last_match_before(words["word_end"], matches.select("start", "end", "is_surname"), inclusive=False)
+    match starts; match_opens / match_closes: the word starts / ends that match; match_type: its entity type.
+    Matches do not overlap and are sorted, so the only one that can overlap a word is the last match starting
+    before the word ends."""
+    previous = last_match_before(words["word_end"], matches.select("start", "end", "is_surname", "entity_type"),
+                                 inclusive=False)
+    covered = (previous["end"] > words["word_start"]).fill_null(False)
     return words.with_columns(
-        (previous["end"] > words["word_start"]).fill_null(False).alias("covered"),
+        covered.alias("covered"),
         (previous["is_surname"] & (previous["start"] == words["word_start"])).fill_null(False).alias("surname_start"),
+        (covered & (previous["start"] == words["word_start"])).alias("match_opens"),
+        (covered & (previous["end"] <= words["word_end"])).alias("match_closes"),
+        pl.when(covered).then(previous["entity_type"]).alias("match_type"),
     )
 
 
@@ -104,39 +139,41 @@ def release_surnames_after_first_names(words: pl.DataFrame, rules: CandidateRule
     return words.with_columns(released.alias("released")).with_columns(pl.col("covered") & ~pl.col("released"))
 
 
+def ends_a_sentence(word: pl.Expr) -> pl.Expr:
+    return word.str.contains(SENTENCE_END_WORD) & ~word.is_in(ABBREVIATIONS)
+
+
+def ends_a_name(word: pl.Expr) -> pl.Expr:
+    """A sentence end or a possessive closes a name: 'Obama. Trump', "Trump's White House" are two names."""
+    return ends_a_sentence(word) | word.str.contains(POSSESSIVE)
+
+
 def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
-    """Cut runs into name groups and trim their edges. A connector ('of', 'e', 'and') joins two names only after
-    a word that types an organisation or place ('Bank of England', 'Partia e Lirisë'); elsewhere it separates
-    them ('John Smith of Acme Ltd', 'Analiza e Marco Rossit'). A word inside a gazetteer mention, or a lower-case
-    word (the 's' of "Putin's"), separates names too. Titles and stop words are trimmed from a group's edges.
-    Out: the kept words with group (a batch-wide id), titled (a title was trimmed from the group's start)."""
+    """Cut runs into name groups. A sentence end or a possessive separates names; a title or role word ('Mr',
+    'kryeministri', 'Home Secretary') is no part of a name: it ends the group before it, is dropped, and marks
+    the group after it as titled; so does a gazetteer match. Connectors ('of', 'e', 'and') stay inside a group,
+    and stop words too ('British Columbia'): which words are the name is the typer's call. Connectors are trimmed
+    from a group's edges. Out: the kept words with group (a batch-wide id) and titled."""
     connector = pl.col("word").is_in(CONNECTOR_WORDS)
-    # A run (see candidate_run_regex) holds capitalised words, connectors, a leading title and a corporate tail,
-    # so every word that is not a connector is a name word, title or tail.
-    name_word = ~pl.col("covered") & ~connector
-    after_type_word = (
-        (pl.col("run") == pl.col("run").shift(1))
-        & name_word.shift(1) & pl.col("word").shift(1).is_in(list(rules.type_word_set))
-    ).fill_null(False)
-    joins = pl.when(connector).then(~pl.col("covered") & after_type_word).otherwise(name_word)
-    grouped = (
-        words.with_columns(joins.alias("joins"))
-        .with_columns((is_first_of("run") | ~pl.col("joins")).cum_sum().alias("group"))
-        .filter(pl.col("joins"))
-    )
-    edge = pl.col("lower").str.strip_chars_end(",").is_in(list(rules.edge_words))
-    grouped = grouped.with_columns(leading_block_within(edge, "group").alias("leading"))
-    grouped = grouped.with_columns(
-        (pl.col("leading") & pl.col("lower").is_in(list(rules.titles))).alias("title_trimmed")
-    ).with_columns(
-        # a group's flag, read later from its last kept word
-        (pl.col("title_trimmed").cast(pl.Int64).cum_sum() - pl.when(is_first_of("group"))
-         .then(pl.col("title_trimmed").cast(pl.Int64).cum_sum() - pl.col("title_trimmed").cast(pl.Int64))
-         .forward_fill() > 0).alias("titled")
-    ).filter(~pl.col("leading"))
-    # Stop words are trimmed from a group's end, except name_tail_words.txt ('Sky News', 'Sheffield Wednesday').
-    trailing_stopwords = list(rules.stopwords - rules.tail_words)
-    grouped = grouped.filter(~trailing_block_within(pl.col("lower").is_in(trailing_stopwords), "group"))
+    bare = pl.col("lower").str.strip_chars_end(",")
+    role = bare.is_in(list(rules.titles | rules.modifiers))
+    title = bare.is_in(list(rules.titles))
+    same_run = (pl.col("run") == pl.col("run").shift(1)).fill_null(False)
+    # A gazetteer match separates names too: it stays the gazetteer's mention, linked to its identity (a place
+    # inside an organisation's name is resolution's business, docs/entities.md).
+    covered = pl.col("covered")
+    grouped = words.with_columns(
+        (is_first_of("run") | ends_a_name(pl.col("word")).shift(1).fill_null(False) | role
+         | role.shift(1).fill_null(False) | covered | covered.shift(1).fill_null(False)).cum_sum().alias("group"),
+        (title.shift(1).fill_null(False) & same_run).alias("titled"),
+        covered.shift(-1).fill_null(False).alias("before_known"),
+    ).filter(~role & ~covered)
+    grouped = grouped.with_columns(pl.col("titled").first().over("group"))
+    # A stop word opening a sentence, or standing before a known name, is not part of a name ('Later Berisha
+    # left', 'But Microsoft'); elsewhere it may be ('British Columbia').
+    stop_before_known = (pl.col("lower").is_in(list(rules.stopwords))
+                         & (pl.col("sentence_start") | pl.col("before_known")))
+    grouped = grouped.filter(~leading_block_within(stop_before_known | connector, "group"))
     return grouped.filter(~trailing_block_within(connector, "group"))
 
 
@@ -157,51 +194,72 @@ def type_of_groups(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame
     )
 
 
-def find_candidates(
+
+
+WORD_COLUMNS = ["row", "group", "start", "end", "word", "lower", "name_word", "previous_word", "next_word",
+                "sentence_start", "group_position", "group_size", "is_connector", "covered", "match_type",
+                "match_opens", "match_closes", "titled", "rule_type", "shape", "possessive", "is_stopword"]
+
+
+def name_form(word: pl.Expr) -> pl.Expr:
+    """A group's last word as it ends the name: no possessive ('Trump's' -> 'Trump'), no sentence dot, comma or
+    colon; the dot of an initial or abbreviation stays (U.S., Jr., Inc.), and so does a corporate tail (sh.p.k.)."""
+    bare = word.str.replace(r"['’]s?$", "")
+    return (
+        pl.when(word.is_in(CORPORATE_WORDS)).then(word)
+        .when(ends_a_sentence(bare) | ~bare.str.ends_with(".")).then(bare.str.strip_chars_end(".,;:!?"))
+        .otherwise(bare.str.strip_chars_end(",;:"))
+    )
+
+
+def word_shape(word: pl.Expr) -> pl.Expr:
+    """One letter per word: A all capitals (NATO, KPK), I an initial (J.), X capitalised, c a connector, d digits."""
+    return (
+        pl.when(word.is_in(CONNECTOR_WORDS)).then(pl.lit("c"))
+        .when(word.str.contains(r"^\p{Lu}\.$")).then(pl.lit("I"))
+        .when(word.str.contains(r"^[\p{Lu}\p{N}.\-’']{2,}$") & word.str.contains(r"\p{Lu}.*\p{Lu}")).then(pl.lit("A"))
+        .when(word.str.contains(r"^\p{N}")).then(pl.lit("d"))
+        .otherwise(pl.lit("X"))
+    )
+
+
+def find_candidate_words(
     texts: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.Series]:
-    """Unknown names from capitalised runs outside gazetteer mentions: row, start, end (buffer bytes), surface,
-    candidate_type. Kept when two or more name words remain, or a title marks a single word as a person.
-    Also returns the starts of surname matches that became part of a candidate (see release_surnames...)."""
+    """The words the typer tags: every word of every name group (a capitalised run outside single gazetteer
+    matches, cut as name_groups says), in buffer order. Columns: WORD_COLUMNS (start/end: buffer bytes of the
+    word as it would end a name, see name_form). Also returns the starts of surname matches that became part of
+    a candidate (see release_surnames_after_first_names)."""
     rules = load_candidate_rules()
     matches = matches.sort("start")
     runs = capitalised_runs(texts, buffer)
     runs = runs.filter(~covered_by_a_match(runs["run_start"], runs["run_end"], matches))
     words = release_surnames_after_first_names(mark_covered(run_words(runs), matches), rules)
     released_starts = words.filter(pl.col("released"))["word_start"]
-    grouped = name_groups(words, rules).with_columns(
-        is_first_of("group").alias("is_first"),
-        is_last_of("group").alias("is_last"),
-    )
+    grouped = name_groups(words, rules)
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    group_position = index - pl.when(is_first_of("group")).then(index).forward_fill()
     grouped = grouped.with_columns(
-        # The surface loses trailing punctuation (but keeps 'sh.p.k.'), so the last word is read without it.
-        pl.when(pl.col("is_last") & ~pl.col("word").is_in(CORPORATE_WORDS))
-        .then(pl.col("word").str.strip_chars_end(".,;:")).otherwise(pl.col("word")).alias("name_word"),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+        group_position.alias("group_position"),
+        name_form(pl.col("word")).alias("name_word"),
+        word_shape(pl.col("word")).alias("shape"),
+        pl.col("word").is_in(CONNECTOR_WORDS).alias("is_connector"),
+        pl.col("word").str.contains(POSSESSIVE).alias("possessive"),
+    ).with_columns(
+        pl.col("name_word").str.to_lowercase().is_in(list(rules.stopwords)).alias("is_stopword"),
+        (pl.col("group_position").max().over("group") + 1).alias("group_size"),
+    ).join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
+    grouped = grouped.join(rule_types(grouped, rules), on="group", how="left", maintain_order="left")
+    return grouped.with_columns(
+        pl.col("word_start").alias("start"),
+        (pl.col("word_start") + pl.col("name_word").str.len_bytes().cast(pl.Int64)).alias("end"),
+    ).select(WORD_COLUMNS).filter(pl.col("name_word").str.len_bytes() > 0), released_starts
+
+
+def rule_types(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
+    """group, rule_type: the organisation_words.tsv type a group's words give (a feature for the typer)."""
+    marked = grouped.with_columns(
+        is_first_of("group").alias("is_first"), is_last_of("group").alias("is_last"),
+        pl.col("name_word").alias("name_word"),
     )
-    name_is_stopword = pl.col("name_word").str.to_lowercase().is_in(list(rules.stopwords))
-    grouped = grouped.with_columns(
-        (pl.col("index") - pl.when(pl.col("is_first")).then(pl.col("index")).forward_fill() + 1).alias("word_count"),
-        leading_block_within(name_is_stopword, "group").alias("all_stopwords"),
-    )
-    groups = (
-        grouped.filter(pl.col("is_last"))
-        .select("group", "run", "titled", "word_count", "all_stopwords", pl.col("word_end").alias("end"))
-        .join(grouped.filter(pl.col("is_first")).select("group", pl.col("word_start").alias("start")), on="group")
-        .filter(((pl.col("word_count") >= 2) | pl.col("titled")) & ~pl.col("all_stopwords"))
-        .join(type_of_groups(grouped, rules), on="group", how="left")
-        .join(runs.select("run", "row"), on="run")
-        .sort("start")
-    )
-    raw_surface = text_slices(buffer, groups["start"], groups["end"])
-    corporate = raw_surface.str.ends_with(CORPORATE_WORDS[0]) | raw_surface.str.ends_with(CORPORATE_WORDS[1])
-    surface = pl.select(pl.when(corporate).then(raw_surface).otherwise(raw_surface.str.strip_chars_end(".,;:"))).to_series()
-    candidates = groups.select(
-        "row", "start",
-        (pl.col("start") + surface.str.len_bytes().cast(pl.Int64)).alias("end"),
-        surface.alias("surface"),
-        pl.coalesce("rule_type", pl.when(pl.col("titled")).then(pl.lit("PERSON"))).alias("candidate_type"),
-    )
-    # A released surname only leaves the gazetteer when it did end up inside a kept candidate.
-    kept = covered_by_a_match(released_starts, released_starts + 1, candidates.select("start", "end").sort("start"))
-    return candidates, released_starts.filter(kept)
+    return type_of_groups(marked, rules)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.lib.entities.article_links import link_within_articles
-from pipelines.lib.entities.candidates import find_candidates
-from pipelines.lib.entities.frames import TextBuffer, to_text_offsets
+from pipelines.lib.entities.candidates import find_candidate_words
+from pipelines.lib.entities.features import text_casing
+from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
 from pipelines.lib.entities.matcher import build_matcher, raw_matches
 from pipelines.lib.entities.resolve import candidate_key_expression, link_matches
+from pipelines.lib.entities.typer import TyperModel, class_probabilities, load_typer, tag_names, vote_types
 from pipelines.lib.gazetteer import Gazetteer
 
 MENTION_SCHEMA = {
@@ -22,14 +24,71 @@ MENTION_SCHEMA = {
     "match_rule": pl.String,
     "linked": pl.Boolean,
     "candidate_type": pl.String,
+    "entity_type": pl.String,
+    "type_score": pl.Float64,
 }
 
 
-def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperModel | None = None) -> pl.DataFrame:
     """One row per mention: article_id, field, entity_id, surface, char_start, char_end (character offsets),
-    match_rule, linked, candidate_type (the rule-given type of a candidate, else null)."""
+    match_rule, linked, candidate_type (the typer's type of a candidate, else null), entity_type (every mention:
+    the gazetteer's type when linked, else the typer's), type_score (1.0 when linked, else the typer's probability
+    of that type; null for an unresolved gazetteer name). `typer` defaults to the committed model."""
     if texts.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
+    texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
+    candidates, released_starts = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
+                                                   typer or load_typer())
+    # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
+    inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
+    linked = linked.filter(~pl.col("start").is_in(released_starts.implode()) & ~inside_a_name)
+    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type", "entity_type",
+               "type_score"]
+    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
+    mentions = link_within_articles(mentions.with_columns(text_rows["article"].gather(mentions["row"])), buffer,
+                                    gazetteer.entities).drop("article")
+    mentions = to_text_offsets(mentions, buffer)
+    # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
+    # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
+    text_order = text_rows.select(pl.struct("article_id", "field").rank("dense").cast(pl.Int64)).to_series()
+    sort_key = text_order.gather(mentions["row"]) * 2**32 + mentions["char_start"]
+    mentions = mentions.with_columns(sort_key.alias("sort_key")).sort("sort_key", maintain_order=True)
+    return mentions.with_columns(
+        text_rows["article_id"].gather(mentions["row"]).alias("article_id"),
+        text_rows["field"].gather(mentions["row"]).alias("field"),
+    ).select(list(MENTION_SCHEMA)).cast(MENTION_SCHEMA)
+
+
+def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame,
+                     typer: TyperModel) -> tuple[pl.DataFrame, pl.Series]:
+    """Open-vocabulary names outside the gazetteer matches, typed: row, start, end (buffer bytes), surface,
+    entity_id (cand: key), match_rule, linked, candidate_type, entity_type, type_score; and the released surnames."""
+    words, released_starts = find_candidate_words(texts, buffer, matches)
+    words = add_word_context(words, texts, text_rows)
+    names = tag_names(words, class_probabilities(words, typer), typer.classes).sort("start")
+    names = names.with_columns(
+        text_slices(buffer, names["start"], names["end"]).alias("surface"),
+        text_rows["language"].gather(names["row"]).alias("language"),
+        text_rows["article"].gather(names["row"]).alias("article"),
+    )
+    # The same names recur across a batch: each distinct (surface, language) is keyed once.
+    keys = names.select("surface", "language").unique().with_columns(
+        candidate_key_expression(pl.col("surface")).alias("entity_id"))
+    names = names.join(keys, on=["surface", "language"], how="left", nulls_equal=True, maintain_order="left")
+    names = vote_types(names, typer.classes)
+    return names.select(
+        "row", "start", "end", "surface", "entity_id",
+        pl.lit("candidate").alias("match_rule"),
+        pl.lit(False).alias("linked"),
+        pl.col("entity_type").alias("candidate_type"),
+        "entity_type",
+        pl.col("score").alias("type_score"),
+    ), released_starts
+
+
+def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
+    """The gazetteer half of the stage: the normalised texts, their row table, the batch buffer and the linked
+    gazetteer matches (buffer bytes)."""
     matcher = build_matcher(gazetteer)
     if "language" not in texts.columns:
         texts = texts.with_columns(pl.lit(None, dtype=pl.String).alias("language"))
@@ -52,30 +111,30 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
         ),
         matcher,
     )
+    gazetteer_types = gazetteer.entities.select("entity_id", pl.col("entity_type").alias("gazetteer_type"))
+    linked = linked.join(gazetteer_types, on="entity_id", how="left", maintain_order="left").with_columns(
+        pl.coalesce("gazetteer_type", "candidate_type").alias("entity_type"),
+        pl.when(pl.col("linked")).then(pl.lit(1.0)).alias("type_score"),
+    ).sort("start")
+    return texts, text_rows, buffer, linked
+
+
+def gazetteer_spans(linked: pl.DataFrame) -> pl.DataFrame:
+    """start, end, is_surname, entity_type of the linked gazetteer matches, as the candidate stage reads them."""
     is_surname = pl.col("match_rule").is_in(["surname", "surname_unresolved"]).alias("is_surname")
-    candidates, released_starts = find_candidates(texts, buffer, linked.select("start", "end", is_surname))
-    linked = linked.filter(~pl.col("start").is_in(released_starts.implode()))
-    candidates = candidates.with_columns(text_rows["language"].gather(candidates["row"]))
-    # The same names recur across a batch: each distinct (surface, language) is keyed once.
-    keys = candidates.select("surface", "language").unique().with_columns(
-        candidate_key_expression(pl.col("surface")).alias("entity_id"))
-    candidates = candidates.join(
-        keys, on=["surface", "language"], how="left", nulls_equal=True, maintain_order="left"
-    ).with_columns(
-        pl.lit("candidate").alias("match_rule"),
-        pl.lit(False).alias("linked"),
+    return linked.select("start", "end", is_surname, "entity_type")
+
+
+def candidate_words(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """For training and inspection: every word the typer would tag, with its feature inputs and its character
+    offsets in its text (row is the texts frame's row)."""
+    texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
+    words, _ = find_candidate_words(texts, buffer, gazetteer_spans(linked))
+    return to_text_offsets(add_word_context(words, texts, text_rows), buffer)
+
+
+def add_word_context(words: pl.DataFrame, texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.DataFrame:
+    return words.with_columns(
+        text_rows["language"].gather(words["row"]).alias("language"),
+        text_casing(texts).gather(words["row"]).alias("casing"),
     )
-    columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type"]
-    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
-    mentions = link_within_articles(mentions.with_columns(text_rows["article"].gather(mentions["row"])), buffer,
-                                    gazetteer.entities).drop("article")
-    mentions = to_text_offsets(mentions, buffer)
-    # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
-    # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
-    text_order = text_rows.select(pl.struct("article_id", "field").rank("dense").cast(pl.Int64)).to_series()
-    sort_key = text_order.gather(mentions["row"]) * 2**32 + mentions["char_start"]
-    mentions = mentions.with_columns(sort_key.alias("sort_key")).sort("sort_key", maintain_order=True)
-    return mentions.with_columns(
-        text_rows["article_id"].gather(mentions["row"]).alias("article_id"),
-        text_rows["field"].gather(mentions["row"]).alias("field"),
-    ).select(list(MENTION_SCHEMA)).cast(MENTION_SCHEMA)

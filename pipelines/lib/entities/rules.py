@@ -12,9 +12,7 @@ RULES_DIRECTORY = Path(__file__).resolve().parents[2] / "reference" / "entity_ru
 VOWELS = frozenset("aeiouyëAEIOUYË")
 
 CAPITALISED_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}’'.\-]*"
-NAME_CONNECTORS = r"(?:of|the|for|and|de|del|der|van|von|la|al|bin|e|i|të|së)"
 CORPORATE_TAIL = r"(?:\s(?:sh\.p\.k\.|shpk))"
-NEXT_NAME_WORD = rf"\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD}"
 
 
 @dataclass(frozen=True)
@@ -112,4 +110,9 @@ def alias_forms(alias: str, inflect: str, entity_type: str, language: str) -> li
 
 
 CORPORATE_WORDS = ("sh.p.k.", "shpk")
-CONNECTOR_WORDS = ("of", "the", "for", "and", "de", "del", "der", "van", "von", "la", "al", "bin", "e", "i", "të", "së")
+# Lower-case words that may stand inside a name: 'Bank of England', 'Kuvendi i Kosovës', 'Qendra për ...',
+# 'Avon dhe Somerset', 'Ursula von der Leyen'. Whether they do in a given run is the typer's choice.
+CONNECTOR_WORDS = ("of", "the", "for", "and", "on", "de", "del", "der", "van", "von", "la", "le", "al", "bin", "da",
+                   "di", "du", "dos", "das", "y", "e", "i", "të", "së", "për", "dhe")
+NAME_CONNECTORS = "(?:" + "|".join(CONNECTOR_WORDS) + ")"
+NEXT_NAME_WORD = rf"\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD}"

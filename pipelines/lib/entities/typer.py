@@ -1,0 +1,135 @@
+"""The learned typer: a multinomial logistic regression over word features that tags each candidate word B-TYPE,
+I-TYPE or O (not a name); weights in models/typer.npz, scored with numpy; names from the tags, then a per-article vote."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.entities.features import word_features
+
+MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "typer.npz"
+NOT_ENTITY = "O"
+NAME_THRESHOLD = float(os.environ.get("KRONIKA_TYPER_THRESHOLD", "0.5"))
+
+
+@dataclass(frozen=True)
+class TyperModel:
+    classes: tuple[str, ...]  # classes[0] is NOT_ENTITY ('O'), then B-TYPE / I-TYPE tags
+    vocabulary: pl.DataFrame  # feature (String), feature_index (Int64)
+    weights: np.ndarray  # float32, (len(vocabulary), len(classes)); the bias is the 'bias' feature's row
+    version: str  # sha256[:16] of the weights file: part of the extraction version
+
+    @staticmethod
+    def load(path: Path = MODEL_PATH) -> TyperModel:
+        import hashlib  # noqa: PLC0415
+
+        with np.load(path, allow_pickle=False) as archive:
+            classes = tuple(str(name) for name in archive["classes"])
+            features = archive["features"].tolist()
+            weights = archive["weights"].astype(np.float32)
+        if classes[0] != NOT_ENTITY or weights.shape != (len(features), len(classes)):
+            raise ValueError(f"{path}: not a typer model (classes {classes}, weights {weights.shape})")
+        vocabulary = pl.DataFrame({"feature": features, "feature_index": np.arange(len(features), dtype=np.int64)})
+        return TyperModel(classes, vocabulary, weights, hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+
+
+@lru_cache(maxsize=1)
+def load_typer(path: Path = MODEL_PATH) -> TyperModel:
+    return TyperModel.load(path)
+
+
+def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
+    """(len(words), len(classes)) softmax probabilities: the features' weight rows summed per word."""
+    if words.is_empty():
+        return np.zeros((0, len(model.classes)))
+    features = word_features(words).join(model.vocabulary, on="feature", how="inner")
+    word_index = features["word"].to_numpy()
+    rows = model.weights[features["feature_index"].to_numpy()]
+    scores = np.column_stack([np.bincount(word_index, weights=rows[:, column], minlength=words.height)
+                              for column in range(len(model.classes))])
+    scores -= scores.max(axis=1, keepdims=True)
+    exponentials = np.exp(scores)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def entity_types(classes: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(name[2:] for name in classes if name != NOT_ENTITY))
+
+
+def tag_names(words: pl.DataFrame, probabilities: np.ndarray, classes: tuple[str, ...]) -> pl.DataFrame:
+    """Names from the words' likeliest tags: a name is a maximal run of words of one group tagged B-/I- (an
+    I- right after an O also takes that word in: the tagger saw a name continuing), and its type is the one
+    whose tags are likeliest on average over its words. A connector is inside only between two name words; a
+    name of gazetteer words only is left to the gazetteer, one of stop words only (name_stopwords.txt: function
+    words, months, demonyms) is no name, and one cutting a gazetteer match in two is dropped.
+    A B- tag whose type differs from the word before it begins a new name.
+    Out: row, start, end (buffer bytes), entity_type, score (the mean probability of that type), p_<TYPE>."""
+    types = entity_types(classes)
+    # A word is tagged inside a name when the tags of names together outweigh NAME_THRESHOLD (chosen on the dev
+    # splits: below one half, since O is the majority class the model leans to); its tag is the likeliest of them.
+    name_tags = probabilities[:, 1:].argmax(axis=1) + 1
+    labels = np.where(probabilities[:, 0] < 1.0 - NAME_THRESHOLD, np.asarray(classes)[name_tags], NOT_ENTITY)
+    type_probabilities = {name: probabilities[:, [i for i, c in enumerate(classes) if c[2:] == name]].sum(axis=1)
+                          for name in types}
+    tagged = words.with_columns(
+        pl.Series("tagged", labels != NOT_ENTITY, dtype=pl.Boolean),
+        pl.Series("continuing", np.char.startswith(labels.astype(str), "I-"), dtype=pl.Boolean),
+        pl.Series("begins", np.char.startswith(labels.astype(str), "B-"), dtype=pl.Boolean),
+        pl.Series("tag_type", np.char.lstrip(np.char.lstrip(labels.astype(str), "BI"), "-"), dtype=pl.String),
+        *(pl.Series(f"p_{name}", values, dtype=pl.Float64) for name, values in type_probabilities.items()),
+    )
+    same_group_before = (pl.col("group") == pl.col("group").shift(1)).fill_null(False)
+    same_group_after = (pl.col("group") == pl.col("group").shift(-1)).fill_null(False)
+    pulls_previous = pl.col("continuing") & same_group_before & ~pl.col("tagged").shift(1).fill_null(True)
+    tagged = tagged.with_columns(
+        (pl.col("tagged") | (pulls_previous.shift(-1).fill_null(False) & ~pl.col("is_connector"))).alias("inside"))
+    between = (same_group_before & pl.col("inside").shift(1).fill_null(False)
+               & same_group_after & pl.col("inside").shift(-1).fill_null(False))
+    tagged = tagged.with_columns(pl.col("inside") & (~pl.col("is_connector") | between))
+    # A B- tag of another type than the word before begins a new name ('SHBA-së Elizabeth Warren' is two).
+    new_type = pl.col("begins") & (pl.col("tag_type") != pl.col("tag_type").shift(1)).fill_null(False)
+    name_start = pl.col("inside") & ~(same_group_before & pl.col("inside").shift(1).fill_null(False) & ~new_type)
+    names = (
+        tagged.with_columns(name_start.cum_sum().alias("name"))
+        .filter(pl.col("inside"))
+        .group_by("name", maintain_order=True)
+        .agg(
+            pl.col("row").first(), pl.col("start").first(), pl.col("end").last(),
+            pl.col("covered").all().alias("all_covered"),
+            pl.col("is_stopword").all().alias("all_stopwords"),
+            (~pl.col("covered").first() | pl.col("match_opens").first()).alias("opens_cleanly"),
+            (~pl.col("covered").last() | pl.col("match_closes").last()).alias("closes_cleanly"),
+            *(pl.col(f"p_{name}").mean() for name in types),
+        )
+    )
+    type_columns = [f"p_{name}" for name in types]
+    names = names.with_columns(
+        pl.concat_list(type_columns).list.arg_max().replace_strict(list(range(len(types))), types,
+                                                                   return_dtype=pl.String).alias("entity_type"),
+        pl.max_horizontal(type_columns).alias("score"),
+    )
+    return names.filter(~pl.col("all_covered") & ~pl.col("all_stopwords") & pl.col("opens_cleanly")
+                        & pl.col("closes_cleanly")).drop("name", "all_covered", "all_stopwords", "opens_cleanly",
+                                                         "closes_cleanly")
+
+
+def vote_types(names: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
+    """One type for every repeat of a name in an article (by its cand: key): the class whose probabilities sum
+    highest over the repeats. `names` needs article, entity_id and the p_<class> columns."""
+    if names.is_empty():
+        return names
+    named = entity_types(classes)
+    summed = names.group_by("article", "entity_id").agg(pl.col(f"p_{name}").sum() for name in named)
+    voted = summed.select(
+        "article", "entity_id",
+        pl.concat_list(f"p_{name}" for name in named).list.arg_max()
+        .replace_strict(list(range(len(named))), named, return_dtype=pl.String).alias("voted_type"),
+    )
+    return names.join(voted, on=["article", "entity_id"], how="left", maintain_order="left").with_columns(
+        pl.col("voted_type").alias("entity_type")).drop("voted_type")
