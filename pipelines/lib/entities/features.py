@@ -31,6 +31,15 @@ def common_words() -> pl.Series:
 
 
 @lru_cache(maxsize=1)
+def common_keys() -> pl.Series:
+    """The cand: keys of the common words with Albanian case endings folded ('tarifat', 'tarifa' -> 'cand:tarif'),
+    so an inflected form of a common noun counts as common too."""
+    keys = pl.DataFrame({"word": common_words(), "language": "sq"}).select(
+        candidate_key_expression(pl.col("word")).alias("key"))
+    return keys.to_series().unique()
+
+
+@lru_cache(maxsize=1)
 def place_keys() -> pl.DataFrame:
     """key (a cand: key, as candidate_key_expression makes it), place_kind (GPE or LOC): GeoNames places."""
     places = pl.read_csv(LOOKUPS_DIRECTORY / "places.tsv", separator="\t", schema={"name": pl.String, "kind": pl.String})
@@ -82,6 +91,7 @@ def word_features(words: pl.DataFrame) -> pl.DataFrame:
         candidate_key_expression(pl.col("name_word")).alias("key"),
         pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
         common.alias("common"),
+        candidate_key_expression(pl.col("name_word")).is_in(common_keys().implode()).alias("common_stem"),
         pl.when(same_group_before).then(lower.shift(1)).alias("lower_before"),
         pl.when(same_group_after).then(lower.shift(-1)).alias("lower_after"),
     ).join(place_keys(), on="key", how="left", maintain_order="left")
@@ -115,6 +125,8 @@ def word_features(words: pl.DataFrame) -> pl.DataFrame:
         when(pl.col("rule_type").is_not_null(), "rule=" + pl.col("rule_type").fill_null("") + "|" + position),
         "case=" + pl.col("casing") + "|" + pl.col("shape") + "|" + pl.col("common").cast(pl.String),
         "common=" + pl.col("common").cast(pl.String) + "|" + position + "|" + pl.col("sentence_start").cast(pl.String),
+        "common_stem=" + language + pl.col("common_stem").cast(pl.String) + "|" + position + "|"
+        + pl.col("sentence_start").cast(pl.String),
         when(pl.col("first_name"), "first_name=" + position),
         when(pl.col("place_kind").is_not_null(), "place=" + pl.col("place_kind").fill_null("") + "|" + position),
         when(pl.col("covered"), "gazetteer=" + pl.col("match_type").fill_null("-") + "|" + position + "|"

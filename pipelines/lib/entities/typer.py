@@ -89,6 +89,9 @@ def tag_names(words: pl.DataFrame, probabilities: np.ndarray, classes: tuple[str
     pulls_previous = pl.col("continuing") & same_group_before & ~pl.col("tagged").shift(1).fill_null(True)
     tagged = tagged.with_columns(
         (pl.col("tagged") | (pulls_previous.shift(-1).fill_null(False) & ~pl.col("is_connector"))).alias("inside"))
+    # A tail word (name_tail_words.txt: 'Sky News', 'Sheffield Wednesday') continues the name before it.
+    tagged = tagged.with_columns(pl.col("inside") | (pl.col("is_tail_word") & same_group_before
+                                                     & pl.col("inside").shift(1).fill_null(False)))
     between = (same_group_before & pl.col("inside").shift(1).fill_null(False)
                & same_group_after & pl.col("inside").shift(-1).fill_null(False))
     tagged = tagged.with_columns(pl.col("inside") & (~pl.col("is_connector") | between))
