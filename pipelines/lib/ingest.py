@@ -258,8 +258,16 @@ def plan_batch(parsed: pl.DataFrame, manifest: pl.DataFrame, live_articles: pl.D
     ).with_columns(pl.lit("superseded").alias("status"),
                    (pl.lit("older version of the article now read from ") + pl.col("live_path")).alias("reason")
     ).select(SOURCE_FILE_COLUMNS)
+    # A quarantine recorded for bytes that are no longer on disk (the file was fixed, or a refused entry became a
+    # file) is over: the old row is superseded, so `kronika status` lists only what is quarantined now.
+    stale_quarantine = manifest.filter(
+        (pl.col("status") == "quarantined") & pl.col("source_path").is_in(batch["source_path"].implode())
+    ).join(batch.select("source_path", "content_sha256"), on=["source_path", "content_sha256"], how="anti",
+           nulls_equal=True).with_columns(
+        pl.lit("superseded").alias("status"), pl.lit("file content changed").alias("reason"))
     # A changed file's old bytes say so, even when the new bytes are also the article's newer version.
-    stored_updates = pl.concat([beaten, changed_away.select(SOURCE_FILE_COLUMNS)], how="vertical_relaxed").unique(
+    stored_updates = pl.concat([beaten, changed_away.select(SOURCE_FILE_COLUMNS),
+                                stale_quarantine.select(SOURCE_FILE_COLUMNS)], how="vertical_relaxed").unique(
         ["source_path", "content_sha256"], keep="last", maintain_order=True)
 
     source_rows = pl.concat([

@@ -128,6 +128,14 @@ def test_broken_json_lines_records_get_their_own_quarantined_row_and_escapes_are
     again = kronika("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet")
     assert again.returncode == 0 and "Nothing new" in again.stdout, again.stderr
 
+    # Line 2 fixed: its record is ingested and its old quarantine is over.
+    lines[1] = json.dumps({**good, "title": "Rreshti i rregulluar", "date": "2025-10-20 09:30"})
+    (raw_dir / "feed.jsonl").write_text("\n".join(lines) + "\n")
+    fixed = kronika("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet")
+    assert fixed.returncode == 0, fixed.stderr
+    assert sorted(rows(warehouse, "SELECT status, reason FROM source_files WHERE source_path = 'feed.jsonl#2'"),
+                  key=str) == [("ingested", None), ("superseded", "file content changed")]
+
 
 def test_refused_files_stay_quarantined_while_on_disk_and_are_never_purged(tmp_path):
     raw_dir, warehouse, outside = tmp_path / "raw", tmp_path / "warehouse" / "kronika.duckdb", tmp_path / "outside"
@@ -159,8 +167,12 @@ def test_refused_files_stay_quarantined_while_on_disk_and_are_never_purged(tmp_p
     (runs,), = rows(warehouse, "SELECT count(*) FROM ingest_runs")
     assert runs == 1
 
-    # Removed from disk, a refused file is missing like any other.
+    # Removed from disk, a refused file is missing like any other; a FIFO replaced by an article is read.
     (raw_dir / "scan.pdf").unlink()
+    (raw_dir / "pipe.txt").unlink()
+    (raw_dir / "pipe.txt").write_text(article("Tubi u bë lajm"))
     assert kronika("run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet").returncode == 0
     (missing,), = rows(warehouse, "SELECT count(missing_since) FROM source_files WHERE source_path = 'scan.pdf'")
     assert missing == 1
+    assert sorted(rows(warehouse, "SELECT status, reason FROM source_files WHERE source_path = 'pipe.txt'"),
+                  key=str) == [("ingested", None), ("superseded", "file content changed")]

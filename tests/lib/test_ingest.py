@@ -142,3 +142,14 @@ def test_pending_changes_sees_new_and_changed_files_and_missing_ones(tmp_path):
     pending = pending_changes(tmp_path, manifest)
     assert dict(pending.files.select("source_path", "change").iter_rows()) == {"a.txt": "changed", "c.txt": "new"}
     assert pending.missing == ["b.txt"]
+
+
+def test_a_fixed_file_supersedes_its_old_quarantine(tmp_path):
+    first = parsed_batch(tmp_path, {"a.txt": b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "b.txt": b""})
+    manifest = plan_batch(first, empty_manifest(), no_live_articles(), NOW).source_files.select(SOURCE_FILE_COLUMNS)
+    assert set(manifest["status"]) == {"quarantined"}
+    second = parsed_batch(tmp_path, {"a.txt": ARTICLE.encode(), "b.txt": b""})
+    plan = plan_batch(second, manifest, no_live_articles(), LATER)
+    rows = sorted(plan.source_files.select("source_path", "status", "reason").rows(), key=str)
+    assert rows == [("a.txt", "ingested", None), ("a.txt", "superseded", "file content changed"),
+                    ("b.txt", "quarantined", "empty file (0 bytes)")]
