@@ -126,6 +126,46 @@ JOIN figure_entity_links l
   ON l.article_id = f.article_id AND l.field = f.field AND l.figure_char_start = f.char_start
 JOIN entities e ON e.entity_id = l.entity_id;
 
+-- Across articles, a bare surname goes to a corpus-wide holder only when one clearly dominates: among the
+-- unknown persons (cand: ids of two words or more, type PERSON or untyped) whose folded last word is the surname,
+-- the one holder with at least 80 % of their full-name mentions and at least 5 of them. Otherwise no row: the
+-- surname stays unlinked, never a guess. A view over `mentions`, so it is always exactly what the stored
+-- mentions say, whatever order or batches they came in (docs/entities.md, "Across articles").
+CREATE OR REPLACE VIEW surname_holders AS
+WITH full_names AS (
+    SELECT 'cand:' || regexp_extract(m.entity_id, '_([a-z0-9]+)$', 1) AS surname_id, m.entity_id, m.article_id
+    FROM mentions m
+    LEFT JOIN entities e ON e.entity_id = m.entity_id
+    WHERE m.entity_id LIKE 'cand:%\_%' ESCAPE '\' AND m.surface LIKE '% %'
+      AND coalesce(e.entity_type, 'PERSON') = 'PERSON'
+), per_holder AS (
+    SELECT surname_id, entity_id, count(*) AS full_mentions, count(DISTINCT article_id) AS articles
+    FROM full_names GROUP BY surname_id, entity_id
+), ranked AS (
+    SELECT *, sum(full_mentions) OVER (PARTITION BY surname_id) AS surname_full_mentions,
+           row_number() OVER (PARTITION BY surname_id ORDER BY full_mentions DESC, entity_id) AS holder_rank
+    FROM per_holder
+)
+SELECT surname_id, entity_id AS holder_id, full_mentions, articles, surname_full_mentions,
+       full_mentions / surname_full_mentions AS holder_share
+FROM ranked
+WHERE holder_rank = 1 AND full_mentions >= 5 AND full_mentions >= 0.8 * surname_full_mentions;
+
+-- `mentions` with the corpus-wide surname links of `surname_holders` applied: a bare unknown surname
+-- (match_rule 'candidate') in an article that names no full name with that surname takes the dominant holder's
+-- id. An article that names one holder already linked it itself (match_rule 'short_form'); one that names two
+-- keeps it unlinked. corpus_surname marks the rows this view changed.
+CREATE OR REPLACE VIEW resolved_mentions AS
+WITH named_surnames AS (
+    SELECT DISTINCT article_id, 'cand:' || regexp_extract(entity_id, '_([a-z0-9]+)$', 1) AS surname_id
+    FROM mentions
+    WHERE surface LIKE '% %' AND entity_id LIKE 'cand:%\_%' ESCAPE '\'
+)
+SELECT m.* REPLACE (coalesce(h.holder_id, m.entity_id) AS entity_id), h.holder_id IS NOT NULL AS corpus_surname
+FROM mentions m
+LEFT JOIN named_surnames n ON n.article_id = m.article_id AND n.surname_id = m.entity_id
+LEFT JOIN surname_holders h ON h.surname_id = m.entity_id AND m.match_rule = 'candidate' AND n.surname_id IS NULL;
+
 -- One row per publication of rebuilt report tables: which ingest they reflect.
 CREATE TABLE IF NOT EXISTS report_refreshes (
     refreshed_at        TIMESTAMPTZ NOT NULL,
