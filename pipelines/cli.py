@@ -63,13 +63,17 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
         return 2
     summary = run_pipeline(settings, show_progress=not args.quiet)
+    if summary.publication_note:
+        print(f"kronika: {summary.publication_note}", file=sys.stderr)
     if summary.up_to_date:
         print(f"Nothing new under {settings.raw_dir}: {settings.warehouse_path} is up to date.")
     else:
         print(f"Ingested {summary.files_ingested} file(s) ({summary.files_duplicate} duplicate, "
               f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
               f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
-    if not args.quiet:
+    from pipelines.lib.publication import publication_pending
+
+    if not args.quiet and not publication_pending(settings.warehouse_path):
         from pipelines.lib.reports import find_report, run_report
         from pipelines.lib.warehouse import reader
 
@@ -158,14 +162,17 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_purge_missing(args: argparse.Namespace) -> int:
-    from pipelines.lib.warehouse import build_path_for, publish_snapshot, purge_missing, writer
+    from pipelines.lib.publication import publish_snapshot
+    from pipelines.lib.warehouse import build_path_for, purge_missing, writer
 
     settings = _settings(args)
     build = build_path_for(settings.warehouse_path)
     with writer(build) as connection:
         purged = purge_missing(connection)
-        publish_snapshot(connection, build, settings.warehouse_path)
+        published = publish_snapshot(connection, build, settings.warehouse_path)
     print(f"Purged {purged} article(s) whose files are gone from {settings.raw_dir}.")
+    if published.message:
+        print(f"kronika: {published.message}", file=sys.stderr)
     return 0
 
 
