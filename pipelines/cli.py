@@ -71,6 +71,8 @@ def command_run(args: argparse.Namespace) -> int:
     if not has_files:
         print(f"No article files under {settings.raw_dir} (Kronika reads .txt, .md and .jsonl files, "
               f"in sub-folders too).")
+    if summary.publication_note:
+        print(f"kronika: {summary.publication_note}", file=sys.stderr)
     if summary.up_to_date:
         print(f"Nothing new under {settings.raw_dir}: {settings.warehouse_path} is up to date.")
     else:
@@ -78,7 +80,9 @@ def command_run(args: argparse.Namespace) -> int:
               f"{summary.files_ingested} ingested, {summary.files_duplicate} duplicate, "
               f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
               f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
-    if not args.quiet:
+    from pipelines.lib.publication import publication_pending
+
+    if not args.quiet and not publication_pending(settings.warehouse_path):
         from pipelines.lib.reports import find_report, run_report
         from pipelines.lib.warehouse import reader
 
@@ -223,14 +227,17 @@ def command_status(args: argparse.Namespace) -> int:
 
 
 def command_purge_missing(args: argparse.Namespace) -> int:
-    from pipelines.lib.warehouse import build_path_for, publish_snapshot, purge_missing, writer
+    from pipelines.lib.publication import publish_snapshot
+    from pipelines.lib.warehouse import build_path_for, purge_missing, writer
 
     settings = _settings(args)
     build = build_path_for(settings.warehouse_path)
     with writer(build) as connection:
         purged = purge_missing(connection)
-        publish_snapshot(connection, build, settings.warehouse_path)
+        published = publish_snapshot(connection, build, settings.warehouse_path)
     print(f"Purged {purged} article(s) whose files are gone from {settings.raw_dir}.")
+    if published.message:
+        print(f"kronika: {published.message}", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import warehouse
+from pipelines.lib import publication, warehouse
 from pipelines.lib.charts import markdown_table
 from pipelines.lib.extract import (
     article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
@@ -238,7 +238,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             files_changed=parsed_articles["counts"]["files_changed"][0],
         )
         if kronika.publish_each_batch:
-            warehouse.publish_snapshot(connection, kronika.build_path, settings.warehouse_path)
+            published = publication.publish_snapshot(connection, kronika.build_path, settings.warehouse_path)
+            if published.message:
+                context.log.warning(published.message)
         counts = {table: warehouse.scalar(connection, f"SELECT count(*) FROM {table}") for table in WAREHOUSE_TABLES}
         top = connection.sql(
             "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "

@@ -11,11 +11,10 @@ import dagster as dg
 from pipelines.defs import assets as ingest_assets
 from pipelines.defs.reports import report_assets
 from pipelines.defs.resources import duckdb_resource_for, KronikaResource
-from pipelines.defs.sensors import published_manifest
+from pipelines.lib import publication, warehouse
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
 from pipelines.lib.lease import writer_lease
-from pipelines.lib.warehouse import build_path_for, connect_writer, count_stale_articles, reports_are_current
 from pipelines.lib.settings import Settings
 
 
@@ -32,6 +31,7 @@ class RunSummary:
     seconds: float = 0.0
     ingest_seconds: float = 0.0    # until the batches are committed
     reports_seconds: float = 0.0   # report tables, HTML report and the snapshot publication
+    publication_note: str | None = None   # why the public file was not (or not simply) replaced
 
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -59,31 +59,42 @@ def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> N
                 setattr(summary, f"files_{status}", getattr(summary, f"files_{status}") + int(value.value))
 
 
+def _publication_note(result: dg.ExecuteInProcessResult) -> str | None:
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path == ["published_reports"] and "publication_note" in materialization.metadata:
+            return materialization.metadata["publication_note"].value
+    return None
+
+
 def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummary:
     """Ingest every pending file in batches, then refresh the report tables once, all under the writer lease.
 
     The lease comes first: a second writer that cannot get it raises WarehouseBusyError having done no work."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lease(settings.warehouse_path):
-        # A program other than Kronika holding the build file open is refused here, in one line, rather than
-        # as a failed Dagster step with its log.
-        connect_writer(build_path_for(settings.warehouse_path)).close()
         return _run_pipeline(settings, show_progress=show_progress)
 
 
 def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
     started = time.perf_counter()
     summary = RunSummary()
-    # DuckDB cannot create a folder, and its resource retries a missing one for ~100 s before failing.
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    pending = pending_changes(settings.raw_dir, published_manifest(settings.warehouse_path))
-    paths = pending.files["source_path"].to_list()
-    stale = count_stale_articles(settings.warehouse_path, extraction_version())
-    nothing_to_ingest = not paths and not pending.missing and not pending.refused.height and not stale
-    if nothing_to_ingest and settings.warehouse_path.exists() and reports_are_current(settings.warehouse_path):
-        summary.up_to_date = True
-        summary.seconds = time.perf_counter() - started
-        return summary
+    public, build = settings.warehouse_path, warehouse.build_path_for(settings.warehouse_path)
+    # The writer's state comes from its own build file: the public file may be held open read-write by an analyst.
+    # Opening it here also refuses, in one line, a program other than Kronika that holds the build file open,
+    # rather than as a failed Dagster step with its log.
+    with warehouse.writer(build) as connection:
+        pending = pending_changes(settings.raw_dir, warehouse.read_manifest(connection))
+        paths = pending.files["source_path"].to_list()
+        stale = warehouse.count_stale_articles(connection, extraction_version())
+        nothing_to_ingest = not paths and not pending.missing and not pending.refused.height and not stale
+        if nothing_to_ingest and public.exists() and warehouse.reports_are_current(connection):
+            # An earlier run could not replace a held file, or died between its commit and the rename.
+            if publication.needs_publication(connection, public):
+                summary.publication_note = publication.publish_snapshot(connection, build, public).message
+            summary.up_to_date = True
+            summary.seconds = time.perf_counter() - started
+            return summary
     batches = [paths[i:i + settings.batch_size] for i in range(0, len(paths), settings.batch_size)]
     if not nothing_to_ingest:
         # Runs with no files re-extract stored articles whose rules changed, a batch at a time.
@@ -115,7 +126,8 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
         if reports:
             if progress:
                 report_task = progress.add_task("refreshing reports", total=1)
-            dg.materialize(reports, resources=resources, run_config=QUIET_LOGS)
+            report_result = dg.materialize(reports, resources=resources, run_config=QUIET_LOGS)
+            summary.publication_note = _publication_note(report_result)
             if progress:
                 progress.advance(report_task)
     finally:

@@ -1,5 +1,5 @@
 """Report tables and the HTML report: one Dagster asset per `sql/` file whose header says `-- materialize: <table>`,
-plus `report_html`, which writes `warehouse/report.html` and puts its tables in the asset metadata.
+plus `report_html`, which writes `warehouse/kronika.files/report.html` and puts its tables in the asset metadata.
 
 The assets run the same files the CLI runs and refresh after each ingest through declarative automation."""
 
@@ -12,11 +12,10 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, markdown_metadata
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import charts, warehouse
+from pipelines.lib import charts, publication, warehouse, warehouse_files
 from pipelines.lib.reports import Report, list_reports, materialize_report
 
 REPORTS_GROUP = "reports"
-HTML_REPORT_NAME = "report.html"
 
 
 def _code_version(*texts: str) -> str:
@@ -65,8 +64,8 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
         code_version=_code_version(Path(charts.__file__).read_text(), *(r.sql for r in list_reports())),
     )
     def report_html(kronika: KronikaResource, duckdb: DuckDBResource):
-        """warehouse/report.html: mentions over time, co-occurrence network and NPMI heat map, offline."""
-        path = kronika.settings().warehouse_path.parent / HTML_REPORT_NAME
+        """warehouse/kronika.files/report.html: mentions over time, co-occurrence network and NPMI heat map, offline."""
+        path = warehouse_files.report_html_path(kronika.settings().warehouse_path)
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
             data = charts.report_data(connection, display_timezone=kronika.timezone)
@@ -95,13 +94,17 @@ def snapshot_asset(report_keys: list[str]) -> dg.AssetsDefinition:
         automation_condition=dg.AutomationCondition.eager(),
         pool=WAREHOUSE_POOL,
     )
-    def published_reports(kronika: KronikaResource, duckdb: DuckDBResource):
+    def published_reports(context: dg.AssetExecutionContext, kronika: KronikaResource, duckdb: DuckDBResource):
         """Publishes the read-only snapshot once all report tables are rebuilt (one copy, not one per table)."""
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
             warehouse.record_report_refresh(connection)
-            warehouse.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
-        return dg.MaterializeResult(metadata={"warehouse": str(kronika.settings().warehouse_path)})
+            published = publication.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
+        metadata = {"warehouse": str(kronika.settings().warehouse_path), "published": published.published}
+        if published.message:  # info, not warning: `kronika run` prints the note itself
+            context.log.info(published.message)
+            metadata["publication_note"] = published.message
+        return dg.MaterializeResult(metadata=metadata)
 
     return published_reports
 

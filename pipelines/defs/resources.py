@@ -10,6 +10,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from pipelines.lib import warehouse_files
 from pipelines.lib.lease import acquire_lease, release_lease
 from pipelines.lib.settings import Settings, settings_from_env
 from pipelines.lib.warehouse import CONNECTION_CONFIG, build_path_for, connect_writer, public_path_for
@@ -65,7 +66,7 @@ class WarehouseWriterResource(DuckDBResource):
 
 def duckdb_resource_for(settings: Settings) -> DuckDBResource:
     """The writer's connection goes to the private build file, never to the published snapshot."""
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    warehouse_files.ensure_files_dir(settings.warehouse_path)
     return WarehouseWriterResource(database=str(build_path_for(settings.warehouse_path)),
                                    connection_config=CONNECTION_CONFIG)
 
@@ -103,5 +104,5 @@ def default_resources(settings: Settings | None = None) -> dict:
     return {
         "kronika": KronikaResource.from_settings(settings),
         "duckdb": duckdb_resource_for(settings),
-        "io_manager": PolarsParquetIOManager(base_dir=str(settings.warehouse_path.parent / ".staging")),
+        "io_manager": PolarsParquetIOManager(base_dir=str(warehouse_files.staging_dir(settings.warehouse_path))),
     }

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.defs.resources import KronikaResource
@@ -27,15 +28,28 @@ ingest_job = dg.define_asset_job(
 )
 
 
-def published_manifest(public_path: Path) -> pl.DataFrame:
-    """The manifest as readers see it: read from the published snapshot, so ticks never lock the writer."""
-    if not public_path.exists():
+def writer_manifest(public_path: Path) -> pl.DataFrame:
+    """The manifest the writer works from, read (read-only, for a moment) from its build file.
+
+    Not from the public file: an analyst may hold that open read-write, and a publication may wait for them; the
+    sensor would then keep launching files the writer already has."""
+    build = warehouse.build_path_for(public_path)
+    if not build.exists():
         return pl.DataFrame(schema={"source_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
                                     "content_sha256": pl.String, "status": pl.String, "reason": pl.String,
                                     "last_seen_at": pl.Datetime("us", "UTC"),
                                     "missing_since": pl.Datetime("us", "UTC")})
-    with warehouse.reader(public_path) as connection:
+    try:
+        connection = duckdb.connect(str(build), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise WarehouseBusyError(f"the warehouse {public_path} is being written; "
+                                           "files wait for the next tick") from None
+    try:
         return warehouse.read_manifest(connection)
+    finally:
+        connection.close()
 
 
 def _cursor_frame(cursor: str | None) -> pl.DataFrame:
@@ -57,7 +71,7 @@ def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
 
     With `previous_look`, only files whose size and mtime did not move since then are launched:
     a file still being written waits for the next tick."""
-    pending = pending_changes(raw_dir, published_manifest(public_path))
+    pending = pending_changes(raw_dir, writer_manifest(public_path))
     ready = pending.files if previous_look is None else stable_files(previous_look, pending.files)
     paths = ready["source_path"].to_list()
     requests = [
@@ -94,7 +108,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, kronika: KronikaResour
     try:
         requests, seen = ingest_run_requests(settings.raw_dir, settings.warehouse_path, settings.batch_size,
                                              previous_look=_cursor_frame(context.cursor))
-    except WarehouseBusyError as error:  # e.g. an analyst holds the published file open read-write
+    except WarehouseBusyError as error:  # a writer opened the build file between the lease check and the read
         return dg.SkipReason(str(error))
     context.update_cursor(_cursor_text(seen, settings.batch_size))
     if not requests:

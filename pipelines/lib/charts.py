@@ -1,6 +1,6 @@
 """Hand-written SVG charts (mentions over time, co-occurrence network, NPMI heat map) and the static HTML report.
 
-Everything is inline (SVG, CSS, no script, no external URL), so `warehouse/report.html` opens offline; the data
+Everything is inline (SVG, CSS, no script, no external URL), so `warehouse/kronika.files/report.html` opens offline; the data
 comes from the same `sql/` reports the CLI runs."""
 
 from __future__ import annotations

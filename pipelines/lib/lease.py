@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from pipelines.lib import warehouse_files
+
 LOCK_WAIT_ENVIRONMENT_VARIABLE = "KRONIKA_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.2
@@ -55,8 +57,8 @@ class LeaseHolder:
 
 
 def lease_path_for(public_path: Path) -> Path:
-    """The lock file beside the published warehouse: warehouse/.kronika.lock for warehouse/kronika.duckdb."""
-    return public_path.with_name(f".{public_path.stem}.lock")
+    """The lock file in the warehouse's folder: warehouse/kronika.files/writer.lock for warehouse/kronika.duckdb."""
+    return warehouse_files.lease_path(public_path)
 
 
 def configured_wait_seconds() -> float:

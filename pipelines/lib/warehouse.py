@@ -1,14 +1,11 @@
-"""The DuckDB warehouse: schema, one-transaction batch writes, and the published read-only snapshot.
+"""The DuckDB warehouse: schema, one-transaction batch writes, and read-only access to the published file.
 
-The writer owns a private build file; after each committed batch a checkpointed copy is renamed over
-the public file, so readers (DuckDB CLI, notebooks) never block ingestion nor see a half-written state."""
+The writer owns a private build file in the warehouse's folder; `publication.py` publishes it to the public file,
+so readers (DuckDB CLI, notebooks) never block ingestion nor see a half-written state."""
 
 from __future__ import annotations
 
-import glob
-import os
 import re
-import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +14,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
+from pipelines.lib import warehouse_files
 from pipelines.lib.lease import WarehouseBusyError, configured_wait_seconds, writer_lease
 from pipelines.lib.test_hooks import crash_point
 
@@ -28,20 +26,19 @@ CONNECTION_CONFIG = {"storage_compatibility_version": "v1.5.0", "memory_limit": 
 
 
 def build_path_for(public_path: Path) -> Path:
-    """The writer's private file, beside the public snapshot."""
-    return public_path.with_name(f".{public_path.stem}.build{public_path.suffix}")
+    """The writer's private file, in the warehouse's own folder (`kronika.files/build.duckdb`)."""
+    return warehouse_files.build_path(public_path)
 
 
 def public_path_for(build_path: Path) -> Path:
     """The published snapshot a build file belongs to (the inverse of `build_path_for`)."""
-    stem = build_path.stem.removeprefix(".").removesuffix(".build")
-    return build_path.with_name(f"{stem}{build_path.suffix}")
+    return warehouse_files.public_path_for_build(build_path)
 
 
 def connect_writer(build_path: Path, *, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the build file for writing. Kronika writers are serialised by the lease (`lib/lease.py`); this waits
     only for a program that opened the build file itself, up to the lease's bounded wait."""
-    build_path.parent.mkdir(parents=True, exist_ok=True)
+    warehouse_files.ensure_files_dir(public_path_for(build_path))
     wait_seconds = configured_wait_seconds() if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait_seconds
     delay = 0.1
@@ -258,48 +255,20 @@ def purge_missing(connection: duckdb.DuckDBPyConnection) -> int:
     return len(ids)
 
 
-def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, public_path: Path) -> None:
-    """Checkpoint the build file, copy it and atomically rename the copy over the public file.
-
-    Readers holding the old snapshot keep reading the old inode; new readers see the new state."""
-    connection.execute("CHECKPOINT")
-    # A writer killed mid-copy leaves its copy behind; the caller holds the build file's lock, so
-    # no other writer can be copying now and every such file is stale.
-    for stale in glob.glob(glob.escape(str(public_path.with_name(f".{public_path.name}."))) + "*.tmp"):
-        os.remove(stale)
-    temporary = public_path.with_name(f".{public_path.name}.{os.getpid()}.tmp")
-    shutil.copyfile(build_path, temporary)
-    with open(temporary, "rb+") as handle:
-        os.fsync(handle.fileno())
-    crash_point("publish_before_rename")
-    os.replace(temporary, public_path)
-    directory = os.open(public_path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def reports_are_current(public_path: Path) -> bool:
-    """True when the published report tables were rebuilt after the last committed ingest batch."""
-    try:
-        return bool(query_rows(public_path, """
-            SELECT (SELECT max(finished_at) FROM ingest_runs)
-                   IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)""")[0][0])
-    except duckdb.CatalogException:  # a warehouse from before report_refreshes existed
-        return False
+def reports_are_current(connection: duckdb.DuckDBPyConnection) -> bool:
+    """True when the report tables were rebuilt after the last committed ingest batch (asked of the build file)."""
+    return bool(scalar(connection, """
+        SELECT (SELECT max(finished_at) FROM ingest_runs)
+               IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)"""))
 
 
 def record_report_refresh(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("INSERT INTO report_refreshes SELECT now(), (SELECT max(finished_at) FROM ingest_runs)")
 
 
-def count_stale_articles(public_path: Path, current_version: str) -> int:
-    """How many published articles were extracted by other rules (0 when there is no warehouse yet)."""
-    if not public_path.exists():
-        return 0
-    return int(query_rows(public_path, "SELECT count(*) FROM articles WHERE extraction_version <> ?",
-                          [current_version])[0][0])
+def count_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str) -> int:
+    """How many stored articles were extracted by other rules (asked of the build file)."""
+    return int(scalar(connection, "SELECT count(*) FROM articles WHERE extraction_version <> ?", [current_version]))
 
 
 def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str, limit: int) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from pipelines.defs.sensors import raw_files_sensor
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.settings import Settings
 from pipelines.lib.warehouse import build_path_for, query_rows
+from pipelines.lib.warehouse_files import staging_dir
 
 ENGLISH = """Kosovo and Serbia resume talks in Brussels
 Published March 2, 2026 10:05 AM
@@ -42,7 +43,7 @@ def resources(settings: Settings) -> dict:
     return {
         "kronika": KronikaResource.from_settings(settings),
         "duckdb": duckdb_resource_for(settings),
-        "io_manager": PolarsParquetIOManager(base_dir=str(settings.warehouse_path.parent / ".staging")),
+        "io_manager": PolarsParquetIOManager(base_dir=str(staging_dir(settings.warehouse_path))),
     }
 
 
