@@ -160,9 +160,13 @@ def parse_documents(documents: pl.DataFrame, *, timezone: str) -> pl.DataFrame:
     parsed, parse_failures = run_isolated(
         "parse", readable.select("source_path", "text", "mtime_ns"), "source_path",
         lambda part: parse_articles(part, default_timezone=timezone))
+    # A time Python's datetime cannot hold (year 0 after conversion to UTC) must not raise outside the
+    # per-article try below: it counts as no time, and the body decides the id.
+    representable = pl.col("published_at").dt.year().is_between(1, 9998).fill_null(False)
     # Bodies are handed to Python only for articles without a title or a time.
-    needs_body = pl.col("title").fill_null("").eq("") | pl.col("published_at").is_null()
-    keys = parsed.select("title", "published_at", "author", pl.when(needs_body).then(pl.col("body")).alias("body"))
+    needs_body = pl.col("title").fill_null("").eq("") | ~representable
+    keys = parsed.select("title", pl.when(representable).then(pl.col("published_at")).alias("published_at"), "author",
+                         pl.when(needs_body).then(pl.col("body")).alias("body"))
     ids, id_reasons = _article_ids(keys)
     parsed = parsed.with_columns(pl.Series("article_id", ids, dtype=pl.String),
                                  pl.Series("failure", id_reasons, dtype=pl.String))

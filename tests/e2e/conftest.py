@@ -22,6 +22,7 @@ import pytest
 
 from pipelines.cli import DAGSTER_YAML
 from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.tooling.ner_markup import SHARED_NER
 
 # A 2-core CI machine needs 20–40 s to import Dagster, start the webserver, the daemon and the code server.
 SERVER_START_SECONDS = 120
@@ -81,6 +82,10 @@ def fresh_checkout(tmp_path_factory) -> Path:
     """A copy of the checkout after the README's first command, `python3 dev.py run`, on the base Python."""
     checkout = tmp_path_factory.mktemp("fresh_checkout")
     copy_checkout(checkout)
+    # A clone sits beside shared/ (the NER sets `kronika eval` scores), as on CI and the developers' machines.
+    beside = checkout.parent / "shared"
+    if SHARED_NER.is_dir() and not beside.exists():
+        beside.symlink_to(SHARED_NER.parent, target_is_directory=True)
     base_python = getattr(sys, "_base_executable", None) or shutil.which("python3")
     result = subprocess.run([base_python, "dev.py", "run"], cwd=checkout, capture_output=True, text=True,
                             env=clean_environment(), timeout=FRESH_INSTALL_SECONDS)

@@ -236,10 +236,17 @@ def test_hostile_file_names_are_stored_as_data_and_stay_inside_raw(ingested):
 def test_sql_in_a_report_parameter_is_data(ingested):
     warehouse = ingested["warehouse"]
     (before,), = query(warehouse, "SELECT count(*) FROM articles")
-    injected = kronika("report", "top_entities", "--warehouse", str(warehouse), "--format", "json",
-                       "--param", "entity_type=x'; DROP TABLE articles; --")
+    # A free-text parameter is bound as a value: the injection is a unit nobody uses, so no rows.
+    injected = kronika("report", "figures_by_entity", "--warehouse", str(warehouse), "--format", "json",
+                       "--param", "unit=x'; DROP TABLE articles; --")
     assert injected.returncode == 0, injected.stderr
     assert json.loads(injected.stdout) == []
+    # A parameter with listed values refuses anything else before any SQL runs, in one line.
+    refused = kronika("report", "top_entities", "--warehouse", str(warehouse), "--format", "json",
+                      "--param", "entity_type=x'; DROP TABLE articles; --")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("kronika: entity_type must be one of PERSON")
+    assert len(refused.stderr.strip().splitlines()) == 1
     bad_number = kronika("report", "top_entities", "--warehouse", str(warehouse), "--format", "json",
                          "--param", "top=1; DROP TABLE articles")
     assert bad_number.returncode == 2

@@ -114,7 +114,7 @@ def test_a_failure_in_each_stage_quarantines_only_its_file_and_the_next_run_is_c
     inject_failures(monkeypatch)
     assert cli.main(["run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet"]) == 0
     summary = capsys.readouterr().out
-    assert f"Ingested {GOOD_ARTICLES} file(s)" in summary and f"{len(STAGES)} quarantined" in summary, summary
+    assert f"{GOOD_ARTICLES} ingested" in summary and f"{len(STAGES)} quarantined" in summary, summary
 
     found = statuses(warehouse)
     assert len(found) == GOOD_ARTICLES + len(STAGES)

@@ -35,6 +35,7 @@ NAMED_UNITS = {
     "percent", "percentage_point", "fraction", "multiplier", "count",
     "years", "months", "weeks", "days", "hours", "km", "km2", "tonne", "m3", "hectare", "year", "date",
     "kg", "MW", "MWh", "barrel",  # measures the figures vocabulary also knows (docs/figures.md)
+    "age",  # ages (`80 vjeç`, `a 35-year-old`) are their own unit since issue 14
 }  # fmt: skip
 CURRENCY_OR_RATE = re.compile(r"^[A-Z]{3}$|^[A-Za-z0-9]+_per_[A-Za-z0-9]+$")
 

@@ -236,8 +236,15 @@ def zone_for(zone: str | None, default_timezone: str) -> tzinfo | str:
     return timezone(timedelta(minutes=offset))
 
 
+# A publication year outside this range is a misread number (or a fuzzed header), never a date; it also keeps
+# every stored time inside the years Python's datetime can hold after conversion to UTC.
+PLAUSIBLE_YEARS = range(1600, 2201)
+
+
 def to_datetime(candidate: DateCandidate, default_timezone: str) -> tuple[datetime, str] | str:
     """(aware datetime, precision), or why the candidate is not a time. Never raises."""
+    if candidate.year not in PLAUSIBLE_YEARS:
+        return "year_out_of_range"
     tz = zone_for(candidate.zone, default_timezone)
     if isinstance(tz, str):
         return tz
