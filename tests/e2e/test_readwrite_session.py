@@ -54,7 +54,7 @@ def test_a_read_write_session_held_during_an_ingest_loses_nothing(corpus, tmp_pa
         run = kronika_run(corpus["raw"], warehouse)
         assert run.returncode == 0, run.stderr
         assert "Traceback" not in run.stderr
-        assert f"Ingested {NEW_ARTICLES} file(s)" in run.stdout
+        assert f"Ingested {NEW_ARTICLES} files ({NEW_ARTICLES} records: {NEW_ARTICLES} ingested" in run.stdout
         notes = [line for line in run.stderr.splitlines() if line.startswith("kronika: ")]
         assert len(notes) == 1 and "is open read-write in" in notes[0] and "not published yet" in notes[0], run.stderr
         assert publication_pending(warehouse)
