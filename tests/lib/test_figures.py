@@ -508,3 +508,13 @@ def test_an_unknown_inflection_class_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(figures_module, "REFERENCE_DIR", tmp_path)
     with pytest.raises(ValueError, match="en_plural_es"):
         figures_module.inflected_unit_rows()
+
+
+@pytest.mark.parametrize("language", ["en", "sq"])
+def test_a_run_of_thousands_of_digits_is_no_figure_and_no_error(language):
+    # Python's int() refuses more than 4,300 digits and float() turns them into inf; neither is a quantity.
+    huge = "5" * 5000
+    figures = run(language, f"10-{huge} and ${huge} and {huge}% in 2024.")
+    assert all(math.isfinite(value) for value in figures["value"].drop_nulls())
+    assert huge not in "".join(figures["surface"].to_list())
+    assert 10.0 in figures["value"].to_list()

@@ -271,6 +271,8 @@ def extract_figures(texts: pl.DataFrame) -> pl.DataFrame:
     figures = _with_counted(_readings(candidates), texts)
     return (
         _ages_in_context(figures.sort("row", "char_start"))
+        # A number beyond float range (a run of thousands of digits) is noise, not a quantity anyone wrote.
+        .filter(~pl.col("value").is_infinite().fill_null(False))
         .select(list(OUTPUT_SCHEMA))
         .cast(OUTPUT_SCHEMA)
     )

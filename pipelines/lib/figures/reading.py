@@ -300,7 +300,9 @@ def _figure_readings(
     amounts = [a for a in (first, second) if a]
     join = (match.group("join") or "").strip().lower()
     score_shaped = bool(second) and join == "-" and all(_bare_integer(a) for a in amounts)
-    if score_shaped and int(second["digits"]) <= int(first["digits"]) < 200:
+    # Lengths first: int() refuses digit runs over 4,300 characters, and a score has at most three.
+    if (score_shaped and len(first["digits"]) <= 3 and len(second["digits"]) <= 3
+            and int(second["digits"]) <= int(first["digits"]) < 200):
         return [], None  # "10-6", "2-0": a score or a record, not a range (ranges rise: "20-30")
     if second and join in ("and", "dhe") and not any(w in q["range_start"] for w in prefix_lower.split()):
         second["shares"] = False  # "34,2% dhe 50 mandate": a list, not a range
