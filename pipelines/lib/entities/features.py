@@ -69,9 +69,22 @@ def context_shape(word: pl.Expr) -> pl.Expr:
     )
 
 
-def word_features(words: pl.DataFrame) -> pl.DataFrame:
-    """word (row number in `words`), feature. `words` needs the candidate columns (see find_candidate_words)
-    plus language and casing."""
+def word_lookups(words: pl.DataFrame) -> pl.DataFrame:
+    """name_word, lower, key (cand:), first_name, common, common_stem, place_kind: the lookups, which read the word
+    alone. A batch repeats few distinct words many times, so they run once per distinct (name_word, lower) pair
+    (the cand: key, the costliest, once rather than twice per word) and are joined back."""
+    return words.select("name_word", "lower").unique().with_columns(
+        candidate_key_expression(pl.col("name_word")).alias("key"),
+        pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
+        pl.col("name_word").str.to_lowercase().is_in(common_words().implode()).alias("common"),
+    ).with_columns(
+        pl.col("key").is_in(common_keys().implode()).alias("common_stem"),
+    ).join(place_keys(), on="key", how="left")
+
+
+def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
+    """One String column per feature template (null where the template does not fire), a row per word of
+    `words`, which needs the candidate columns (see find_candidate_words) plus language and casing."""
     language = pl.col("language").fill_null("xx")
     lower = pl.col("name_word").str.to_lowercase()
     previous_lower = pl.col("previous_word").str.to_lowercase().str.strip_chars("\"'“”‘’«»()[],")
@@ -85,16 +98,11 @@ def word_features(words: pl.DataFrame) -> pl.DataFrame:
     same_group_after = (pl.col("group") == pl.col("group").shift(-1)).fill_null(False)
     shape_before = pl.when(same_group_before).then(pl.col("shape").shift(1)).otherwise(context_shape(pl.col("previous_word")))
     shape_after = pl.when(same_group_after).then(pl.col("shape").shift(-1)).otherwise(context_shape(pl.col("next_word")))
-    group_shape = pl.col("shape").str.join("").over("group").str.slice(0, 6)
-    common = lower.is_in(common_words().implode())
     with_lookups = words.with_columns(
-        candidate_key_expression(pl.col("name_word")).alias("key"),
-        pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
-        common.alias("common"),
-        candidate_key_expression(pl.col("name_word")).is_in(common_keys().implode()).alias("common_stem"),
         pl.when(same_group_before).then(lower.shift(1)).alias("lower_before"),
         pl.when(same_group_after).then(lower.shift(-1)).alias("lower_after"),
-    ).join(place_keys(), on="key", how="left", maintain_order="left")
+    ).join(word_lookups(words), on=["name_word", "lower"], how="left", maintain_order="left", nulls_equal=True)
+    group_shape = pl.col("shape").str.join("").over("group").str.slice(0, 6)
 
     def when(condition: pl.Expr, feature: pl.Expr) -> pl.Expr:
         return pl.when(condition).then(feature)
@@ -135,8 +143,14 @@ def word_features(words: pl.DataFrame) -> pl.DataFrame:
         when(pl.col("possessive"), pl.lit("possessive")),
         when(pl.col("is_stopword"), "stop=" + position),
     ]
+    return with_lookups.select(feature.alias(f"f{index}") for index, feature in enumerate(features))
+
+
+def word_features(words: pl.DataFrame) -> pl.DataFrame:
+    """word (row number in `words`), feature: the long form of feature_columns, as training reads it."""
+    columns = feature_columns(words)
     return (
-        with_lookups.select(pl.concat_list(features).alias("feature"))
+        columns.select(pl.concat_list(columns.columns).alias("feature"))
         .with_row_index("word")
         .explode("feature")
         .drop_nulls("feature")

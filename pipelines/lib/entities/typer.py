@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.lib.entities.features import word_features
+from pipelines.lib.entities.features import feature_columns
 
 MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "typer.npz"
 NOT_ENTITY = "O"
@@ -48,11 +48,15 @@ def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
     """(len(words), len(classes)) softmax probabilities: the features' weight rows summed per word."""
     if words.is_empty():
         return np.zeros((0, len(model.classes)))
-    features = word_features(words).join(model.vocabulary, on="feature", how="inner")
-    word_index = features["word"].to_numpy()
-    rows = model.weights[features["feature_index"].to_numpy()]
-    scores = np.column_stack([np.bincount(word_index, weights=rows[:, column], minlength=words.height)
-                              for column in range(len(model.classes))])
+    scores = np.zeros((words.height, len(model.classes)))
+    # One template at a time: a word has at most one feature per template, so its weight row is added with a
+    # plain gather (no long feature frame of words x templates to explode, join and bincount).
+    columns = feature_columns(words)
+    for name in columns.columns:
+        index = columns.select(pl.col(name).alias("feature")).join(
+            model.vocabulary, on="feature", how="left", maintain_order="left")["feature_index"]
+        known = index.is_not_null().to_numpy()
+        scores[known] += model.weights[index.drop_nulls().to_numpy()]
     scores -= scores.max(axis=1, keepdims=True)
     exponentials = np.exp(scores)
     return exponentials / exponentials.sum(axis=1, keepdims=True)

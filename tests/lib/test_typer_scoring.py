@@ -1,0 +1,64 @@
+"""The typer's fast scoring path (lookups once per distinct word, one weight gather per feature template) gives the
+same probabilities and labels as a straightforward reference, on NTREX sentences: Albanian dev, English test (the
+only English split; nothing is tuned here, the two computations are only compared)."""
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.lib.entities.features import common_keys, common_words, first_names, place_keys, word_features, word_lookups
+from pipelines.lib.entities.mentions import candidate_words
+from pipelines.lib.entities.resolve import candidate_key_expression
+from pipelines.lib.entities.typer import class_probabilities, load_typer
+from pipelines.lib.gazetteer import load_gazetteer
+from pipelines.tooling.surname_eval import annotated_documents
+
+NER_DATA = Path(__file__).resolve().parents[2] / "data" / "ner"
+
+
+@pytest.fixture(scope="module", params=[("sq_ntrex", "sq", "dev"), ("en_ntrex", "en", "test")], ids=["sq", "en"])
+def dev_words(request):
+    corpus, language, split = request.param
+    documents = annotated_documents(NER_DATA / corpus, language, split=split)
+    texts = documents.select(pl.col("document_id").alias("article_id"), pl.lit("body").alias("field"), "text",
+                             "language")
+    words = candidate_words(texts, load_gazetteer())
+    assert words.height > 500  # enough words, of every kind, for the comparison to mean something
+    return words
+
+
+def reference_probabilities(words: pl.DataFrame) -> np.ndarray:
+    """The plain computation: every (word, feature) pair, joined to the vocabulary, weight rows summed per word."""
+    model = load_typer()
+    features = word_features(words).join(model.vocabulary, on="feature", how="inner")
+    rows = model.weights[features["feature_index"].to_numpy()].astype(np.float64)
+    scores = np.zeros((words.height, len(model.classes)))
+    np.add.at(scores, features["word"].to_numpy(), rows)
+    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def test_probabilities_and_labels_match_the_reference(dev_words):
+    fast = class_probabilities(dev_words, load_typer())
+    reference = reference_probabilities(dev_words)
+    np.testing.assert_allclose(fast, reference, rtol=0, atol=1e-12)
+    assert (fast.argmax(axis=1) == reference.argmax(axis=1)).all()
+    # Not a degenerate comparison: the words get more than one label.
+    assert len(set(reference.argmax(axis=1).tolist())) > 2
+
+
+def test_lookups_once_per_distinct_word_equal_the_lookups_per_row(dev_words):
+    shared = dev_words.join(word_lookups(dev_words), on=["name_word", "lower"], how="left", maintain_order="left",
+                            nulls_equal=True)
+    per_row = dev_words.with_columns(
+        candidate_key_expression(pl.col("name_word")).alias("key"),
+        pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
+        pl.col("name_word").str.to_lowercase().is_in(common_words().implode()).alias("common"),
+    ).with_columns(pl.col("key").is_in(common_keys().implode()).alias("common_stem")).join(
+        place_keys(), on="key", how="left", maintain_order="left")
+    columns = ["key", "first_name", "common", "common_stem", "place_kind"]
+    assert shared.height == dev_words.height
+    assert shared.select(columns).equals(per_row.select(columns))
+    assert per_row["first_name"].any() and per_row["common"].any() and per_row["place_kind"].is_not_null().any()
