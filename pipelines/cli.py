@@ -62,6 +62,9 @@ def command_run(args: argparse.Namespace) -> int:
     if not settings.raw_dir.is_dir():
         print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
         return 2
+    refused = _refuse_foreign_file(settings.warehouse_path)
+    if refused:
+        return refused
     has_files = _has_article_files(settings.raw_dir)
     if not has_files and not settings.warehouse_path.exists():
         print(f"No article files under {settings.raw_dir}: Kronika reads .txt, .md and .jsonl files "
@@ -89,6 +92,17 @@ def command_run(args: argparse.Namespace) -> int:
         with reader(settings.warehouse_path) as connection:
             top = run_report(connection, find_report("top_entities"), {"top": 15}, display_timezone=settings.timezone)
         _print_frame(top, title="Top entities")
+    return 0
+
+
+def _refuse_foreign_file(warehouse_path: Path) -> int:
+    """Exit 2 with one sentence when --warehouse names a file that is not DuckDB (0 when it is fine)."""
+    from pipelines.lib.messages import refuse_foreign_file
+
+    refusal = refuse_foreign_file(warehouse_path)
+    if refusal:
+        print(f"kronika: {refusal}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -231,6 +245,9 @@ def command_purge_missing(args: argparse.Namespace) -> int:
     from pipelines.lib.warehouse import build_path_for, purge_missing, writer
 
     settings = _settings(args)
+    refused = _refuse_foreign_file(settings.warehouse_path)
+    if refused:
+        return refused
     build = build_path_for(settings.warehouse_path)
     with writer(build) as connection:
         purged = purge_missing(connection)
@@ -348,6 +365,16 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusyError as error:  # another writer, or a read-write session on the published file
         print(f"kronika: {error}", file=sys.stderr)
         return EXIT_BUSY
+    except Exception as error:  # a DuckDB error from any verb is a sentence, never a traceback with its class
+        import duckdb
+
+        if not isinstance(error, duckdb.Error):
+            raise
+        from pipelines.lib.messages import explain_command_error
+
+        print(f"kronika: {explain_command_error(error, _settings(args).warehouse_path, args.command)}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

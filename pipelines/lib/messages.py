@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 ERROR_CLASS = re.compile(r"^(?:[A-Z][A-Za-z ]*? )?Error: ")
+MISSING_TABLE = re.compile(r"Table with name (?P<table>\w+) does not exist")
 LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
@@ -19,9 +20,15 @@ def strip_error_class(message: str) -> str:
     return ERROR_CLASS.sub("", first, count=1)
 
 
-def explain_open_error(error: duckdb.Error, path: Path) -> str | None:
-    """A sentence for errors opening a warehouse file (not a DuckDB file, locked), else None."""
+def explain_open_error(error: duckdb.Error, path: Path, writing: bool = False) -> str | None:
+    """A sentence for errors opening a warehouse file (not a DuckDB file, locked), else None.
+
+    `writing` is for the verbs that publish to the file (run, purge-missing): they never overwrite a foreign file."""
     message = str(error)
+    if "not a valid DuckDB database file" in message and writing:
+        return (f"{path} is not a DuckDB warehouse (the file exists but is not a DuckDB database), so Kronika "
+                "will not replace it: move it aside or point --warehouse (or KRONIKA_WAREHOUSE) at another path; "
+                "what was written is kept in the build file and published by the next `kronika run`")
     if "not a valid DuckDB database file" in message:
         return (f"{path} is not a DuckDB warehouse (the file exists but is not a DuckDB database): "
                 "point --warehouse (or KRONIKA_WAREHOUSE) at the kronika.duckdb that `kronika run` writes")
@@ -47,3 +54,33 @@ def explain_query_error(error: duckdb.Error, report_name: str) -> str:
         return (f"report {report_name} needs a table this warehouse lacks ({message}): "
                 "run `kronika run` to bring the warehouse up to date")
     return f"report {report_name} failed: {message}"
+
+
+def refuse_foreign_file(path: Path) -> str | None:
+    """A sentence when the warehouse path holds a file that is not a DuckDB database, checked before a writer starts.
+
+    Without it a run would ingest into its build file and only fail when publishing over the foreign file."""
+    if not path.is_file():
+        return None
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as error:  # a lock held by an analyst is fine: publication handles a held file
+        if "not a valid DuckDB database file" in str(error):
+            return (f"{path} is not a DuckDB warehouse (the file exists but is not a DuckDB database), so Kronika "
+                    "will not replace it: move it aside or point --warehouse (or KRONIKA_WAREHOUSE) at another "
+                    "path; nothing was written")
+    return None
+
+
+def explain_command_error(error: duckdb.Error, path: Path, command: str) -> str:
+    """A sentence for a DuckDB error that reached a verb other than `report` (status, run, purge-missing)."""
+    explained = explain_open_error(error, path, writing=command in ("run", "purge-missing"))
+    if explained:
+        return explained
+    missing_table = MISSING_TABLE.search(str(error))
+    if isinstance(error, duckdb.CatalogException) and missing_table:
+        return (f"{path} has no table {missing_table['table']}, so it is not a Kronika warehouse or predates this "
+                "version: point --warehouse (or KRONIKA_WAREHOUSE) at the kronika.duckdb that `kronika run` writes, "
+                "or run `kronika run` to bring it up to date")
+    return (f"`kronika {command}` failed on {path}: {strip_error_class(str(error))}; "
+            "run `kronika run` to rebuild the warehouse, then try again")

@@ -176,3 +176,56 @@ def test_run_on_a_folder_without_article_files_says_so(tmp_path):
     assert result.stdout == (f"No article files under {empty}: Kronika reads .txt, .md and .jsonl files "
                              "(in sub-folders too); nothing was ingested.\n")
     assert "0/1" not in result.stderr
+
+
+NOT_DUCKDB_FOR_WRITING = ("is not a DuckDB warehouse (the file exists but is not a DuckDB database), so Kronika will "
+                          "not replace it: move it aside or point --warehouse (or KRONIKA_WAREHOUSE) at another path; "
+                          "nothing was written\n")
+
+
+def test_status_on_a_file_that_is_not_duckdb_is_one_sentence(built):
+    bad = built["workdir"] / "status-notes.duckdb"
+    bad.write_text("not a database")
+    result = kronika("status", "--warehouse", str(bad), env=built["env"])
+    assert result.returncode == 2
+    assert result.stderr == (f"kronika: {bad} is not a DuckDB warehouse (the file exists but is not a DuckDB "
+                             "database): point --warehouse (or KRONIKA_WAREHOUSE) at the kronika.duckdb that "
+                             "`kronika run` writes\n")
+
+
+def test_purge_missing_never_overwrites_a_file_that_is_not_duckdb(built):
+    bad = built["workdir"] / "purge-notes.duckdb"
+    bad.write_text("not a database")
+    result = kronika("purge-missing", "--warehouse", str(bad), env=built["env"])
+    assert result.returncode == 2
+    assert result.stderr == f"kronika: {bad} {NOT_DUCKDB_FOR_WRITING}"
+    assert bad.read_text() == "not a database"
+
+
+def test_run_into_a_file_that_is_not_duckdb_is_refused_before_any_work(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "one.txt").write_text("Kurti meets Rama\n\nAlbin Kurti met Edi Rama in Tirana on Monday.\n")
+    bad = tmp_path / "kronika.duckdb"
+    bad.write_text("not a database")
+    environment = {**os.environ, "KRONIKA_RAW_DIR": str(raw), "KRONIKA_WAREHOUSE": str(bad)}
+    result = kronika("run", "--quiet", env=environment)
+    assert result.returncode == 2
+    assert result.stderr == f"kronika: {bad} {NOT_DUCKDB_FOR_WRITING}"
+    assert bad.read_text() == "not a database"
+    assert not (tmp_path / "kronika.files").exists()  # refused before the lease, the build file or Dagster
+    bad.rename(tmp_path / "notes.txt")  # moved aside, as the message says
+    assert kronika("run", "--quiet", env=environment).returncode == 0
+    with duckdb.connect(str(bad), read_only=True) as connection:
+        assert connection.sql("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_a_duckdb_file_without_the_warehouse_tables_is_one_sentence(built):
+    other = built["workdir"] / "other.duckdb"
+    with duckdb.connect(str(other)) as connection:
+        connection.execute("CREATE TABLE notes (line VARCHAR)")
+    result = kronika("status", "--warehouse", str(other), env=built["env"])
+    assert result.returncode == 2
+    assert result.stderr == (f"kronika: {other} has no table source_files, so it is not a Kronika warehouse or "
+                             "predates this version: point --warehouse (or KRONIKA_WAREHOUSE) at the kronika.duckdb "
+                             "that `kronika run` writes, or run `kronika run` to bring it up to date\n")
