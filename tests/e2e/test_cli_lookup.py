@@ -4,6 +4,7 @@ DuckDB errors said in one sentence; `kronika run` on an empty folder and its fil
 One `kronika run` on a copy of raw/ (module fixture) into a temporary warehouse."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,3 +230,20 @@ def test_a_duckdb_file_without_the_warehouse_tables_is_one_sentence(built):
     assert result.stderr == (f"kronika: {other} has no table source_files, so it is not a Kronika warehouse or "
                              "predates this version: point --warehouse (or KRONIKA_WAREHOUSE) at the kronika.duckdb "
                              "that `kronika run` writes, or run `kronika run` to bring it up to date\n")
+
+
+def test_run_on_an_emptied_folder_with_a_warehouse_says_so_and_finishes_its_progress(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    article = raw / "one.txt"
+    article.write_text("Kurti meets Rama\n\nAlbin Kurti met Edi Rama in Tirana on Monday.\n")
+    environment = {**os.environ, "KRONIKA_RAW_DIR": str(raw), "KRONIKA_WAREHOUSE": str(tmp_path / "k.duckdb")}
+    assert kronika("run", "--quiet", env=environment).returncode == 0
+    article.unlink()
+    result = kronika("run", env=environment)
+    assert result.returncode == 0, result.stderr
+    assert (f"\nNo article files under {raw} (Kronika reads .txt, .md and .jsonl files, in sub-folders too).\n"
+            in result.stdout)
+    bars = re.findall(r"(\d+)/(\d+) \d+:\d\d:\d\d$", result.stdout, flags=re.MULTILINE)
+    assert bars and all(done == total for done, total in bars), bars  # every bar finished, none stuck at 0/1
+    assert "Traceback" not in result.stderr
