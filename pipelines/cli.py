@@ -245,6 +245,9 @@ def command_purge_missing(args: argparse.Namespace) -> int:
     from pipelines.lib.warehouse import build_path_for, purge_missing, writer
 
     settings = _settings(args)
+    if not settings.warehouse_path.exists():  # purging would otherwise create an empty warehouse there
+        print(f"kronika: no warehouse at {settings.warehouse_path}: run `kronika run` first", file=sys.stderr)
+        return 2
     refused = _refuse_foreign_file(settings.warehouse_path)
     if refused:
         return refused

@@ -247,3 +247,11 @@ def test_run_on_an_emptied_folder_with_a_warehouse_says_so_and_finishes_its_prog
     bars = re.findall(r"(\d+)/(\d+) \d+:\d\d:\d\d$", result.stdout, flags=re.MULTILINE)
     assert bars and all(done == total for done, total in bars), bars  # every bar finished, none stuck at 0/1
     assert "Traceback" not in result.stderr
+
+
+def test_purge_missing_without_a_warehouse_creates_none(tmp_path, built):
+    absent = tmp_path / "absent" / "kronika.duckdb"
+    result = kronika("purge-missing", "--warehouse", str(absent), env=built["env"])
+    assert result.returncode == 2
+    assert result.stderr == f"kronika: no warehouse at {absent}: run `kronika run` first\n"
+    assert not absent.parent.exists()
