@@ -111,10 +111,11 @@ def test_a_common_word_at_the_end_of_a_name_stays_in_it(gazetteer, text, languag
 
 # ---- within an article: the stage alone, over hand-built mention rows ------------------------------------------
 
-def linked_within(texts, rows):
+def linked_within(texts, rows, columns=("entity_id", "match_rule", "linked")):
     """texts: one text per article (article number = position); rows: (article, surface, entity_id, match_rule,
     linked, candidate_type, occurrence) with occurrence = which appearance of the surface in the text (0 = first).
-    Returns {(article, surface, occurrence): (entity_id, match_rule, linked)} after link_within_articles."""
+    Returns {(article, surface, occurrence): (entity_id, match_rule, linked)} after link_within_articles (or the
+    other `columns` asked)."""
     frame = pl.DataFrame({"text": texts})
     buffer = TextBuffer.of(frame)
     records = []
@@ -133,7 +134,7 @@ def linked_within(texts, rows):
         "occurrence": pl.Int64})
     out = link_within_articles(mentions, buffer, load_gazetteer().entities)
     assert out.columns == mentions.columns and out.height == mentions.height
-    return {(row["article"], row["surface"], row["occurrence"]): (row["entity_id"], row["match_rule"], row["linked"])
+    return {(row["article"], row["surface"], row["occurrence"]): tuple(row[column] for column in columns)
             for row in out.iter_rows(named=True)}
 
 
@@ -152,7 +153,26 @@ SHORT_FORM_CASES = [
                  (0, "Kurtit", 0), ("person:albin_kurti", "short_form", True), id="sq gazetteer person"),
     pytest.param(["Miller: no deal. Stephen Miller said so."], [cand("Miller"), cand("Stephen Miller")],
                  (0, "Miller", 0), ("cand:stephen_miller", "short_form", False), id="title before the full name"),
+    # the full name decides, whatever type the typer gave the bare word
+    pytest.param(["Kanye West spoke. West said more."], [cand("Kanye West", candidate_type="PERSON"),
+                                                          cand("West", 1, candidate_type="GPE")],
+                 (0, "West", 1), ("cand:kanye_wes", "short_form", False), id="en bare surname typed a place"),
+    pytest.param(["Jason Volta erdhi. Në jahtin e Voltës, jo."], [cand("Jason Volta", candidate_type="PERSON"),
+                                                                  cand("Voltës", candidate_type="ORG")],
+                 (0, "Voltës", 0), ("cand:jason_vol", "short_form", False), id="sq inflected surname typed an org"),
+    pytest.param(["Tom Daley and Robert Black-Daley wed. Daley said."],
+                 [cand("Tom Daley"), cand("Robert Black-Daley"), cand("Daley", 1)],
+                 (0, "Daley", 1), ("cand:tom_daley", "short_form", False), id="a double-barrelled name is no holder"),
+    pytest.param(["Sayfullo Saipov came. Sayfullo Habibullaevic Saipov was charged. Saipov denied."],
+                 [cand("Sayfullo Saipov"), cand("Sayfullo Habibullaevic Saipov"), cand("Saipov", 2)],
+                 (0, "Saipov", 2), ("cand:sayfullo_saipov", "short_form", False), id="one person with a middle name"),
     # never a guess: two full names share the surname, or the full name is a place or organisation
+    pytest.param(["Bujar Koval and Arben Koval met. Koval left."],
+                 [cand("Bujar Koval"), cand("Arben Koval"), cand("Koval", 2, candidate_type="ORG")],
+                 (0, "Koval", 2), ("cand:koval", "candidate", False), id="en two holders, bare word typed an org"),
+    pytest.param(["Ardian Hoxha dhe Besnik Hoxhës. Hoxha tha."],
+                 [cand("Ardian Hoxha"), cand("Besnik Hoxhës"), cand("Hoxha", 1, candidate_type="GPE")],
+                 (0, "Hoxha", 1), ("cand:hoxh", "candidate", False), id="sq two holders, bare word typed a place"),
     pytest.param(["Bujar Koval and Arben Koval met. Koval left."],
                  [cand("Bujar Koval"), cand("Arben Koval"), cand("Koval")],
                  (0, "Koval", 0), ("cand:koval", "candidate", False), id="en two holders"),
@@ -172,6 +192,13 @@ SHORT_FORM_CASES = [
 @pytest.mark.parametrize(("texts", "rows", "asked", "expected"), SHORT_FORM_CASES)
 def test_short_forms(texts, rows, asked, expected):
     assert linked_within(texts, rows)[asked] == expected
+
+
+def test_a_linked_surname_takes_the_person_type():
+    linked = linked_within(["Kanye West spoke. West said more."],
+                           [cand("Kanye West", candidate_type="PERSON"), cand("West", 1, candidate_type="GPE")],
+                           columns=("entity_id", "candidate_type"))
+    assert linked[(0, "West", 1)] == ("cand:kanye_wes", "PERSON")
 
 
 ACRONYM_CASES = [

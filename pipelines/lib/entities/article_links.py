@@ -52,22 +52,29 @@ def mention_types(mentions: pl.DataFrame, entity_types: pl.DataFrame) -> pl.Seri
 
 def short_form_links(framed: pl.DataFrame) -> pl.DataFrame:
     """mention_index -> holder_index: an unlinked single word whose folded key is the folded last word of exactly one
-    full name of a person (or of an untyped candidate) in the same article, anywhere in it, title included. Two full
-    names sharing the surname ('Bujar Osmani', 'Arben Osmani') leave it unlinked."""
+    full name of a person (or of an untyped candidate) in the same article, anywhere in it, title included. The
+    full name decides, whatever type the typer gave the bare word ('Kanye West' ... 'West' typed GPE); the word
+    takes the person's type. Two full names sharing the surname ('Bujar Osmani', 'Arben Osmani') leave it unlinked;
+    a double-barrelled name ('Black-Daley') does not share 'Daley'."""
     person_like = pl.col("mention_type").is_null() | pl.col("mention_type").is_in(PERSON_TYPES)
     holders = (
         framed.filter(pl.col("several_words") & person_like & pl.col("surface").str.contains(r"\s\p{Lu}\S*$"))
         .select("article", "mention_index", "entity_id",
-                candidate_key_expression(pl.col("surface")).str.extract(r"_([a-z0-9]+)$").alias("surname_key"))
+                candidate_key_expression(pl.col("surface").str.extract(r"(\S+)$")).str.strip_prefix("cand:")
+                .alias("surname_key"),
+                candidate_key_expression(pl.col("surface").str.extract(r"^(\S+)")).alias("given_key"))
         .drop_nulls("surname_key")
     )
+    # Full names are one person when they share the identity, or the first and last word with or without a middle
+    # name ('Sayfullo Saipov', 'Sayfullo Habibullaevic Saipov'); the earliest mention lends its identity.
     unique_holders = (
         holders.group_by("article", "surname_key")
-        .agg(pl.col("entity_id").n_unique().alias("holder_count"), pl.col("mention_index").min().alias("holder_index"))
+        .agg(pl.min_horizontal(pl.col("entity_id").n_unique(), pl.col("given_key").n_unique()).alias("holder_count"),
+             pl.col("mention_index").min().alias("holder_index"))
         .filter(pl.col("holder_count") == 1)
     )
     short_forms = framed.filter(
-        ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES) & person_like
+        ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES)
         & pl.col("entity_id").str.starts_with("cand:")
     ).select("article", "mention_index", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"))
     return short_forms.join(unique_holders, on=["article", "surname_key"]).select("mention_index", "holder_index")
