@@ -28,6 +28,16 @@ telemetry:
   enabled: false
 """
 
+# The code location's name in the UI; `dagster dev -m` would name it after the module (`pipelines.definitions`).
+CODE_LOCATION_NAME = "kronika"
+WORKSPACE_YAML = f"""\
+# Rewritten by `kronika ui` on every start: one code location, named after the project.
+load_from:
+  - python_module:
+      module_name: pipelines.definitions
+      location_name: {CODE_LOCATION_NAME}
+"""
+
 
 def _print_frame(frame: pl.DataFrame, output_format: str = "table", title: str | None = None) -> None:
     if output_format == "csv":
@@ -272,11 +282,19 @@ def dagster_home() -> Path:
     return home
 
 
+def workspace_file(home: Path) -> Path:
+    """The workspace `kronika ui` hands to `dagster dev`, kept in DAGSTER_HOME so it never lands in the checkout."""
+    workspace = home / "workspace.yaml"
+    workspace.write_text(WORKSPACE_YAML)
+    return workspace
+
+
 def command_ui(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    environment = {**os.environ, "DAGSTER_HOME": str(dagster_home()),
+    home = dagster_home()
+    environment = {**os.environ, "DAGSTER_HOME": str(home),
                    "KRONIKA_RAW_DIR": str(settings.raw_dir), "KRONIKA_WAREHOUSE": str(settings.warehouse_path)}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions",
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace_file(home)),
                "-h", args.host, "-p", str(args.port)]
     print(f"Starting the Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment['DAGSTER_HOME']})")
     os.execvpe(command[0], command, environment)

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS
+from tests.e2e.conftest import WORKSPACE_QUERY
 
 pytestmark = pytest.mark.e2e
 
@@ -188,6 +189,14 @@ def published_counts(warehouse_path: Path) -> tuple[int, list[str]]:
     finally:
         connection.close()
     return articles, paths
+
+
+def test_code_location_is_named_after_the_project(dagster_server):
+    """The UI names the location `kronika` (pyproject's name), not after the module `pipelines.definitions`."""
+    workspace = dagster_server.graphql(WORKSPACE_QUERY)["workspaceOrError"]
+    names = [entry["name"] for entry in workspace["locationEntries"]]
+    assert names == ["kronika"], names
+    assert dagster_server.location_name == "kronika"
 
 
 def test_sensor_ingests_dropped_files_and_stays_quiet_without_changes(dagster_server):
