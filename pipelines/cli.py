@@ -294,7 +294,8 @@ def command_ui(args: argparse.Namespace) -> int:
     home = dagster_home()
     environment = {**os.environ, "DAGSTER_HOME": str(home),
                    "KRONIKA_RAW_DIR": str(settings.raw_dir), "KRONIKA_WAREHOUSE": str(settings.warehouse_path)}
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace_file(home)),
+    # `dg dev` (dagster-dg-cli), the current entry point: `dagster dev` is superseded and prints a warning.
+    command = [sys.executable, "-m", "dagster_dg_cli.cli", "dev", "-w", str(workspace_file(home)),
                "-h", args.host, "-p", str(args.port)]
     print(f"Starting the Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={environment['DAGSTER_HOME']})")
     os.execvpe(command[0], command, environment)
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge = with_paths(commands.add_parser("purge-missing", help="delete articles whose files were removed from raw/"))
     purge.set_defaults(handler=command_purge_missing)
 
-    ui = with_paths(commands.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1 with the sensor on"))
+    ui = with_paths(commands.add_parser("ui", help="start the Dagster UI (dg dev) on 127.0.0.1 with the sensor on"))
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=command_ui)

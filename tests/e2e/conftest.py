@@ -197,7 +197,7 @@ def stop_process_group(process: subprocess.Popen, timeout: float = SERVER_STOP_S
 
 
 def start_dagster_dev(base: Path) -> DagsterServer:
-    """Start `kronika ui` (which execs `dagster dev`) on a free port over empty temporary folders."""
+    """Start `kronika ui` (which execs `dg dev`) on a free port over empty temporary folders."""
     dagster_home, raw_dir, warehouse_dir = base / "dagster_home", base / "raw", base / "warehouse"
     for folder in (dagster_home, raw_dir, warehouse_dir):
         folder.mkdir(parents=True, exist_ok=True)

@@ -199,6 +199,14 @@ def test_code_location_is_named_after_the_project(dagster_server):
     assert dagster_server.location_name == "kronika"
 
 
+def test_kronika_ui_starts_without_a_deprecation_warning(dagster_server):
+    """`kronika ui` starts `dg dev`; the superseded `dagster dev` would warn "Use 'dg dev' instead"."""
+    output = dagster_server.log_path.read_text(errors="replace")
+    assert "Serving dagster-webserver" in output, output[-2000:]
+    lowered = output.lower()
+    assert "deprecat" not in lowered and "superseded" not in lowered, output[-2000:]
+
+
 def test_sensor_ingests_dropped_files_and_stays_quiet_without_changes(dagster_server):
     server = dagster_server
     assert ingest_runs(server) == [], "the temporary instance should start without ingest runs"
