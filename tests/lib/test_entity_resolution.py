@@ -246,3 +246,12 @@ def test_short_form_through_the_whole_stage(gazetteer):
     ]:
         found = article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == surname)
         assert found.select("entity_id", "match_rule").rows() == [(expected, "short_form")]
+
+
+@pytest.mark.parametrize("inflected, nominative", [
+    ("Arben Krasniqit", "Arben Krasniqi"), ("Dorina Malajt", "Dorina Malaj"), ("Besnik Hoxhës", "Besnik Hoxha"),
+    ("Komisionit Qendror të Zgjedhjeve", "Komisioni Qendror i Zgjedhjeve"),
+])
+def test_a_case_ending_folds_into_the_nominative_key_for_names_nobody_listed(inflected, nominative):
+    assert candidate_key(inflected) == candidate_key(nominative)
+    assert candidate_key(inflected) != candidate_key("Arben Gashi")

@@ -137,7 +137,7 @@ def candidate_key_expression(surface: pl.Expr) -> pl.Expr:
 def candidate_key(name: str, language: str | None = None, suffixes: tuple[str, ...] = ()) -> str:
     """'cand:' + the lowercase ASCII slug of the name with its Albanian inflection folded: the last word (and, in a
     noun phrase with a linking article, the first word, the articles dropped) loses every case ending
-    ('Ettore Sequit', 'Ettore Sequi' -> cand:ettore_seq; 'Komisionit Qendror të Zgjedhjeve' and 'Komisioni Qendror
+    ('Arben Krasniqit', 'Arben Krasniqi' -> cand:arben_krasniq; 'Komisionit Qendror të Zgjedhjeve' and 'Komisioni Qendror
     i Zgjedhjeve' -> cand:komisio_qendror_zgjedhje). The key depends on the name alone, not on the text's language,
     so one unknown name is one id across articles and languages. `language` and `suffixes` are kept for callers
     of the earlier signature; the rule reads the suffixes from the inflection table. For callers holding one name
