@@ -14,7 +14,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from pipelines.lib import warehouse_files
+from pipelines.lib import report_maintenance, warehouse_files
 from pipelines.lib.lease import WarehouseBusyError, configured_wait_seconds, writer_lease
 from pipelines.lib.test_hooks import crash_point
 
@@ -249,7 +249,9 @@ def purge_missing(connection: duckdb.DuckDBPyConnection) -> int:
         "s.article_id = a.article_id AND s.status IN ('ingested', 'duplicate') AND s.missing_since IS NULL)"
     ).pl()
     ids = gone["article_id"].to_list()
+    maintained = report_maintenance.before_change(connection, ids)
     delete_articles(connection, ids)
+    report_maintenance.after_change(connection, ids, maintained)
     connection.execute("DELETE FROM source_files WHERE missing_since IS NOT NULL")
     connection.execute("COMMIT")
     return len(ids)
@@ -287,6 +289,9 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
     """Every write of one batch in one transaction: a crash at any point leaves the warehouse as it was."""
     connection.execute("BEGIN TRANSACTION")
     try:
+        # The pair counts of every article this batch replaces, deletes or re-extracts: out before, in after.
+        touched_ids = retired_article_ids + articles["article_id"].to_list() + list(extracted_article_ids)
+        pair_counts_maintained = report_maintenance.before_change(connection, touched_ids)
         upsert_source_files(connection, source_files)
         delete_articles(connection, retired_article_ids + articles["article_id"].to_list())
         insert_rows(connection, "articles", articles.with_columns(
@@ -303,6 +308,7 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
         if entity_id_renames is not None:
             replace_entity_id_renames(connection, entity_id_renames)
         mark_missing(connection, missing_paths, now)
+        report_maintenance.after_change(connection, touched_ids, pair_counts_maintained)
         statuses = source_files["status"].value_counts() if source_files.height else None
         count = {} if statuses is None else dict(statuses.iter_rows())
         connection.execute(

@@ -1,0 +1,242 @@
+"""Keeps the entity-pair counts behind `report_entity_pairs` current by adding what a batch brings and subtracting
+what it replaces, so a batch costs in proportion to its own articles instead of a rebuild of every pair.
+
+Every count (units per window and month, units naming an entity, units naming a pair) is a sum over articles, since
+a unit lies inside one article and an article has one month. So the counts of the articles a batch touches are
+subtracted before it writes and added after, inside its transaction; `report_entity_pairs` is a view computing
+PMI, NPMI, Jaccard and G² from the counts, exactly as `sql/entity_pairs.sql` computes them from scratch (a test
+checks the two agree after random batches). If the set of linked entities changes, the counts are rebuilt whole."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+MAINTAINED_VIEW = "report_entity_pairs"
+MIN_SUPPORT = 2          # sql/entity_pairs.sql's default: pairs seen together once carry no evidence
+TIMEZONE = "Europe/Tirane"   # sql/entity_pairs.sql's default calendar for an article's month
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS report_pair_unit_counts (
+    unit_window VARCHAR NOT NULL, month VARCHAR NOT NULL, units BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_pair_entity_counts (
+    unit_window VARCHAR NOT NULL, month VARCHAR NOT NULL, entity_id VARCHAR NOT NULL, entity_units BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_pair_counts (
+    unit_window VARCHAR NOT NULL, month VARCHAR NOT NULL, entity_a_id VARCHAR NOT NULL, entity_b_id VARCHAR NOT NULL,
+    units_with_both BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_pair_state (linked_fingerprint VARCHAR NOT NULL);
+"""
+
+# Month '*' holds the all-months counts, so that every key is a plain equality (the view turns it into NULL).
+# `{articles}` is a query yielding the article_ids whose counts are wanted.
+_CONTRIBUTION_SQL = {
+    "units": f"""
+        WITH chosen AS (
+            SELECT a.article_id,
+                   coalesce(strftime(timezone('{TIMEZONE}', a.published_at), '%Y-%m'), 'undated') AS month
+            FROM articles a SEMI JOIN ({{articles}}) c USING (article_id)
+        ),
+        per_article AS (
+            SELECT s.article_id, count(*) AS sentence_units,
+                   count(DISTINCT (s.field, s.paragraph_index)) AS paragraph_units
+            FROM sentences s SEMI JOIN chosen c USING (article_id) GROUP BY ALL
+        ),
+        monthly AS (
+            SELECT 'sentence' AS unit_window, c.month, coalesce(sum(p.sentence_units), 0)::BIGINT AS units
+            FROM chosen c LEFT JOIN per_article p USING (article_id) GROUP BY ALL
+            UNION ALL
+            SELECT 'paragraph', c.month, coalesce(sum(p.paragraph_units), 0)::BIGINT
+            FROM chosen c LEFT JOIN per_article p USING (article_id) GROUP BY ALL
+            UNION ALL
+            SELECT 'article', month, count(*) FROM chosen GROUP BY ALL
+        )
+        SELECT unit_window, month, units FROM monthly
+        UNION ALL SELECT unit_window, '*', sum(units)::BIGINT FROM monthly GROUP BY ALL""",
+    "entity_units": f"""
+        CREATE OR REPLACE TEMP TABLE maintained_entity_units AS
+        WITH chosen AS (
+            SELECT a.article_id, row_number() OVER () AS article_number,
+                   coalesce(strftime(timezone('{TIMEZONE}', a.published_at), '%Y-%m'), 'undated') AS month
+            FROM articles a SEMI JOIN ({{articles}}) c USING (article_id)
+        ),
+        sentence_entities AS (
+            SELECT DISTINCT c.month,
+                   c.article_number * 16777216 + CASE WHEN m.field = 'title' THEN 8388608 ELSE 0 END AS unit_base,
+                   m.sentence_index, m.paragraph_index, m.entity_id
+            FROM mentions m
+            JOIN entities e ON e.entity_id = m.entity_id AND e.linked
+            JOIN chosen c ON c.article_id = m.article_id
+        )
+        SELECT 'sentence' AS unit_window, month, unit_base + sentence_index AS unit_key, entity_id
+        FROM sentence_entities WHERE sentence_index IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT 'paragraph', month, unit_base + paragraph_index, entity_id
+        FROM sentence_entities WHERE paragraph_index IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT 'article', month, unit_base // 16777216, entity_id FROM sentence_entities""",
+    "entities": """
+        SELECT unit_window, coalesce(month, '*') AS month, entity_id, count(*)::BIGINT AS entity_units
+        FROM maintained_entity_units
+        GROUP BY GROUPING SETS ((unit_window, month, entity_id), (unit_window, entity_id))""",
+    "pairs": """
+        WITH monthly AS (
+            SELECT a.unit_window, a.month, a.entity_id AS entity_a_id, b.entity_id AS entity_b_id,
+                   count(*)::BIGINT AS units_with_both
+            FROM maintained_entity_units a
+            JOIN maintained_entity_units b
+              ON a.unit_key = b.unit_key AND a.unit_window = b.unit_window AND a.entity_id < b.entity_id
+            GROUP BY ALL
+        )
+        SELECT * FROM monthly
+        UNION ALL
+        SELECT unit_window, '*', entity_a_id, entity_b_id, sum(units_with_both)::BIGINT FROM monthly GROUP BY ALL""",
+}
+
+# (table, key columns, count column) of each maintained count table, with its contribution query.
+_COUNT_TABLES = (
+    ("report_pair_unit_counts", ("unit_window", "month"), "units", "units"),
+    ("report_pair_entity_counts", ("unit_window", "month", "entity_id"), "entity_units", "entities"),
+    ("report_pair_counts", ("unit_window", "month", "entity_a_id", "entity_b_id"), "units_with_both", "pairs"),
+)
+
+VIEW_SQL = f"""
+CREATE OR REPLACE VIEW {MAINTAINED_VIEW} AS
+WITH tables AS (
+    SELECT p.unit_window, nullif(p.month, '*') AS month, p.entity_a_id, p.entity_b_id,
+           t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
+           p.units_with_both::DOUBLE AS n_ab,
+           t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
+    FROM report_pair_counts p
+    JOIN report_pair_unit_counts t ON t.unit_window = p.unit_window AND t.month = p.month
+    JOIN report_pair_entity_counts ta
+      ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
+    JOIN report_pair_entity_counts tb
+      ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
+    WHERE p.units_with_both >= {MIN_SUPPORT}
+),
+cells AS (  -- the 2x2 contingency table: observed o, expected e (as in sql/entity_pairs.sql)
+    SELECT *,
+           n_ab AS o11, n_a - n_ab AS o12, n_b - n_ab AS o21, n - n_a - n_b + n_ab AS o22,
+           n_a * n_b / n AS e11, n_a * (n - n_b) / n AS e12, (n - n_a) * n_b / n AS e21,
+           (n - n_a) * (n - n_b) / n AS e22
+    FROM tables
+)
+SELECT unit_window, month, entity_a_id, ea.a_name AS entity_a, entity_b_id, eb.b_name AS entity_b,
+       units, units_with_a, units_with_b, units_with_both,
+       round(e11, 4) AS expected,
+       log2(n_ab * n / (n_a * n_b)) AS pmi,
+       CASE WHEN n_ab >= n THEN 1.0 ELSE log2(n_ab * n / (n_a * n_b)) / -log2(n_ab / n) END AS npmi,
+       n_ab / (n_a + n_b - n_ab) AS jaccard,
+       sign(o11 - e11) * 2 * (
+           CASE WHEN o11 > 0 THEN o11 * ln(o11 / e11) ELSE 0 END
+         + CASE WHEN o12 > 0 THEN o12 * ln(o12 / e12) ELSE 0 END
+         + CASE WHEN o21 > 0 THEN o21 * ln(o21 / e21) ELSE 0 END
+         + CASE WHEN o22 > 0 THEN o22 * ln(o22 / e22) ELSE 0 END) AS g2
+FROM cells
+-- The two name lookups have distinct column names: with `entities ea` and `entities eb` both selecting `name`,
+-- DuckDB 1.5 gave entity_b A's name once the view was read twice in a UNION ALL (entity_neighbourhood.sql).
+JOIN (SELECT entity_id AS a_id, name AS a_name FROM entities WHERE linked) ea ON ea.a_id = entity_a_id
+JOIN (SELECT entity_id AS b_id, name AS b_name FROM entities WHERE linked) eb ON eb.b_id = entity_b_id
+"""
+
+
+def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(SCHEMA)
+
+
+def linked_fingerprint(connection: duckdb.DuckDBPyConnection) -> str:
+    """Which entities count: when this changes, every stored count may be wrong and is rebuilt."""
+    row = connection.execute("SELECT count(*), coalesce(sum(hash(entity_id)), 0) FROM entities WHERE linked").fetchall()
+    return f"{row[0][0]}:{row[0][1]}"
+
+
+def counts_are_maintained(connection: duckdb.DuckDBPyConnection) -> bool:
+    """True when the stored counts were built for the current linked entities."""
+    ensure_tables(connection)
+    stored = connection.execute("SELECT linked_fingerprint FROM report_pair_state").fetchall()
+    return bool(stored) and stored[0][0] == linked_fingerprint(connection)
+
+
+def _contributions(connection: duckdb.DuckDBPyConnection, articles_query: str, sign: int) -> None:
+    """Append this set of articles' counts, times `sign`, to the temp tables `delta_<table>`."""
+    connection.execute(_CONTRIBUTION_SQL["entity_units"].format(articles=articles_query))
+    for table, keys, count, query in _COUNT_TABLES:
+        sql = _CONTRIBUTION_SQL[query].format(articles=articles_query)
+        connection.execute(f"INSERT INTO delta_{table} SELECT {', '.join(keys)}, {sign} * {count} "
+                           f"FROM ({sql})")
+    connection.execute("DROP TABLE maintained_entity_units")
+
+
+def _start_delta(connection: duckdb.DuckDBPyConnection) -> None:
+    for table, keys, count, _ in _COUNT_TABLES:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE delta_{table} AS SELECT * FROM {table} LIMIT 0")
+
+
+def _register_ids(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> str:
+    ids = pl.DataFrame({"article_id": sorted(set(article_ids))}, schema={"article_id": pl.String})
+    connection.register("maintained_ids_frame", ids.to_arrow())
+    connection.execute("CREATE OR REPLACE TEMP TABLE maintained_article_ids AS SELECT * FROM maintained_ids_frame")
+    connection.unregister("maintained_ids_frame")
+    return "SELECT article_id FROM maintained_article_ids"
+
+
+def before_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> bool:
+    """Subtract the current counts of the articles about to be replaced or deleted; call inside the writer's
+    transaction, before it touches them. Returns whether the counts are maintained (else the caller rebuilds)."""
+    if not counts_are_maintained(connection):
+        return False
+    _start_delta(connection)
+    if article_ids:
+        _contributions(connection, _register_ids(connection, article_ids), -1)
+    return True
+
+
+def after_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str], maintained: bool) -> None:
+    """Add the new counts of the same articles and merge the delta; rebuild whole if the counts were not
+    maintained or the linked entities changed during the write."""
+    if not maintained or not counts_are_maintained(connection):
+        rebuild(connection)
+        return
+    if article_ids:
+        _contributions(connection, _register_ids(connection, article_ids), 1)
+    for table, keys, count, _ in _COUNT_TABLES:
+        key_list = ", ".join(keys)
+        match = " AND ".join(f"c.{key} = d.{key}" for key in keys)
+        connection.execute(f"""
+            CREATE OR REPLACE TEMP TABLE merged_{table} AS
+            WITH d AS (SELECT {key_list}, sum({count})::BIGINT AS change FROM delta_{table} GROUP BY ALL
+                       HAVING sum({count}) <> 0)
+            SELECT {', '.join(f'd.{key}' for key in keys)}, coalesce(c.{count}, 0) + d.change AS {count}
+            FROM d LEFT JOIN {table} c ON {match}""")
+        connection.execute(f"DELETE FROM {table} c USING merged_{table} d WHERE {match}")
+        connection.execute(f"INSERT INTO {table} SELECT * FROM merged_{table} WHERE {count} <> 0")
+        connection.execute(f"DROP TABLE merged_{table}")
+        connection.execute(f"DROP TABLE delta_{table}")
+    connection.execute("DROP TABLE IF EXISTS maintained_article_ids")
+
+
+def rebuild(connection: duckdb.DuckDBPyConnection) -> None:
+    """Every count from scratch (first run, or the linked entities changed)."""
+    ensure_tables(connection)
+    _start_delta(connection)
+    _contributions(connection, "SELECT article_id FROM articles", 1)
+    for table, _, count, _ in _COUNT_TABLES:
+        connection.execute(f"DELETE FROM {table}")
+        connection.execute(f"INSERT INTO {table} SELECT * FROM delta_{table} WHERE {count} <> 0")
+        connection.execute(f"DROP TABLE delta_{table}")
+    connection.execute("DELETE FROM report_pair_state")
+    connection.execute("INSERT INTO report_pair_state VALUES (?)", [linked_fingerprint(connection)])
+
+
+def ensure_view(connection: duckdb.DuckDBPyConnection) -> int:
+    """Make `report_entity_pairs` the view over the counts (replacing the table older warehouses hold), building
+    the counts if they are not current. Returns the view's row count."""
+    if not counts_are_maintained(connection):
+        rebuild(connection)
+    kind = connection.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                              [MAINTAINED_VIEW]).fetchall()
+    if kind and kind[0][0] != "VIEW":
+        connection.execute(f"DROP TABLE {MAINTAINED_VIEW}")
+    connection.execute(VIEW_SQL)   # replaced each time: a newer Kronika may compute it differently
+    return connection.execute(f"SELECT count(*) FROM report_pair_counts WHERE units_with_both >= {MIN_SUPPORT}"
+                              ).fetchall()[0][0]
