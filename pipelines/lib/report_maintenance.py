@@ -101,8 +101,9 @@ _COUNT_TABLES = (
 
 VIEW_SQL = f"""
 CREATE OR REPLACE VIEW {MAINTAINED_VIEW} AS
-WITH tables AS (
-    SELECT p.unit_window, nullif(p.month, '*') AS month, p.entity_a_id, p.entity_b_id,
+WITH tables AS (  -- the all-months rows and the monthly rows apart, so that a filter on month
+                  -- (IS NULL or = 'YYYY-MM') prunes one branch instead of scanning every count
+    SELECT p.unit_window, NULL::VARCHAR AS month, p.entity_a_id, p.entity_b_id,
            t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
            p.units_with_both::DOUBLE AS n_ab,
            t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
@@ -112,7 +113,19 @@ WITH tables AS (
       ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
     JOIN report_pair_entity_counts tb
       ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
-    WHERE p.units_with_both >= {MIN_SUPPORT}
+    WHERE p.month = '*' AND p.units_with_both >= {MIN_SUPPORT}
+    UNION ALL
+    SELECT p.unit_window, p.month AS month, p.entity_a_id, p.entity_b_id,
+           t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
+           p.units_with_both::DOUBLE AS n_ab,
+           t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
+    FROM report_pair_counts p
+    JOIN report_pair_unit_counts t ON t.unit_window = p.unit_window AND t.month = p.month
+    JOIN report_pair_entity_counts ta
+      ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
+    JOIN report_pair_entity_counts tb
+      ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
+    WHERE p.month <> '*' AND p.units_with_both >= {MIN_SUPPORT}
 ),
 cells AS (  -- the 2x2 contingency table: observed o, expected e (as in sql/entity_pairs.sql)
     SELECT *,
