@@ -1,5 +1,6 @@
 """Benchmark harness: generate synthetic corpora, time every stage in a fresh process, write docs/benchmarks.md.
-Run `python -m pipelines.bench --sizes 10000,100000`; `python -m pipelines.bench generate N` only writes a corpus."""
+Run `python -m pipelines.bench --sizes 10000,100000`; `python -m pipelines.bench generate N` only writes a corpus;
+`python -m pipelines.bench incremental --size N` measures only the incremental and no-op runs."""
 
 from __future__ import annotations
 
@@ -299,6 +300,44 @@ def measure_incremental(corpus_dir: Path, stage_dir: Path) -> dict:
     finally:
         shutil.rmtree(added_dir, ignore_errors=True)
     return result
+
+
+def incremental_main(argv: list[str]) -> int:
+    """`python -m pipelines.bench incremental`: only the incremental and no-op rows, without the whole benchmark.
+
+    The corpus and its ingested warehouse are cached under the work dir (`incremental-N/base`); every measurement
+    runs, in a fresh process, on a copy of that warehouse, so repeated runs start from the same state."""
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench incremental")
+    parser.add_argument("--size", type=int, default=100_000, help="articles in the corpus (default 100000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK_DIR)
+    parser.add_argument("--repeats", type=int, default=1, help="measurements, each on a fresh copy (default 1)")
+    args = parser.parse_args(argv)
+    corpus_dir = Path(cached_corpus(args.work, args.size, args.seed)["root"])
+    base_dir, copy_dir = args.work / f"incremental-{args.size}" / "base", args.work / f"incremental-{args.size}" / "copy"
+    if not (base_dir / "e2e.duckdb").exists():
+        shutil.rmtree(base_dir, ignore_errors=True)
+        base_dir.mkdir(parents=True)
+        built = run_child("e2e", corpus_dir, base_dir)
+        if "error" in built:
+            return 1
+    results = []
+    for _ in range(args.repeats):
+        shutil.rmtree(copy_dir, ignore_errors=True)
+        shutil.copytree(base_dir, copy_dir)
+        results.append(run_child("incremental", corpus_dir, copy_dir))
+    shutil.rmtree(copy_dir, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.2f}; {INCREMENTAL_FILES} new files onto {args.size:,} articles "
+          f"(target <= {TARGETS['incremental_seconds']} s) and a run with nothing new "
+          f"(target <= {TARGETS['noop_seconds']} s), start-up excluded:")
+    for result in results:
+        if "error" in result:
+            print(f"  failed: {result['error']}")
+            continue
+        print(f"  incremental {_seconds(result.get('seconds'))} (ingest batch {_seconds(result.get('ingest_seconds'))}, "
+              f"reports and publication {_seconds(result.get('reports_seconds'))}); "
+              f"nothing new {_seconds(result.get('noop_seconds'))}")
+    return 0 if results and all("error" not in result for result in results) else 1
 
 
 def measure_reports(corpus_dir: Path, stage_dir: Path) -> dict:
@@ -726,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
         return generate_main(argv[1:])
     if argv[:1] == ["render"]:
         return render_main(argv[1:])
+    if argv[:1] == ["incremental"]:
+        return incremental_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
                         help="corpus sizes, comma-separated (default 10000,100000)")
