@@ -6,6 +6,7 @@ Each body is a table of contents over `pipelines.lib`; the warehouse step writes
 from datetime import datetime, timezone
 
 import dagster as dg
+import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
@@ -177,13 +178,44 @@ def _without(frame: pl.DataFrame, article_ids: pl.Series) -> pl.DataFrame:
     return frame.filter(~pl.col("article_id").is_in(article_ids.implode())) if article_ids.len() else frame
 
 
-WAREHOUSE_TABLES = ("source_files", "articles", "sentences", "mentions", "figures", "entities")
+WAREHOUSE_TABLES = ("source_files", "articles", "sentences", "mentions", "figures", "entities",
+                    "figure_entity_links", "ingest_runs")
+TABLE_DESCRIPTIONS = {
+    "source_files": "One row per file seen in the articles folder: path, content hash, status and reason.",
+    "articles": "One row per live article: metadata parsed from the file (title, site, language, dates, text).",
+    "sentences": "Sentence spans of each extracted article's text.",
+    "mentions": "Entity mentions: the span in an article's text and the entity it names.",
+    "figures": "Figures read from article texts: value, unit and span.",
+    "entities": "Distinct named entities (gazetteer-linked or typed), one row per entity_id.",
+    "figure_entity_links": "Entities sharing a sentence with each figure (article, field, figure start), computed at extraction.",
+    "ingest_runs": "One row per ingest batch: run id, finish time, file and article counts, extraction version.",
+}
+# Owner shown in the catalog; one team maintains the warehouse.
+TABLE_OWNERS = ["team:kronika"]
+
+
+def warehouse_column_schemas() -> dict[str, dg.TableSchema]:
+    """Column schemas read from schema.sql applied to an in-memory DuckDB, so the catalog never drifts from it."""
+    with duckdb.connect() as connection:
+        warehouse.ensure_schema(connection)
+        rows = connection.sql("SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+                              "WHERE database_name = 'memory' ORDER BY table_name, column_index").fetchall()
+    columns: dict[str, list[dg.TableColumn]] = {}
+    for table, column, data_type, nullable in rows:
+        columns.setdefault(table, []).append(dg.TableColumn(
+            column, data_type, constraints=dg.TableColumnConstraints(nullable=bool(nullable))))
+    return {table: dg.TableSchema(columns=table_columns) for table, table_columns in columns.items()}
+
+
+_COLUMN_SCHEMAS = warehouse_column_schemas()
 
 
 @dg.multi_asset(
     group_name=INGEST_GROUP,
     specs=[dg.AssetSpec(name, deps=["parsed_articles", "extraction_texts", "article_sentences", "entity_mentions",
-                                    "article_figures"], kinds={"duckdb"}) for name in WAREHOUSE_TABLES],
+                                    "article_figures"], kinds={"duckdb"}, description=TABLE_DESCRIPTIONS[name],
+                        owners=TABLE_OWNERS,
+                        metadata={"dagster/column_schema": _COLUMN_SCHEMAS[name]}) for name in WAREHOUSE_TABLES],
     check_specs=WAREHOUSE_CHECK_SPECS,
     code_version=extraction_version(),
     pool=WAREHOUSE_POOL,
@@ -252,7 +284,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             source_paths=source_files["source_path"].to_list())
     statuses = dict(source_files.group_by("status").len().iter_rows()) if source_files.height else {}
     for table in WAREHOUSE_TABLES:
-        metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path)}
+        metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path),
+                    "dagster/column_schema": _COLUMN_SCHEMAS[table]}
         if table == "mentions":
             metadata["top_entities"] = markdown_metadata(top)
         if table == "source_files":
