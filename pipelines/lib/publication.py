@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib import warehouse_files
+from pipelines.lib import lake, warehouse_files
 from pipelines.lib.test_hooks import crash_point
 
 
@@ -93,6 +93,8 @@ def _build_marker(connection: duckdb.DuckDBPyConnection) -> str:
 
 def needs_publication(connection: duckdb.DuckDBPyConnection, public_path: Path) -> bool:
     """True when the public file lags the build file: a publication waited, or a run died before or while publishing."""
+    if lake.configured_lake() is not None:
+        return False
     state = _read_state(public_path)
     return (not public_path.exists() or bool(state.get("pending"))
             or state.get("build_marker") != _build_marker(connection))
@@ -161,7 +163,9 @@ def publish_snapshot(connection: duckdb.DuckDBPyConnection, build_path: Path, pu
 
     Readers holding the old file (read-only) keep reading the old inode; new readers see the new state. A file held
     read-write elsewhere is left alone and the publication waits (`publication_pending`); the batch stays committed
-    in the build file and the next run publishes it."""
+    in the build file and the next run publishes it. In DuckLake mode a commit is already the published snapshot."""
+    if lake.configured_lake() is not None:
+        return Publication(True)
     holder = read_write_holder(public_path)
     if holder is not None:
         _write_state(public_path, {**_read_state(public_path), "pending": True})

@@ -1,6 +1,6 @@
 """Where Kronika reads and writes, and the knobs of a run, from the environment with defaults.
 
-`KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`."""
+`KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`, `KRONIKA_STORAGE`."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ def settings_from_env(raw_dir: str | None = None, warehouse: str | None = None) 
         max_file_bytes=int(os.environ.get("KRONIKA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)),
         batch_size=int(os.environ.get("KRONIKA_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
     )
+
+
+STORAGE_MODES = ("embedded", "ducklake")
+
+
+def lake_settings_from_env() -> tuple[str, str] | None:
+    """(catalog, data path) when `KRONIKA_STORAGE=ducklake`, None in the default embedded mode (docs/scaling.md)."""
+    storage = os.environ.get("KRONIKA_STORAGE", "embedded").strip().lower() or "embedded"
+    if storage not in STORAGE_MODES:
+        raise ValueError(f"KRONIKA_STORAGE={storage!r} is not a storage mode: use one of {', '.join(STORAGE_MODES)}")
+    if storage == "embedded":
+        return None
+    catalog, data_path = os.environ.get("KRONIKA_LAKE_CATALOG", ""), os.environ.get("KRONIKA_LAKE_DATA", "")
+    if not catalog or not data_path:
+        raise ValueError("KRONIKA_STORAGE=ducklake needs KRONIKA_LAKE_CATALOG (e.g. 'postgres:dbname=kronika "
+                         "host=localhost') and KRONIKA_LAKE_DATA (the folder or s3:// prefix for its Parquet files)")
+    return catalog, str(_resolve(data_path)) if "://" not in data_path else data_path

@@ -14,7 +14,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from pipelines.lib import report_maintenance, warehouse_files
+from pipelines.lib import lake, report_maintenance, warehouse_files
 from pipelines.lib.lease import WarehouseBusyError, configured_wait_seconds, writer_lease
 from pipelines.lib.test_hooks import crash_point
 
@@ -39,6 +39,11 @@ def connect_writer(build_path: Path, *, wait_seconds: float | None = None) -> du
     """Open the build file for writing. Kronika writers are serialised by the lease (`lib/lease.py`); this waits
     only for a program that opened the build file itself, up to the lease's bounded wait."""
     warehouse_files.ensure_files_dir(public_path_for(build_path))
+    location = lake.configured_lake()
+    if location is not None:  # DuckLake mode: the lake is the build and the published state at once
+        connection = lake.connect_lake(location, config={"memory_limit": CONNECTION_CONFIG["memory_limit"]})
+        connection.execute(lake.schema_for_lake(SCHEMA_FILE.read_text()))
+        return connection
     wait_seconds = configured_wait_seconds() if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait_seconds
     delay = 0.1
@@ -75,6 +80,9 @@ def connect_reader(public_path: Path) -> duckdb.DuckDBPyConnection:
 
     A program holding the file open read-write (`duckdb warehouse/kronika.duckdb` without -readonly) makes DuckDB
     refuse every other process; that becomes a one-line WarehouseBusyError naming the program, not a traceback."""
+    location = lake.configured_lake()
+    if location is not None:  # each DuckLake commit is a snapshot: readers see whole batches only
+        return lake.connect_lake(location, read_only=True)
     if not public_path.exists():
         raise FileNotFoundError(f"no warehouse at {public_path}: run `kronika run` first")
     try:

@@ -226,3 +226,14 @@ def dagster_server(tmp_path_factory: pytest.TempPathFactory):
         yield server
     finally:
         stop_process_group(server.process)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL server for the DuckLake catalog, as an unprivileged user; stopped by PID at the end."""
+    from tests.e2e.postgres_server import start_postgres
+    server = start_postgres(tmp_path_factory.mktemp("postgres") / "server")
+    try:
+        yield server
+    finally:
+        server.stop()
