@@ -242,10 +242,40 @@ def test_short_form_through_the_whole_stage(gazetteer):
     """End to end, with what the candidate stage finds without a model: a titled single word."""
     for text, language, surname, expected in [
         ("Stephen Koval spoke. Mr. Koval said more.", "en", "Koval", "cand:stephen_koval"),
-        ("Ettore Sequi shkroi. Ambasadori Sequit i tha.", "sq", "Sequit", "cand:ettore_seq"),
+        ("Matteo Rinaldi shkroi. Ambasadori Rinaldit i tha.", "sq", "Rinaldit", candidate_key("Matteo Rinaldi")),
     ]:
         found = article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == surname)
         assert found.select("entity_id", "match_rule").rows() == [(expected, "short_form")]
+
+
+@pytest.mark.parametrize("text, language, full_name, surname", [
+    # sentence-initial, after a comma, before a verb: words the typer alone leaves out of every name
+    ("Prosecutors charged Timur Baskakov on Monday.\nBaskakov, 31, denied it.", "en", "Timur Baskakov", "Baskakov"),
+    ("The jury heard from Odile Farnsworth-Quill. Later, Farnsworth-Quill left.", "en", "Odile Farnsworth-Quill",
+     "Farnsworth-Quill"),
+    ("Policia arrestoi Dritan Velaj të hënën.\nVelaj pretendon se është i pafajshëm.", "sq", "Dritan Velaj", "Velaj"),
+    ("Rrëfimi i Jasmin Korbit u botua. Brenda shtëpisë së Korbit-s u gjetën letra.", "sq", "Jasmin Korbit",
+     "Korbit-s"),
+])
+def test_a_bare_surname_the_typer_left_out_still_links_to_the_full_name(gazetteer, text, language, full_name,
+                                                                        surname):
+    found = article_mentions(gazetteer, {"a": text}, language)
+    full = found.filter(pl.col("surface") == full_name)["entity_id"].to_list()
+    assert len(full) == 1
+    assert found.filter(pl.col("surface") == surname).select("entity_id", "match_rule").rows() == [
+        (full[0], "short_form")]
+
+
+def test_an_untagged_word_is_no_mention_without_a_full_name_it_shortens(gazetteer):
+    """The surname pass adds mentions only where it links them: the same sentences without the full name give
+    the bare word no short form (the typer alone decides whether it is a candidate), and 'May' the month is no
+    mention at all."""
+    found = article_mentions(gazetteer, {
+        "a": "Baskakov, 31, denied it.", "b": "Velaj pretendon se është i pafajshëm.",
+        "c": "Marta Linden spoke in May. In May the vote came."}, "en")
+    assert "short_form" not in found["match_rule"].to_list()
+    assert found.filter(pl.col("surface") == "May").is_empty()
+    assert "untagged_word" not in found["match_rule"].to_list()
 
 
 @pytest.mark.parametrize("inflected, nominative", [

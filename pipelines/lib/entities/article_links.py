@@ -11,10 +11,13 @@ from pipelines.lib.entities.resolve import candidate_key_expression
 
 # Unlinked single words that may be a short form: candidates, and gazetteer surnames no holder of which the article
 # names ('ambiguous' shared place names stay as they are).
-SHORT_FORM_RULES = ("candidate", "surname_unresolved")
+SHORT_FORM_RULES = ("candidate", "surname_unresolved", "untagged_word")
+# A capitalised word the typer left out of every name: kept only when it links to a full name here.
+UNTAGGED_WORD = "untagged_word"
 # Types a full name may have to lend its surname, and a short form may have to take one: a candidate's type may be
 # unknown (null).
 PERSON_TYPES = ("PERSON",)
+HYPHENATED_ENDING = r"-\p{Ll}{1,4}$"
 ACRONYM = r"^\p{Lu}[\p{Lu}\p{N}&]{1,9}$"
 # The copied columns: what a short form takes from its full name (those of them the frame has).
 HOLDER_COLUMNS = ("entity_id", "linked", "candidate_type", "entity_type", "type_score")
@@ -76,7 +79,12 @@ def short_form_links(framed: pl.DataFrame) -> pl.DataFrame:
     short_forms = framed.filter(
         ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES)
         & pl.col("entity_id").str.starts_with("cand:")
-    ).select("article", "mention_index", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"))
+    ).select(
+        "article", "mention_index",
+        # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname.
+        pl.when(pl.col("surface").str.contains(HYPHENATED_ENDING))
+        .then(candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, "")).str.strip_prefix("cand:"))
+        .otherwise(pl.col("entity_id").str.strip_prefix("cand:")).alias("surname_key"))
     return short_forms.join(unique_holders, on=["article", "surname_key"]).select("mention_index", "holder_index")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.lib.entities.article_links import link_within_articles
+from pipelines.lib.entities.article_links import UNTAGGED_WORD, link_within_articles
 from pipelines.lib.entities.candidates import find_candidate_words
 from pipelines.lib.entities.features import text_casing
 from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
@@ -37,16 +37,18 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
     if texts.is_empty():
         return pl.DataFrame(schema=MENTION_SCHEMA)
     texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
-    candidates, released_starts = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
-                                                   typer or load_typer())
+    candidates, released_starts, untagged = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
+                                                             typer or load_typer())
     # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
     inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()) & ~inside_a_name)
     columns = ["row", "start", "end", "surface", "entity_id", "match_rule", "linked", "candidate_type", "entity_type",
                "type_score"]
-    mentions = pl.concat([linked.select(columns), candidates.select(columns)])
+    mentions = pl.concat([linked.select(columns), candidates.select(columns),
+                          untagged.select(columns).sort("start")])
+    # An untagged word is a mention only if it is the surname of a person the article names in full.
     mentions = link_within_articles(mentions.with_columns(text_rows["article"].gather(mentions["row"])), buffer,
-                                    gazetteer.entities).drop("article")
+                                    gazetteer.entities).drop("article").filter(pl.col("match_rule") != UNTAGGED_WORD)
     mentions = to_text_offsets(mentions, buffer)
     # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
     # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
@@ -60,9 +62,11 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
 
 
 def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame,
-                     typer: TyperModel) -> tuple[pl.DataFrame, pl.Series]:
+                     typer: TyperModel) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
     """Open-vocabulary names outside the gazetteer matches, typed: row, start, end (buffer bytes), surface,
-    entity_id (cand: key), match_rule, linked, candidate_type, entity_type, type_score; and the released surnames."""
+    entity_id (cand: key), match_rule, linked, candidate_type, entity_type, type_score; the released surnames;
+    and the candidate words the typer left out of every name (same columns, match_rule UNTAGGED_WORD), which
+    may still be the bare surname of a person named in full (see article_links.short_form_links)."""
     words, released_starts = find_candidate_words(texts, buffer, matches)
     words = add_word_context(words, texts, text_rows)
     names = tag_names(words, class_probabilities(words, typer), typer.classes).sort("start")
@@ -76,6 +80,7 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         candidate_key_expression(pl.col("surface")).alias("entity_id"))
     names = names.join(keys, on=["surface", "language"], how="left", nulls_equal=True, maintain_order="left")
     names = vote_types(names, typer.classes)
+    untagged = untagged_words(words, names, buffer)
     return names.select(
         "row", "start", "end", "surface", "entity_id",
         pl.lit("candidate").alias("match_rule"),
@@ -83,7 +88,28 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         pl.col("entity_type").alias("candidate_type"),
         "entity_type",
         pl.col("score").alias("type_score"),
-    ), released_starts
+    ), released_starts, untagged
+
+
+def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
+    """Single capitalised words outside every gazetteer match and typed name (the typer said O: 'Saipov' opening a
+    sentence, 'Zinke pretendon'), as mention rows. Stop words (months, demonyms) only after a title ('znj. May').
+    Connectors, initials and acronyms are no surnames."""
+    inside_a_name = covered_by_a_match(words["start"], words["end"], names.select("start", "end").sort("start"))
+    untagged = words.filter(
+        ~inside_a_name & ~pl.col("covered") & ~pl.col("is_connector") & (pl.col("shape") == "X")
+        & (~pl.col("is_stopword") | pl.col("titled"))
+    ).select("row", "start", "end").sort("start")
+    untagged = untagged.with_columns(text_slices(buffer, untagged["start"], untagged["end"]).alias("surface"))
+    return untagged.select(
+        "row", "start", "end", "surface",
+        candidate_key_expression(pl.col("surface")).alias("entity_id"),
+        pl.lit(UNTAGGED_WORD).alias("match_rule"),
+        pl.lit(False).alias("linked"),
+        pl.lit(None, dtype=pl.String).alias("candidate_type"),
+        pl.lit(None, dtype=pl.String).alias("entity_type"),
+        pl.lit(None, dtype=pl.Float64).alias("type_score"),
+    )
 
 
 def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
