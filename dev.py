@@ -6,6 +6,7 @@ or pyproject.toml change), then the project itself, and runs the verb. `lock` re
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -146,10 +147,17 @@ def on_path(*commands: str):
     return lambda: any(shutil.which(command) for command in commands)
 
 
-# Debian packages the test suite needs, each with a probe that says it is there. This is the hook for more
-# (issue 15 adds PostgreSQL: "postgresql" with a probe such as glob("/usr/lib/postgresql/*/bin/initdb")); a
-# server a test needs is started by that test's fixture, not here.
-TEST_SYSTEM_PACKAGES = {"chromium": on_path("chromium", "chromium-browser")}
+def any_file(pattern: str):
+    # Debian installs PostgreSQL's server binaries per major version, off PATH.
+    return lambda: bool(glob.glob(pattern))
+
+
+# Debian packages the test suite needs, each with a probe that says it is there. A server a test needs is started
+# by that test's fixture (tests/e2e/postgres_server.py), not here.
+TEST_SYSTEM_PACKAGES = {
+    "chromium": on_path("chromium", "chromium-browser"),
+    "postgresql": any_file("/usr/lib/postgresql/*/bin/pg_ctl"),
+}
 
 
 def ensure_test_system_packages() -> None:
