@@ -99,33 +99,30 @@ _COUNT_TABLES = (
     ("report_pair_counts", ("unit_window", "month", "entity_a_id", "entity_b_id"), "units_with_both", "pairs"),
 )
 
+def _pair_rows(month: str, month_filter: str) -> str:
+    """One branch of the view: the pair counts of the months `month_filter` keeps, joined to their N and per-entity
+    counts of the same window and month."""
+    return f"""
+    SELECT p.unit_window, {month} AS month, p.entity_a_id, p.entity_b_id,
+           t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
+           p.units_with_both::DOUBLE AS n_ab,
+           t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
+    FROM report_pair_counts p
+    JOIN report_pair_unit_counts t ON t.unit_window = p.unit_window AND t.month = p.month
+    JOIN report_pair_entity_counts ta
+      ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
+    JOIN report_pair_entity_counts tb
+      ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
+    WHERE {month_filter} AND p.units_with_both >= {MIN_SUPPORT}"""
+
+
 VIEW_SQL = f"""
 CREATE OR REPLACE VIEW {MAINTAINED_VIEW} AS
 WITH tables AS (  -- the all-months rows and the monthly rows apart, so that a filter on month
                   -- (IS NULL or = 'YYYY-MM') prunes one branch instead of scanning every count
-    SELECT p.unit_window, NULL::VARCHAR AS month, p.entity_a_id, p.entity_b_id,
-           t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
-           p.units_with_both::DOUBLE AS n_ab,
-           t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
-    FROM report_pair_counts p
-    JOIN report_pair_unit_counts t ON t.unit_window = p.unit_window AND t.month = p.month
-    JOIN report_pair_entity_counts ta
-      ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
-    JOIN report_pair_entity_counts tb
-      ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
-    WHERE p.month = '*' AND p.units_with_both >= {MIN_SUPPORT}
+    {_pair_rows("NULL::VARCHAR", "p.month = '*'")}
     UNION ALL
-    SELECT p.unit_window, p.month AS month, p.entity_a_id, p.entity_b_id,
-           t.units::DOUBLE AS n, ta.entity_units::DOUBLE AS n_a, tb.entity_units::DOUBLE AS n_b,
-           p.units_with_both::DOUBLE AS n_ab,
-           t.units, ta.entity_units AS units_with_a, tb.entity_units AS units_with_b, p.units_with_both
-    FROM report_pair_counts p
-    JOIN report_pair_unit_counts t ON t.unit_window = p.unit_window AND t.month = p.month
-    JOIN report_pair_entity_counts ta
-      ON ta.unit_window = p.unit_window AND ta.month = p.month AND ta.entity_id = p.entity_a_id
-    JOIN report_pair_entity_counts tb
-      ON tb.unit_window = p.unit_window AND tb.month = p.month AND tb.entity_id = p.entity_b_id
-    WHERE p.month <> '*' AND p.units_with_both >= {MIN_SUPPORT}
+    {_pair_rows("p.month", "p.month <> '*'")}
 ),
 cells AS (  -- the 2x2 contingency table: observed o, expected e (as in sql/entity_pairs.sql)
     SELECT *,
@@ -181,7 +178,7 @@ def _contributions(connection: duckdb.DuckDBPyConnection, articles_query: str, s
 
 
 def _start_delta(connection: duckdb.DuckDBPyConnection) -> None:
-    for table, keys, count, _ in _COUNT_TABLES:
+    for table, *_ in _COUNT_TABLES:
         connection.execute(f"CREATE OR REPLACE TEMP TABLE delta_{table} AS SELECT * FROM {table} LIMIT 0")
 
 

@@ -79,12 +79,16 @@ def short_form_links(framed: pl.DataFrame) -> pl.DataFrame:
     short_forms = framed.filter(
         ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES)
         & pl.col("entity_id").str.starts_with("cand:")
-    ).select(
-        "article", "mention_index",
-        # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname.
-        pl.when(pl.col("surface").str.contains(HYPHENATED_ENDING))
-        .then(candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, "")).str.strip_prefix("cand:"))
-        .otherwise(pl.col("entity_id").str.strip_prefix("cand:")).alias("surname_key"))
+    ).select("article", "mention_index", "surface", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"))
+    # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname: only those few words
+    # are keyed again, without it.
+    hyphenated = pl.col("surface").str.contains(HYPHENATED_ENDING)
+    short_forms = pl.concat([
+        short_forms.filter(~hyphenated),
+        short_forms.filter(hyphenated).with_columns(
+            candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, ""))
+            .str.strip_prefix("cand:").alias("surname_key")),
+    ])
     return short_forms.join(unique_holders, on=["article", "surname_key"]).select("mention_index", "holder_index")
 
 

@@ -72,13 +72,9 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
     names = tag_names(words, class_probabilities(words, typer), typer.classes).sort("start")
     names = names.with_columns(
         text_slices(buffer, names["start"], names["end"]).alias("surface"),
-        text_rows["language"].gather(names["row"]).alias("language"),
         text_rows["article"].gather(names["row"]).alias("article"),
     )
-    # The same names recur across a batch: each distinct (surface, language) is keyed once.
-    keys = names.select("surface", "language").unique().with_columns(
-        candidate_key_expression(pl.col("surface")).alias("entity_id"))
-    names = names.join(keys, on=["surface", "language"], how="left", nulls_equal=True, maintain_order="left")
+    names = with_candidate_keys(names)
     names = vote_types(names, typer.classes)
     untagged = untagged_words(words, names, buffer)
     return names.select(
@@ -91,6 +87,13 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
     ), released_starts, untagged
 
 
+def with_candidate_keys(spans: pl.DataFrame) -> pl.DataFrame:
+    """entity_id: the cand: key of each span's surface. The same names recur across a batch, so each distinct
+    surface is keyed once (the key depends on the surface alone)."""
+    keys = spans.select("surface").unique().with_columns(candidate_key_expression(pl.col("surface")).alias("entity_id"))
+    return spans.join(keys, on="surface", how="left", nulls_equal=True, maintain_order="left")
+
+
 def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     """Single capitalised words outside every gazetteer match and typed name (the typer said O: 'Saipov' opening a
     sentence, 'Zinke pretendon'), as mention rows. Stop words (months, demonyms) only after a title ('znj. May').
@@ -100,10 +103,10 @@ def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer)
         ~inside_a_name & ~pl.col("covered") & ~pl.col("is_connector") & (pl.col("shape") == "X")
         & (~pl.col("is_stopword") | pl.col("titled"))
     ).select("row", "start", "end").sort("start")
-    untagged = untagged.with_columns(text_slices(buffer, untagged["start"], untagged["end"]).alias("surface"))
+    untagged = with_candidate_keys(
+        untagged.with_columns(text_slices(buffer, untagged["start"], untagged["end"]).alias("surface")))
     return untagged.select(
-        "row", "start", "end", "surface",
-        candidate_key_expression(pl.col("surface")).alias("entity_id"),
+        "row", "start", "end", "surface", "entity_id",
         pl.lit(UNTAGGED_WORD).alias("match_rule"),
         pl.lit(False).alias("linked"),
         pl.lit(None, dtype=pl.String).alias("candidate_type"),
