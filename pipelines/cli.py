@@ -252,6 +252,7 @@ def command_status(args: argparse.Namespace) -> int:
 
 def command_purge_missing(args: argparse.Namespace) -> int:
     from pipelines.lib.publication import publish_snapshot
+    from pipelines.lib.reports import refresh_maintained_tables
     from pipelines.lib.warehouse import build_path_for, purge_missing, writer
 
     settings = _settings(args)
@@ -264,6 +265,7 @@ def command_purge_missing(args: argparse.Namespace) -> int:
     build = build_path_for(settings.warehouse_path)
     with writer(build) as connection:
         purged = purge_missing(connection)
+        refresh_maintained_tables(connection)   # the counts moved with the purge; the tables built from them follow
         published = publish_snapshot(connection, build, settings.warehouse_path)
     print(f"Purged {purged} article(s) whose files are gone from {settings.raw_dir}.")
     if published.message:

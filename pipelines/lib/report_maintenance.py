@@ -1,11 +1,13 @@
-"""Keeps the entity-pair counts behind `report_entity_pairs` current by adding what a batch brings and subtracting
-what it replaces, so a batch costs in proportion to its own articles instead of a rebuild of every pair.
+"""Keeps the counts behind the report tables current by adding what a batch brings and subtracting what it replaces,
+so a batch costs in proportion to its own articles instead of a rebuild of every pair and every mention.
 
-Every count (units per window and month, units naming an entity, units naming a pair) is a sum over articles, since
+Every count (units per window and month, units naming an entity, units naming a pair, an entity's mentions and
+articles) is a sum over articles, since
 a unit lies inside one article and an article has one month. So the counts of the articles a batch touches are
 subtracted before it writes and added after, inside its transaction; `report_entity_pairs` is a view computing
 PMI, NPMI, Jaccard and G² from the counts, exactly as `sql/entity_pairs.sql` computes them from scratch (a test
-checks the two agree after random batches). If the set of linked entities changes, the counts are rebuilt whole."""
+checks the two agree after random batches). `report_top_entities` and `report_cooccurrence_pairs` are computed from
+the same counts (DERIVED_REPORTS). If the set of linked entities changes, the counts are rebuilt whole."""
 
 from __future__ import annotations
 
@@ -24,8 +26,13 @@ CREATE TABLE IF NOT EXISTS report_pair_entity_counts (
 CREATE TABLE IF NOT EXISTS report_pair_counts (
     unit_window VARCHAR NOT NULL, month VARCHAR NOT NULL, entity_a_id VARCHAR NOT NULL, entity_b_id VARCHAR NOT NULL,
     units_with_both BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_entity_totals (
+    entity_id VARCHAR NOT NULL, mentions BIGINT NOT NULL, articles BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS report_pair_state (linked_fingerprint VARCHAR NOT NULL);
 """
+
+# Bumped when the set of maintained tables changes, so that an older warehouse's counts are rebuilt whole.
+COUNTS_LAYOUT = "2"
 
 # Month '*' holds the all-months counts, so that every key is a plain equality (the view turns it into NULL).
 # `{articles}` is a query yielding the article_ids whose counts are wanted.
@@ -78,6 +85,12 @@ _CONTRIBUTION_SQL = {
         SELECT unit_window, coalesce(month, '*') AS month, entity_id, count(*)::BIGINT AS entity_units
         FROM maintained_entity_units
         GROUP BY GROUPING SETS ((unit_window, month, entity_id), (unit_window, entity_id))""",
+    "totals": """
+        SELECT m.entity_id, count(*)::BIGINT AS mentions, count(DISTINCT m.article_id)::BIGINT AS articles
+        FROM mentions m JOIN entities e ON e.entity_id = m.entity_id AND e.linked
+        JOIN articles a ON a.article_id = m.article_id   -- as sql/top_entities.sql counts them
+        SEMI JOIN ({articles}) c ON c.article_id = m.article_id
+        GROUP BY ALL""",
     "pairs": """
         WITH monthly AS (
             SELECT a.unit_window, a.month, a.entity_id AS entity_a_id, b.entity_id AS entity_b_id,
@@ -92,11 +105,13 @@ _CONTRIBUTION_SQL = {
         SELECT unit_window, '*', entity_a_id, entity_b_id, sum(units_with_both)::BIGINT FROM monthly GROUP BY ALL""",
 }
 
-# (table, key columns, count column) of each maintained count table, with its contribution query.
+# (table, key columns, count columns, contribution query) of each maintained count table. A row whose first count
+# is zero is dropped: it is the count of units (or mentions) the others are counted within.
 _COUNT_TABLES = (
-    ("report_pair_unit_counts", ("unit_window", "month"), "units", "units"),
-    ("report_pair_entity_counts", ("unit_window", "month", "entity_id"), "entity_units", "entities"),
-    ("report_pair_counts", ("unit_window", "month", "entity_a_id", "entity_b_id"), "units_with_both", "pairs"),
+    ("report_pair_unit_counts", ("unit_window", "month"), ("units",), "units"),
+    ("report_pair_entity_counts", ("unit_window", "month", "entity_id"), ("entity_units",), "entities"),
+    ("report_pair_counts", ("unit_window", "month", "entity_a_id", "entity_b_id"), ("units_with_both",), "pairs"),
+    ("report_entity_totals", ("entity_id",), ("mentions", "articles"), "totals"),
 )
 
 def _pair_rows(month: str, month_filter: str) -> str:
@@ -150,6 +165,57 @@ JOIN (SELECT entity_id AS b_id, name AS b_name FROM entities WHERE linked) eb ON
 """
 
 
+# Report tables computed from the maintained counts instead of from every mention. Each reads the same parameters
+# (`getvariable`) as its sql/ file and must give the same rows (tests/defs/test_report_maintenance.py checks both).
+DERIVED_REPORTS = {
+    # Only names whose summed mentions reach the top-th highest sum can be in the result, so the file's own
+    # aggregation (articles, first and last day) runs on the mentions of those few entities alone.
+    "report_top_entities": """
+        WITH per_name AS (
+            SELECT e.name, e.entity_type, sum(t.mentions) AS mentions
+            FROM report_entity_totals t JOIN entities e USING (entity_id)
+            WHERE e.linked AND (getvariable('entity_type') IS NULL OR e.entity_type = getvariable('entity_type'))
+            GROUP BY ALL
+        ),
+        cutoff AS (
+            SELECT coalesce(min(mentions), 0) AS mentions
+            FROM (SELECT mentions FROM per_name ORDER BY mentions DESC LIMIT coalesce(getvariable('top'), 20))
+        ),
+        chosen AS (
+            SELECT e.entity_id FROM entities e JOIN per_name p USING (name, entity_type)
+            WHERE e.linked AND p.mentions >= (SELECT mentions FROM cutoff)
+        )
+        SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles,
+               min(a.published_at)::DATE AS first_seen, max(a.published_at)::DATE AS last_seen
+        FROM mentions m
+        SEMI JOIN chosen c ON c.entity_id = m.entity_id
+        JOIN entities e USING (entity_id)
+        JOIN articles a USING (article_id)
+        GROUP BY e.name, e.entity_type
+        ORDER BY mentions DESC, articles DESC, e.name
+        LIMIT coalesce(getvariable('top'), 20)""",
+    # Same article and same sentence are the all-months counts of the article and sentence windows.
+    "report_cooccurrence_pairs": """
+        WITH article_pairs AS (
+            SELECT entity_a_id, entity_b_id, units_with_both AS same_article FROM report_pair_counts
+            WHERE unit_window = 'article' AND month = '*'
+              AND units_with_both >= coalesce(getvariable('min_articles'), 1)
+        ),
+        sentence_pairs AS (
+            SELECT entity_a_id, entity_b_id, units_with_both AS same_sentence FROM report_pair_counts
+            WHERE unit_window = 'sentence' AND month = '*'
+        )
+        SELECT ea.a_name AS entity_a, eb.b_name AS entity_b, coalesce(s.same_sentence, 0) AS same_sentence,
+               p.same_article
+        FROM article_pairs p
+        LEFT JOIN sentence_pairs s USING (entity_a_id, entity_b_id)
+        JOIN (SELECT entity_id AS a_id, name AS a_name FROM entities WHERE linked) ea ON ea.a_id = p.entity_a_id
+        JOIN (SELECT entity_id AS b_id, name AS b_name FROM entities WHERE linked) eb ON eb.b_id = p.entity_b_id
+        ORDER BY same_sentence DESC, same_article DESC, entity_a, entity_b
+        LIMIT coalesce(getvariable('top'), 20)""",
+}
+
+
 def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(SCHEMA)
 
@@ -157,7 +223,7 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
 def linked_fingerprint(connection: duckdb.DuckDBPyConnection) -> str:
     """Which entities count: when this changes, every stored count may be wrong and is rebuilt."""
     row = connection.execute("SELECT count(*), coalesce(sum(hash(entity_id)), 0) FROM entities WHERE linked").fetchall()
-    return f"{row[0][0]}:{row[0][1]}"
+    return f"{COUNTS_LAYOUT}:{row[0][0]}:{row[0][1]}"
 
 
 def counts_are_maintained(connection: duckdb.DuckDBPyConnection) -> bool:
@@ -170,10 +236,10 @@ def counts_are_maintained(connection: duckdb.DuckDBPyConnection) -> bool:
 def _contributions(connection: duckdb.DuckDBPyConnection, articles_query: str, sign: int) -> None:
     """Append this set of articles' counts, times `sign`, to the temp tables `delta_<table>`."""
     connection.execute(_CONTRIBUTION_SQL["entity_units"].format(articles=articles_query))
-    for table, keys, count, query in _COUNT_TABLES:
+    for table, keys, counts, query in _COUNT_TABLES:
         sql = _CONTRIBUTION_SQL[query].format(articles=articles_query)
-        connection.execute(f"INSERT INTO delta_{table} SELECT {', '.join(keys)}, {sign} * {count} "
-                           f"FROM ({sql})")
+        signed = ", ".join(f"{sign} * {count}" for count in counts)
+        connection.execute(f"INSERT INTO delta_{table} SELECT {', '.join(keys)}, {signed} FROM ({sql})")
     connection.execute("DROP TABLE maintained_entity_units")
 
 
@@ -209,17 +275,19 @@ def after_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str], 
         return
     if article_ids:
         _contributions(connection, _register_ids(connection, article_ids), 1)
-    for table, keys, count, _ in _COUNT_TABLES:
+    for table, keys, counts, _ in _COUNT_TABLES:
         key_list = ", ".join(keys)
         match = " AND ".join(f"c.{key} = d.{key}" for key in keys)
+        changes = ", ".join(f"sum({count})::BIGINT AS change_{count}" for count in counts)
+        any_change = " OR ".join(f"sum({count}) <> 0" for count in counts)
+        merged = ", ".join(f"coalesce(c.{count}, 0) + d.change_{count} AS {count}" for count in counts)
         connection.execute(f"""
             CREATE OR REPLACE TEMP TABLE merged_{table} AS
-            WITH d AS (SELECT {key_list}, sum({count})::BIGINT AS change FROM delta_{table} GROUP BY ALL
-                       HAVING sum({count}) <> 0)
-            SELECT {', '.join(f'd.{key}' for key in keys)}, coalesce(c.{count}, 0) + d.change AS {count}
+            WITH d AS (SELECT {key_list}, {changes} FROM delta_{table} GROUP BY ALL HAVING {any_change})
+            SELECT {', '.join(f'd.{key}' for key in keys)}, {merged}
             FROM d LEFT JOIN {table} c ON {match}""")
         connection.execute(f"DELETE FROM {table} c USING merged_{table} d WHERE {match}")
-        connection.execute(f"INSERT INTO {table} SELECT * FROM merged_{table} WHERE {count} <> 0")
+        connection.execute(f"INSERT INTO {table} SELECT * FROM merged_{table} WHERE {counts[0]} <> 0")
         connection.execute(f"DROP TABLE merged_{table}")
         connection.execute(f"DROP TABLE delta_{table}")
     connection.execute("DROP TABLE IF EXISTS maintained_article_ids")
@@ -230,9 +298,9 @@ def rebuild(connection: duckdb.DuckDBPyConnection) -> None:
     ensure_tables(connection)
     _start_delta(connection)
     _contributions(connection, "SELECT article_id FROM articles", 1)
-    for table, _, count, _ in _COUNT_TABLES:
+    for table, _, counts, _ in _COUNT_TABLES:
         connection.execute(f"DELETE FROM {table}")
-        connection.execute(f"INSERT INTO {table} SELECT * FROM delta_{table} WHERE {count} <> 0")
+        connection.execute(f"INSERT INTO {table} SELECT * FROM delta_{table} WHERE {counts[0]} <> 0")
         connection.execute(f"DROP TABLE delta_{table}")
     connection.execute("DELETE FROM report_pair_state")
     connection.execute("INSERT INTO report_pair_state VALUES (?)", [linked_fingerprint(connection)])
@@ -250,3 +318,12 @@ def ensure_view(connection: duckdb.DuckDBPyConnection) -> int:
     connection.execute(VIEW_SQL)   # replaced each time: a newer Kronika may compute it differently
     return connection.execute(f"SELECT count(*) FROM report_pair_counts WHERE units_with_both >= {MIN_SUPPORT}"
                               ).fetchall()[0][0]
+
+
+def materialize_derived(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Store a DERIVED_REPORTS table from the counts (rebuilt first if they are not current); the caller has bound
+    the report's parameters. Returns the row count."""
+    if not counts_are_maintained(connection):
+        rebuild(connection)
+    connection.execute(f"CREATE OR REPLACE TABLE {table} AS {DERIVED_REPORTS[table]}")
+    return connection.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

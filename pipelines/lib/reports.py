@@ -206,9 +206,24 @@ def materialize_report(connection: duckdb.DuckDBPyConnection, report: Report,
         # Kept current by each batch's write (lib/report_maintenance.py), not rebuilt; the file stays the
         # from-scratch definition it must equal, and runs as-is with other parameters.
         return report_maintenance.ensure_view(connection)
+    if report.materialize_as in report_maintenance.DERIVED_REPORTS and not values:
+        # From the counts each batch maintains: the same rows as the file, at a cost independent of the corpus.
+        bind_parameters(connection, report, {})
+        return report_maintenance.materialize_derived(connection, report.materialize_as)
     last = _run_statements(connection, report, values)
     connection.execute(f"CREATE OR REPLACE TABLE {report.materialize_as} AS {last}").fetchall()
     return connection.execute(f"SELECT count(*) FROM {report.materialize_as}").fetchall()[0][0]
+
+
+def refresh_maintained_tables(connection: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Rebuild the report tables that come from the maintained counts (cheap at any corpus size), for a writer that
+    changed articles outside a run, such as `kronika purge-missing`. Returns the tables refreshed."""
+    refreshed = []
+    for report in list_reports(sql_dir):
+        if report.materialize_as in report_maintenance.DERIVED_REPORTS:
+            materialize_report(connection, report)
+            refreshed.append(report.materialize_as)
+    return refreshed
 
 
 def parameter_defaults(report: Report) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""The maintained entity-pair counts equal a from-scratch run of sql/entity_pairs.sql after every kind of batch.
+"""The maintained counts equal a from-scratch run of sql/entity_pairs.sql (and the tables derived from them their
+sql/ files) after every kind of batch.
 
 Real `kronika run` batches over a synthetic corpus: new files, changed files, stale articles re-extracted, files
 removed and purged, and counts thrown away (rebuilt whole); after each, the view and the full build must agree."""
@@ -11,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipelines.defs.oneshot import run_pipeline
-from pipelines.lib import warehouse
-from pipelines.lib.reports import find_report, run_report
+from pipelines.lib import report_maintenance, warehouse
+from pipelines.lib.reports import find_report, refresh_maintained_tables, run_report
 from pipelines.lib.settings import Settings
 from pipelines.lib.synthetic import generate_corpus
 
@@ -27,11 +28,32 @@ def assert_maintained_equals_rebuild(build_path) -> int:
         assert kind == [("VIEW",)]
         rebuilt = run_report(connection, find_report("entity_pairs")).sort(KEYS, nulls_last=True)
         maintained = connection.sql("SELECT * FROM report_entity_pairs").pl().sort(KEYS, nulls_last=True)
+        derived_tables = assert_derived_tables_equal_files(connection)
     finally:
         connection.close()
     assert rebuilt.height > 0
     assert_frame_equal(maintained, rebuilt, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+    assert derived_tables == {"report_top_entities", "report_cooccurrence_pairs"}
     return rebuilt.height
+
+
+def assert_derived_tables_equal_files(connection) -> set[str]:
+    """The report tables built from the counts hold what their sql/ files give, with the defaults (the stored table)
+    and with other parameters (the counts computed on the same connection)."""
+    checked = set()
+    for report_name, table, other_values in (
+            ("top_entities", "report_top_entities", [{"top": 3}, {"top": 500}, {"entity_type": "PERSON", "top": 7}]),
+            ("cooccurrence_pairs", "report_cooccurrence_pairs", [{"top": 500}, {"min_articles": 2, "top": 5}])):
+        report = find_report(report_name)
+        stored = connection.sql(f"SELECT * FROM {table}").pl()
+        assert stored.height > 0
+        assert_frame_equal(stored, run_report(connection, report))
+        for values in other_values:
+            from_file = run_report(connection, report, values)
+            derived = connection.sql(report_maintenance.DERIVED_REPORTS[table]).pl()  # run_report bound `values`
+            assert_frame_equal(derived, from_file)
+        checked.add(table)
+    return checked
 
 
 def change_some_files(paths, rng, count):
@@ -75,6 +97,8 @@ def test_pair_counts_follow_random_batches_exactly(settings):
     # Purging the missing files' articles subtracts their counts.
     with warehouse.writer(build) as connection:
         assert warehouse.purge_missing(connection) == 7
+        # as `kronika purge-missing` does: the tables built from the counts follow them
+        assert sorted(refresh_maintained_tables(connection)) == ["report_cooccurrence_pairs", "report_top_entities"]
     assert_maintained_equals_rebuild(build)
 
     # Counts that cannot be trusted (here: their state row is gone) are rebuilt whole by the next batch.
