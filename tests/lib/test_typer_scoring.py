@@ -1,4 +1,4 @@
-"""The typer's fast scoring path (lookups once per distinct word, one weight gather per feature template) gives the
+"""The typer's fast scoring path (lookups and feature strings once per distinct value, one weight gather per template) gives the
 same probabilities and labels as a straightforward reference, on NTREX sentences: Albanian dev, English test (the
 only English split; nothing is tuned here, the two computations are only compared)."""
 
@@ -8,7 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.lib.entities.features import common_keys, common_words, first_names, place_keys, word_features, word_lookups
+from pipelines.lib.entities.features import (
+    common_keys, common_words, first_names, lower_case_letters, place_keys, word_features, word_lookups,
+)
 from pipelines.lib.entities.mentions import candidate_words
 from pipelines.lib.entities.resolve import candidate_key_expression
 from pipelines.lib.entities.typer import class_probabilities, load_typer
@@ -62,3 +64,11 @@ def test_lookups_once_per_distinct_word_equal_the_lookups_per_row(dev_words):
     assert shared.height == dev_words.height
     assert shared.select(columns).equals(per_row.select(columns))
     assert per_row["first_name"].any() and per_row["common"].any() and per_row["place_kind"].is_not_null().any()
+
+
+def test_lower_case_letters_equal_a_regex_count_per_text():
+    texts = pl.Series([None, "", "ABC", "abc xyz", "", "ëç ÇË ǅ ß x ǆ", None, "Mixed Title Words here", "ÉCOLE",
+                       "", "ﬁ ǈ µ ª", "z"] * 3)
+    for sample in (texts, texts.slice(5, 20), pl.concat([texts.slice(1, 4), texts.slice(9, 3)], rechunk=False)):
+        expected = sample.str.count_matches(r"\p{Ll}").cast(pl.Int64)
+        assert lower_case_letters(sample).equals(expected)

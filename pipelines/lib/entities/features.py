@@ -6,7 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipelines.lib.entities.resolve import candidate_key_expression
 
@@ -48,11 +50,27 @@ def place_keys() -> pl.DataFrame:
             .unique("key", keep="first"))
 
 
+def lower_case_letters(text: pl.Series) -> pl.Series:
+    """How many lower-case letters (\\p{Ll}) each text holds. A regex match per letter is slow, so ASCII letters
+    are counted with numpy over the column's bytes, and the regex counts only the non-ASCII ones (ë, ç: few)."""
+    array = text.fill_null("").rechunk().to_arrow().cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    values = array.buffers()[2]
+    byte_values = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, dtype=np.uint8)
+    used = byte_values[offsets[0]:offsets[-1]] if len(array) else byte_values[:0]
+    # Running count of ASCII lower-case bytes (a segmented sum in numpy is far slower than one cumulative sum).
+    running = np.zeros(len(used) + 1, dtype=np.int32 if len(used) < 2**31 else np.int64)
+    np.cumsum(((used >= 0x61) & (used <= 0x7A)).view(np.uint8), dtype=running.dtype, out=running[1:])
+    relative = offsets - offsets[0] if len(array) else offsets
+    ascii_counts = running[relative[1:]].astype(np.int64) - running[relative[:-1]]
+    # null for a null text, as a count over it would be
+    others = text.str.count_matches(r"[\p{Ll}--\x00-\x7F]").cast(pl.Int64)
+    return pl.Series(ascii_counts) + others
+
+
 def text_casing(texts: pl.DataFrame) -> pl.Series:
     """Per text: 'caps', 'title' or 'prose', from the share of lower-case letters among its characters."""
-    share = texts.select(
-        pl.col("text").str.count_matches(r"\p{Ll}") / pl.col("text").str.len_chars().clip(1)
-    ).to_series()
+    share = lower_case_letters(texts["text"]) / texts["text"].str.len_chars().clip(1)
     expression = pl.lit("prose")
     for limit, name in reversed(CASING_BUCKETS):
         expression = pl.when(pl.col("share") < limit).then(pl.lit(name)).otherwise(expression)
@@ -82,32 +100,57 @@ def word_lookups(words: pl.DataFrame) -> pl.DataFrame:
     ).join(place_keys(), on="key", how="left")
 
 
-def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
-    """One String column per feature template (null where the template does not fire), a row per word of
-    `words`, which needs the candidate columns (see find_candidate_words) plus language and casing."""
-    language = pl.col("language").fill_null("xx")
-    lower = pl.col("name_word").str.to_lowercase()
-    previous_lower = pl.col("previous_word").str.to_lowercase().str.strip_chars("\"'“”‘’«»()[],")
-    next_lower = pl.col("next_word").str.to_lowercase().str.strip_chars("\"'“”‘’«»()[],.")
-    size = pl.col("group_size").clip(1, 4).cast(pl.String)
-    position = (pl.when(pl.col("group_size") == 1).then(pl.lit("only"))
-                .when(pl.col("group_position") == 0).then(pl.lit("first"))
-                .when(pl.col("group_position") == pl.col("group_size") - 1).then(pl.lit("last"))
-                .otherwise(pl.lit("middle")))
+def group_shapes(words: pl.DataFrame, letters: int) -> pl.Expr:
+    """The shape letters of the first `letters` words of each word's group joined: a group's words are consecutive
+    rows, so these are gathers at fixed distances from the group's first row (cheaper than `.over("group")`)."""
+    first_row = pl.int_range(pl.len(), dtype=pl.Int64) - pl.col("group_position")
+    last_row = words.height - 1
+    return pl.concat_str(
+        [pl.when(pl.col("group_size") > distance).then(pl.col("shape").gather((first_row + distance).clip(0, last_row)))
+         .otherwise(pl.lit("")) for distance in range(letters)]
+    )
+
+
+def feature_inputs(words: pl.DataFrame) -> pl.DataFrame:
+    """Every value a feature template reads, one row per word of `words` (the candidate columns, see
+    find_candidate_words, plus language and casing). What depends on neighbouring rows (the words before and after
+    in the group, the group's shape) is computed here, so the templates below read their own row only."""
     same_group_before = (pl.col("group") == pl.col("group").shift(1)).fill_null(False)
     same_group_after = (pl.col("group") == pl.col("group").shift(-1)).fill_null(False)
-    shape_before = pl.when(same_group_before).then(pl.col("shape").shift(1)).otherwise(context_shape(pl.col("previous_word")))
-    shape_after = pl.when(same_group_after).then(pl.col("shape").shift(-1)).otherwise(context_shape(pl.col("next_word")))
-    with_lookups = words.with_columns(
-        pl.when(same_group_before).then(lower.shift(1)).alias("lower_before"),
-        pl.when(same_group_after).then(lower.shift(-1)).alias("lower_after"),
+    name_lower = pl.col("name_word").str.to_lowercase()
+    return words.with_columns(
+        pl.col("language").fill_null("xx"),
+        name_lower.alias("name_lower"),
+        pl.col("group_size").clip(1, 4).cast(pl.String).alias("size"),
+        (pl.when(pl.col("group_size") == 1).then(pl.lit("only"))
+         .when(pl.col("group_position") == 0).then(pl.lit("first"))
+         .when(pl.col("group_position") == pl.col("group_size") - 1).then(pl.lit("last"))
+         .otherwise(pl.lit("middle"))).alias("position"),
+        # The shape of the word before / after in the group (null at its edges, where the template reads the
+        # neighbouring word of the text instead).
+        pl.when(same_group_before).then(pl.col("shape").shift(1)).alias("group_shape_before"),
+        pl.when(same_group_after).then(pl.col("shape").shift(-1)).alias("group_shape_after"),
+        pl.when(same_group_before).then(name_lower.shift(1)).alias("lower_before"),
+        pl.when(same_group_after).then(name_lower.shift(-1)).alias("lower_after"),
+        group_shapes(words, 6).alias("group_shape"),
     ).join(word_lookups(words), on=["name_word", "lower"], how="left", maintain_order="left", nulls_equal=True)
-    group_shape = pl.col("shape").str.join("").over("group").str.slice(0, 6)
+
+
+def feature_templates() -> list[pl.Expr]:
+    """The feature templates over feature_inputs, in model order: one String per word each (null where the
+    template does not fire). Each reads its own row only; a new template also goes into TEMPLATE_GROUPS."""
+    language = pl.col("language")
+    lower = pl.col("name_lower")
+    previous_lower = pl.col("previous_word").str.to_lowercase().str.strip_chars("\"'“”‘’«»()[],")
+    next_lower = pl.col("next_word").str.to_lowercase().str.strip_chars("\"'“”‘’«»()[],.")
+    size, position = pl.col("size"), pl.col("position")
+    shape_before = pl.coalesce("group_shape_before", context_shape(pl.col("previous_word"))).fill_null("none")
+    shape_after = pl.coalesce("group_shape_after", context_shape(pl.col("next_word"))).fill_null("none")
 
     def when(condition: pl.Expr, feature: pl.Expr) -> pl.Expr:
         return pl.when(condition).then(feature)
 
-    features = [
+    return [
         pl.lit("bias"),
         "lang=" + language,
         "w=" + lower,
@@ -118,13 +161,13 @@ def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
         "p3=" + lower.str.slice(0, 3),
         "sh=" + pl.col("shape"),
         "pos=" + position + "|" + size,
-        "pos+sh=" + position + "|" + group_shape,
+        "pos+sh=" + position + "|" + pl.col("group_shape"),
         "pw=" + previous_lower.fill_null("<none>"),
         "nw=" + next_lower.fill_null("<none>"),
         "pw+w=" + previous_lower.fill_null("<none>") + "|" + lower,
         "w+nw=" + lower + "|" + next_lower.fill_null("<none>"),
-        "shb=" + shape_before.fill_null("none") + "|" + pl.col("shape"),
-        "sha=" + pl.col("shape") + "|" + shape_after.fill_null("none"),
+        "shb=" + shape_before + "|" + pl.col("shape"),
+        "sha=" + pl.col("shape") + "|" + shape_after,
         when(pl.col("lower_before").is_not_null(), "gw-1=" + pl.col("lower_before").fill_null("")),
         when(pl.col("lower_after").is_not_null(), "gw+1=" + pl.col("lower_after").fill_null("")),
         when(pl.col("sentence_start"), "ss=" + size + "|" + pl.col("common").cast(pl.String)),
@@ -143,7 +186,62 @@ def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
         when(pl.col("possessive"), pl.lit("possessive")),
         when(pl.col("is_stopword"), "stop=" + position),
     ]
-    return with_lookups.select(feature.alias(f"f{index}") for index, feature in enumerate(features))
+
+
+# Which feature_inputs columns each template reads, as groups of templates (by their index in feature_templates)
+# with the columns that determine them all. A batch has far fewer distinct values of these columns than words, so
+# the run-time path builds each template's strings once per distinct value (see distinct_feature_indexes).
+# A template reading a column its group does not list would get another row's value: the reference test in
+# tests/lib/test_typer_scoring.py compares this path with feature_columns over every word.
+TEMPLATE_GROUPS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
+    (("language", "name_lower", "shape", "is_connector", "possessive"), (0, 1, 2, 3, 4, 5, 6, 7, 8, 29, 30)),
+    (("language", "name_lower", "shape", "size", "position", "sentence_start", "titled", "casing", "common",
+      "common_stem", "first_name", "place_kind", "is_stopword"), (9, 19, 20, 21, 23, 24, 25, 26, 27, 31)),
+    (("position", "group_shape"), (10,)),
+    (("previous_word", "name_lower", "shape", "group_shape_before"), (11, 13, 15)),
+    (("next_word", "name_lower", "shape", "group_shape_after"), (12, 14, 16)),
+    (("lower_before", "lower_after"), (17, 18)),
+    (("rule_type", "position", "covered", "match_type", "match_opens"), (22, 28)),
+)
+
+
+def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
+    """One String column per feature template (f0, f1, ...; null where it does not fire), a row per word."""
+    return feature_inputs(words).select(feature.alias(f"f{index}") for index, feature in enumerate(feature_templates()))
+
+
+def distinct_feature_indexes(words: pl.DataFrame, vocabulary: pl.DataFrame, unknown: int) -> list[np.ndarray]:
+    """Per template (model order), each word's feature_index in `vocabulary` (`unknown` where the template does
+    not fire or its feature is not in the vocabulary): the same as joining feature_columns to the vocabulary, but
+    each template's strings are built and looked up once per distinct value of its group's columns."""
+    inputs = feature_inputs(words).with_row_index("word_number")
+    templates = feature_templates()
+    # Per group: each word's distinct value (its number in the group's table) and the templates' strings per
+    # distinct value, stacked into one long frame so the vocabulary is joined (hashed) once, not once per template.
+    value_of_word, strings = {}, []
+    for group, (key_columns, members) in enumerate(TEMPLATE_GROUPS):
+        distinct = inputs.group_by(key_columns).agg(pl.col("word_number"))
+        # word -> its distinct value's number: the groups' member lists, scattered back.
+        numbers = np.empty(words.height, dtype=np.int64)
+        numbers[distinct["word_number"].explode().to_numpy()] = np.repeat(
+            np.arange(distinct.height), distinct["word_number"].list.len().to_numpy())
+        value_of_word[group] = numbers
+        representatives = inputs.gather(distinct["word_number"].list.first())
+        # with_columns, not select: a template that is a literal ('bias') still gives one row per value.
+        strings += [representatives.with_columns(templates[index].alias("feature")).select("feature")
+                    for index in members]
+    looked_up = pl.concat(strings).join(vocabulary, on="feature", how="left", maintain_order="left")
+    feature_index = looked_up["feature_index"].fill_null(unknown).to_numpy()
+    bounds = np.cumsum([0] + [frame.height for frame in strings])
+    indexes: list[np.ndarray | None] = [None] * len(templates)
+    position = 0
+    for group, (_, members) in enumerate(TEMPLATE_GROUPS):
+        for index in members:
+            indexes[index] = feature_index[bounds[position]:bounds[position + 1]][value_of_word[group]]
+            position += 1
+    if any(index is None for index in indexes):
+        raise ValueError("feature template missing from TEMPLATE_GROUPS")
+    return indexes
 
 
 def word_features(words: pl.DataFrame) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.lib.entities.features import feature_columns
+from pipelines.lib.entities.features import distinct_feature_indexes
 
 MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "typer.npz"
 NOT_ENTITY = "O"
@@ -48,15 +48,13 @@ def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
     """(len(words), len(classes)) softmax probabilities: the features' weight rows summed per word."""
     if words.is_empty():
         return np.zeros((0, len(model.classes)))
+    # A word has at most one feature per template, so its weight rows are added template by template, in model
+    # order (the same sums, bit for bit, as a word-by-feature frame would give); a template that does not fire
+    # points at a zero row.
+    weights = np.vstack([model.weights, np.zeros((1, len(model.classes)), dtype=model.weights.dtype)]).astype(np.float64)
     scores = np.zeros((words.height, len(model.classes)))
-    # One template at a time: a word has at most one feature per template, so its weight row is added with a
-    # plain gather (no long feature frame of words x templates to explode, join and bincount).
-    columns = feature_columns(words)
-    for name in columns.columns:
-        index = columns.select(pl.col(name).alias("feature")).join(
-            model.vocabulary, on="feature", how="left", maintain_order="left")["feature_index"]
-        known = index.is_not_null().to_numpy()
-        scores[known] += model.weights[index.drop_nulls().to_numpy()]
+    for feature_index in distinct_feature_indexes(words, model.vocabulary, unknown=len(model.weights)):
+        scores += weights.take(feature_index, axis=0)
     scores -= scores.max(axis=1, keepdims=True)
     exponentials = np.exp(scores)
     return exponentials / exponentials.sum(axis=1, keepdims=True)
