@@ -21,7 +21,7 @@ from pipelines.lib.extract import (
 from pipelines.lib.extraction_version import extraction_version, metadata_version
 from pipelines.lib.gazetteer import load_gazetteer
 from pipelines.lib.ingest import (
-    BatchPlan, exclude_failed_articles, pending_changes, parse_documents, plan_batch, read_documents, refused_documents,
+    BatchPlan, batch_changes, exclude_failed_articles, pending_changes, parse_documents, plan_batch, read_documents, refused_documents,
 )
 from pipelines.lib.isolation import failures_frame, restrict, run_isolated
 
@@ -31,9 +31,24 @@ WAREHOUSE_POOL = "kronika_warehouse"
 
 
 class DiscoverConfig(dg.Config):
-    """`paths` is set by the sensor and the schedule (one batch); empty means every pending file."""
+    """`paths` is set by the sensor and the schedule (one batch); empty means every pending file.
+
+    A caller that has just scanned raw/ (`kronika run`, the sensor) sets `from_scan` and hands over what its scan
+    found missing and refused; the batch then looks at its own files only instead of walking raw/ again."""
 
     paths: list[str] = []
+    from_scan: bool = False
+    missing_paths: list[str] = []
+    refused_paths: list[str] = []
+    refused_reasons: list[str] = []
+
+
+def batch_config(paths: list[str], missing: list[str] = (), refused: pl.DataFrame | None = None) -> dict:
+    """The run config of one batch found by a scan (see DiscoverConfig)."""
+    refused = refused if refused is not None else pl.DataFrame(schema={"source_path": pl.String, "reason": pl.String})
+    return {"ops": {"raw_files": {"config": {
+        "paths": list(paths), "from_scan": True, "missing_paths": list(missing),
+        "refused_paths": refused["source_path"].to_list(), "refused_reasons": refused["reason"].to_list()}}}}
 
 
 def _now() -> datetime:
@@ -52,7 +67,12 @@ def raw_files(context: dg.AssetExecutionContext, config: DiscoverConfig, kronika
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
         manifest = warehouse.read_manifest(connection)
-    pending = pending_changes(settings.raw_dir, manifest)
+    if config.from_scan:
+        pending = batch_changes(settings.raw_dir, manifest, config.paths, config.missing_paths,
+                                pl.DataFrame({"source_path": config.refused_paths, "reason": config.refused_reasons},
+                                             schema={"source_path": pl.String, "reason": pl.String}))
+    else:
+        pending = pending_changes(settings.raw_dir, manifest)
     files = pending.files
     if config.paths:
         files = files.filter(pl.col("source_path").is_in(config.paths))

@@ -111,10 +111,14 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
         task = (progress.add_task("ingesting files", total=len(paths)) if paths
                 else progress.add_task("re-extracting stored articles", total=len(batches)) if batches else None)
     try:
-        for batch in batches:
+        for number, batch in enumerate(batches):
+            # This run's scan is handed to its batches (the first also records what is missing and refused),
+            # so no batch walks raw/ again.
+            config = (ingest_assets.batch_config(batch, pending.missing, pending.refused) if number == 0
+                      else ingest_assets.batch_config(batch))
             result = dg.materialize(
                 ingest, resources=resources,
-                run_config={**QUIET_LOGS, "ops": {"raw_files": {"config": {"paths": batch}}}},
+                run_config={**QUIET_LOGS, **config},
                 selection=dg.AssetSelection.groups(ingest_assets.INGEST_GROUP),
             )
             summary.batches += 1

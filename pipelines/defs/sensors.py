@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.defs.assets import batch_config
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import warehouse
 from pipelines.lib.discover import stable_files
@@ -74,8 +75,10 @@ def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
     pending = pending_changes(raw_dir, writer_manifest(public_path))
     ready = pending.files if previous_look is None else stable_files(previous_look, pending.files)
     paths = ready["source_path"].to_list()
+    # The first batch also records what this scan found missing and refused; no batch walks raw/ again.
     requests = [
-        dg.RunRequest(run_config={"ops": {"raw_files": {"config": {"paths": paths[i:i + batch_size]}}}},
+        dg.RunRequest(run_config=batch_config(paths[i:i + batch_size], *((pending.missing, pending.refused)
+                                                                         if i == 0 else ())),
                       tags={"kronika/batch_files": str(len(paths[i:i + batch_size]))})
         for i in range(0, len(paths), batch_size)
     ]

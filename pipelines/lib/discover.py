@@ -85,39 +85,86 @@ def scan_raw_dir(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
             if name.startswith(".") or name.lower().endswith(IN_PROGRESS_SUFFIXES):
                 continue
             relative_path = relative_prefix + name
-            if not _is_valid_utf8(relative_path):
-                refuse(_storable_name(relative_path), "file name is not valid UTF-8")
-                continue
             try:
-                if entry.is_symlink():
-                    outcome = _follow_symlink(entry.path, root)
-                    if outcome is None:
-                        continue  # a symlinked directory: not walked (see the module docstring)
-                    if isinstance(outcome, str):
-                        refuse(relative_path, outcome)
-                        continue
-                    file_stat = outcome
-                elif entry.is_dir(follow_symlinks=False):
-                    pending_directories.append((entry.path, relative_path + "/"))
+                is_symlink = entry.is_symlink()
+                if not is_symlink and entry.is_dir(follow_symlinks=False):
+                    if _is_valid_utf8(relative_path):
+                        pending_directories.append((entry.path, relative_path + "/"))
+                    else:
+                        refuse(_storable_name(relative_path), "file name is not valid UTF-8")
                     continue
-                else:
-                    file_stat = entry.stat(follow_symlinks=False)
+                outcome = _examine_file(entry.path, relative_path, name, root, is_symlink,
+                                        lambda entry=entry: entry.stat(follow_symlinks=False))
             except FileNotFoundError:
                 continue  # removed between listing and stat: the next scan sees it gone
             except OSError as error:
-                refuse(relative_path, f"cannot stat: {_error_text(error)}")
-                continue
-            reason = _refusal_for_file(entry.path, name, file_stat)
-            if reason is not None:
-                refuse(relative_path, reason)
-                continue
-            files["source_path"].append(relative_path)
-            files["size_bytes"].append(file_stat.st_size)
-            files["mtime_ns"].append(file_stat.st_mtime_ns)
+                outcome = f"cannot stat: {_error_text(error)}"
+            _record(outcome, relative_path, files, refuse)
     return (
         pl.DataFrame(files, schema=FILES_SCHEMA).sort("source_path"),
         pl.DataFrame(refused, schema=REFUSED_SCHEMA).sort("source_path"),
     )
+
+
+def scan_paths(raw_dir: Path, relative_paths: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`scan_raw_dir` for the listed files only (a batch its caller found by a full scan just before): the same
+    checks and refusals, one `lstat` per path instead of a walk of raw/. A path that is gone is left out."""
+    root = os.path.realpath(raw_dir)
+    files: dict[str, list] = {"source_path": [], "size_bytes": [], "mtime_ns": []}
+    refused: dict[str, list] = {"source_path": [], "reason": []}
+
+    def refuse(relative_path: str, reason: str) -> None:
+        refused["source_path"].append(relative_path)
+        refused["reason"].append(reason)
+
+    for relative_path in dict.fromkeys(relative_paths):
+        path = os.path.join(root, relative_path)
+        try:
+            link_stat = os.lstat(path)
+            if stat.S_ISDIR(link_stat.st_mode):
+                continue
+            outcome = _examine_file(path, relative_path, os.path.basename(relative_path), root,
+                                    stat.S_ISLNK(link_stat.st_mode), lambda link_stat=link_stat: link_stat)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            outcome = f"cannot stat: {_error_text(error)}"
+        _record(outcome, relative_path, files, refuse)
+    return (
+        pl.DataFrame(files, schema=FILES_SCHEMA).sort("source_path"),
+        pl.DataFrame(refused, schema=REFUSED_SCHEMA).sort("source_path"),
+    )
+
+
+def _examine_file(path: str, relative_path: str, name: str, root: str, is_symlink: bool,
+                  own_stat) -> os.stat_result | str | None:
+    """A found file's stat, a refusal reason, or None for a symlinked directory (not walked). `own_stat` gives
+    the entry's stat without following links; FileNotFoundError passes through (the file went away)."""
+    if not _is_valid_utf8(relative_path):
+        return "file name is not valid UTF-8"
+    try:
+        if is_symlink:
+            file_stat = _follow_symlink(path, root)
+            if file_stat is None or isinstance(file_stat, str):
+                return file_stat
+        else:
+            file_stat = own_stat()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        return f"cannot stat: {_error_text(error)}"
+    return _refusal_for_file(path, name, file_stat) or file_stat
+
+
+def _record(outcome: os.stat_result | str | None, relative_path: str, files: dict[str, list], refuse) -> None:
+    if outcome is None:
+        return
+    if isinstance(outcome, str):
+        refuse(_storable_name(relative_path), outcome)
+        return
+    files["source_path"].append(relative_path)
+    files["size_bytes"].append(outcome.st_size)
+    files["mtime_ns"].append(outcome.st_mtime_ns)
 
 
 def _follow_symlink(link_path: str, root: str) -> os.stat_result | str | None:

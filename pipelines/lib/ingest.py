@@ -6,6 +6,7 @@ already holds so that a duplicate, a changed file or a re-scrape is never counte
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import polars as pl
 
 from pipelines.lib.decode import QuarantineError, clean_text, decode_bytes
 from pipelines.lib.discover import (
-    UnsafeFileError, jsonl_lines, jsonl_record_to_text, plan_changes, read_inside, scan_raw_dir,
+    UnsafeFileError, jsonl_lines, jsonl_record_to_text, plan_changes, read_inside, scan_paths,
+    scan_raw_dir,
 )
 from pipelines.lib.isolation import failure_reason, run_isolated
 from pipelines.lib.metadata import parse_articles
@@ -366,6 +368,23 @@ def pending_changes(raw_dir: Path, manifest: pl.DataFrame) -> PendingChanges:
             "source_path", "size_bytes", "mtime_ns", "change").sort("source_path"),
         missing=missing["source_path"].to_list(),
         refused=new_refusals,
+    )
+
+
+def batch_changes(raw_dir: Path, manifest: pl.DataFrame, paths: list[str], missing: list[str],
+                  refused: pl.DataFrame) -> PendingChanges:
+    """`pending_changes` for a batch a full scan found just before: only its files are looked at again (so a file
+    changed or swapped since the scan is judged as it is now), a path reported missing counts only if it is still
+    gone, and the scan's refusals are recorded as they were found."""
+    files, refused_now = scan_paths(raw_dir, paths)
+    planned = plan_changes(files, _manifest_by_file(manifest)).filter(pl.col("change") != "missing")
+    still_missing = [path for path in missing if not os.path.lexists(os.path.join(raw_dir, path))]
+    return PendingChanges(
+        files=planned.filter(pl.col("change").is_in(["new", "changed"])).select(
+            "source_path", "size_bytes", "mtime_ns", "change").sort("source_path"),
+        missing=still_missing,
+        refused=pl.concat([refused.select("source_path", "reason"), refused_now]).unique("source_path", keep="first")
+        .sort("source_path"),
     )
 
 
