@@ -42,7 +42,7 @@ def connect_writer(build_path: Path, *, wait_seconds: float | None = None) -> du
     location = lake.configured_lake()
     if location is not None:  # DuckLake mode: the lake is the build and the published state at once
         connection = lake.connect_lake(location, config={"memory_limit": CONNECTION_CONFIG["memory_limit"]})
-        connection.execute(lake.schema_for_lake(SCHEMA_FILE.read_text()))
+        lake.ensure_lake_schema(connection, SCHEMA_FILE.read_text())
         return connection
     wait_seconds = configured_wait_seconds() if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + wait_seconds
@@ -116,6 +116,9 @@ def query_rows(public_path: Path, query: str, params: list | None = None) -> lis
 
 
 def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    if lake.configured_lake() is not None:
+        lake.ensure_lake_schema(connection, SCHEMA_FILE.read_text())
+        return
     connection.execute(SCHEMA_FILE.read_text())
 
 

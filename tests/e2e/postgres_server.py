@@ -103,3 +103,21 @@ def start_postgres(root: Path) -> PostgresServer:
         time.sleep(0.2)
     time.sleep(0.3)
     return server
+
+
+def clone_lake(server: PostgresServer, source_database: str, source_data: Path, target_database: str,
+               target_data: Path) -> str:
+    """A copy of a DuckLake (catalog database and Parquet folder), as copying the embedded warehouse's folder is.
+
+    The catalog records its data path, so the copy's is pointed at the copied folder; file paths are relative."""
+    bin_dir = postgres_bin_dir()
+    connection = ["-h", str(server.socket_dir), "-p", str(server.port), "-U", server.user]
+    subprocess.run([str(bin_dir / "createdb"), *connection, "-T", source_database, target_database],
+                   check=True, capture_output=True, **_as_user(server.user))
+    if source_data.exists():
+        shutil.copytree(source_data, target_data)
+    data_path = str(target_data).replace("'", "''") + "/"
+    subprocess.run([str(bin_dir / "psql"), *connection, "-d", target_database, "-v", "ON_ERROR_STOP=1", "-c",
+                    f"UPDATE ducklake_metadata SET value = '{data_path}' WHERE key = 'data_path'"],
+                   check=True, capture_output=True, **_as_user(server.user))
+    return server.catalog(target_database)

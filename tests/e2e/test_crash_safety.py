@@ -1,7 +1,8 @@
 """Crash safety: a `kronika run` killed at any point leaves the public warehouse whole, and the next run finishes the work.
 
 Real processes on real files: a run is stopped by SIGKILL after a delay, when the public file is first replaced
-(the report tables are then being written), or at named points through the test hook KRONIKA_TEST_CRASH_AT."""
+(the report tables are then being written), or at named points through the test hook KRONIKA_TEST_CRASH_AT.
+Every test runs on both storage modes: the embedded DuckDB file, and a DuckLake on a real PostgreSQL catalog."""
 
 import hashlib
 import os
@@ -9,14 +10,16 @@ import shutil
 import signal
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.lib import lake
 from pipelines.lib.reports import find_report, run_report
 from pipelines.lib.synthetic import generate_corpus
-from pipelines.lib.warehouse import query_rows
+from tests.e2e.postgres_server import clone_lake
 
 pytestmark = pytest.mark.e2e
 
@@ -28,23 +31,47 @@ RUN_TIMEOUT_SECONDS = 240
 KILLED_BY_HOOK = 137
 
 
-def kronika_command(raw_dir: Path, warehouse: Path, *extra: str) -> list[str]:
-    return [*KRONIKA, "run", "--raw", str(raw_dir), "--warehouse", str(warehouse), "--quiet", *extra]
+@dataclass
+class Store:
+    """Where one warehouse lives: its public file (embedded), or a lake (DuckLake mode, `location` set).
+
+    In DuckLake mode the warehouse path still names the folder of the writer lease; the tables are in the lake."""
+
+    warehouse: Path
+    location: lake.LakeLocation | None = None
+    database: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection, the way an analyst reads this mode."""
+        if self.location is not None:
+            return lake.connect_lake(self.location, read_only=True)
+        return duckdb.connect(str(self.warehouse), read_only=True)
 
 
-def kronika_env(**variables: str) -> dict[str, str]:
+def lake_store(warehouse: Path, server, database: str, data_path: Path) -> Store:
+    location = lake.LakeLocation(server.catalog(database), str(data_path))
+    return Store(warehouse, location, database, {"KRONIKA_STORAGE": "ducklake", "KRONIKA_LAKE_CATALOG": location.catalog,
+                                                 "KRONIKA_LAKE_DATA": location.data_path})
+
+
+def kronika_command(raw_dir: Path, store: Store, *extra: str) -> list[str]:
+    return [*KRONIKA, "run", "--raw", str(raw_dir), "--warehouse", str(store.warehouse), "--quiet", *extra]
+
+
+def kronika_env(store: Store, **variables: str) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("KRONIKA_")}
-    return {**environment, **variables}
+    return {**environment, **store.variables, **variables}
 
 
-def run_kronika(raw_dir: Path, warehouse: Path, **variables: str) -> subprocess.CompletedProcess:
-    return subprocess.run(kronika_command(raw_dir, warehouse), env=kronika_env(**variables), capture_output=True,
+def run_kronika(raw_dir: Path, store: Store, **variables: str) -> subprocess.CompletedProcess:
+    return subprocess.run(kronika_command(raw_dir, store), env=kronika_env(store, **variables), capture_output=True,
                           text=True, timeout=RUN_TIMEOUT_SECONDS)
 
 
-def start_kronika(raw_dir: Path, warehouse: Path, **variables: str) -> subprocess.Popen:
+def start_kronika(raw_dir: Path, store: Store, **variables: str) -> subprocess.Popen:
     # A session of its own, so the kill reaches the run and nothing else.
-    return subprocess.Popen(kronika_command(raw_dir, warehouse), env=kronika_env(**variables),
+    return subprocess.Popen(kronika_command(raw_dir, store), env=kronika_env(store, **variables),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
@@ -58,12 +85,13 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def table_fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
+def table_fingerprints(store: Store) -> dict[str, tuple[int, str]]:
     """Row count and a hash of the sorted rows of every table, read the way an analyst would (read-only)."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
+    connection = store.connect()
     try:
         tables = [row[0] for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database() ORDER BY 1").fetchall()]
         return {table: connection.execute(
             f'SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR)), \'\') FROM "{table}" t'
         ).fetchone() for table in tables}
@@ -71,47 +99,51 @@ def table_fingerprints(warehouse: Path) -> dict[str, tuple[int, str]]:
         connection.close()
 
 
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    return query_rows(warehouse, sql)
+def query(store: Store, sql: str) -> list[tuple]:
+    connection = store.connect()
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
 
 
-def assert_consistent(warehouse: Path) -> None:
+def assert_consistent(store: Store) -> None:
     """What a reader may rely on in any published state: one row per article, file version and span."""
-    (articles, distinct_articles), = query(warehouse, "SELECT count(*), count(DISTINCT article_id) FROM articles")
+    (articles, distinct_articles), = query(store, "SELECT count(*), count(DISTINCT article_id) FROM articles")
     assert articles == distinct_articles
     (versions, distinct_versions), = query(
-        warehouse, "SELECT count(*), count(DISTINCT (source_path, content_sha256)) FROM source_files")
+        store, "SELECT count(*), count(DISTINCT (source_path, content_sha256)) FROM source_files")
     assert versions == distinct_versions
-    (ingested,), = query(warehouse, "SELECT count(*) FROM source_files WHERE status = 'ingested'")
+    (ingested,), = query(store, "SELECT count(*) FROM source_files WHERE status = 'ingested'")
     assert ingested == articles
-    (orphans,), = query(warehouse, "SELECT count(*) FROM source_files s WHERE status = 'ingested' AND NOT EXISTS "
+    (orphans,), = query(store, "SELECT count(*) FROM source_files s WHERE status = 'ingested' AND NOT EXISTS "
                                    "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id)")
     assert orphans == 0
     for table, key in (("mentions", "article_id, field, char_start, char_end, entity_id"),
                        ("sentences", "article_id, field, char_start, char_end"),
                        ("figures", "article_id, field, char_start, char_end, unit")):
-        (rows, distinct_rows), = query(warehouse, f"SELECT count(*), count(DISTINCT ({key})) FROM {table}")
+        (rows, distinct_rows), = query(store, f"SELECT count(*), count(DISTINCT ({key})) FROM {table}")
         assert rows == distinct_rows, table
-        (stray,), = query(warehouse, f"SELECT count(*) FROM {table} WHERE article_id NOT IN "
+        (stray,), = query(store, f"SELECT count(*) FROM {table} WHERE article_id NOT IN "
                                      "(SELECT article_id FROM articles)")
         assert stray == 0, table
 
 
-def content_summary(warehouse: Path) -> dict[str, list[tuple]]:
+def content_summary(store: Store) -> dict[str, list[tuple]]:
     """What a finished run must produce, without timestamps or run ids."""
     return {
-        "articles": query(warehouse, "SELECT article_id, source_path, content_sha256, title, body FROM articles "
+        "articles": query(store, "SELECT article_id, source_path, content_sha256, title, body FROM articles "
                                      "ORDER BY article_id"),
-        "source_files": query(warehouse, "SELECT source_path, content_sha256, status, article_id FROM source_files "
+        "source_files": query(store, "SELECT source_path, content_sha256, status, article_id FROM source_files "
                                          "ORDER BY source_path, content_sha256"),
-        "counts": query(warehouse, "SELECT (SELECT count(*) FROM sentences), (SELECT count(*) FROM mentions), "
+        "counts": query(store, "SELECT (SELECT count(*) FROM sentences), (SELECT count(*) FROM mentions), "
                                    "(SELECT count(*) FROM figures), (SELECT count(*) FROM entities)"),
     }
 
 
-def assert_reports_fresh(warehouse: Path) -> None:
+def assert_reports_fresh(store: Store) -> None:
     """The stored report table equals the report run now over the stored tables."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
+    connection = store.connect()
     try:
         report = find_report("top_entities")
         stored = connection.sql(f"SELECT * FROM {report.materialize_as}").pl()
@@ -121,36 +153,59 @@ def assert_reports_fresh(warehouse: Path) -> None:
     assert stored.sort(stored.columns).equals(current.sort(current.columns))
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> dict[str, Path]:
+def published_state(store: Store) -> str:
+    """What changes exactly when a new state is published: the public file's bytes, or the lake's last snapshot."""
+    if store.location is None:
+        return file_sha256(store.warehouse)
+    (snapshot,), = query(store, f"SELECT max(snapshot_id)::VARCHAR FROM {lake.LAKE_ALIAS}.snapshots()")
+    return snapshot
+
+
+@pytest.fixture(scope="module", params=["embedded", "ducklake"])
+def corpus(request, tmp_path_factory) -> dict:
     """A warehouse holding a few articles, a raw folder with many more, and a clean run's result to compare with."""
-    root = tmp_path_factory.mktemp("crash")
+    root = tmp_path_factory.mktemp(f"crash_{request.param}")
     raw_dir = root / "raw"
     generate_corpus(raw_dir, STORED_ARTICLES, seed=11, words=120)
-    stored = root / "stored" / "kronika.duckdb"
+    if request.param == "ducklake":
+        server = request.getfixturevalue("postgres_server")
+        server.create_database("crash_stored")
+        stored = lake_store(root / "stored" / "kronika.duckdb", server, "crash_stored", root / "stored-lake")
+    else:
+        server, stored = None, Store(root / "stored" / "kronika.duckdb")
     first = run_kronika(raw_dir, stored)
     assert first.returncode == 0, first.stderr
     generate_corpus(raw_dir, NEW_ARTICLES, seed=12, words=120, first_index=STORED_ARTICLES)
-    clean = root / "clean" / "kronika.duckdb"
-    shutil.copytree(stored.parent, clean.parent)
+    corpus = {"raw": raw_dir, "stored": stored, "server": server, "copies": 0}
+    clean = stored_copy(corpus, root / "clean")
     finished = run_kronika(raw_dir, clean)
     assert finished.returncode == 0, finished.stderr
-    return {"raw": raw_dir, "stored": stored, "clean": clean}
+    return {**corpus, "clean": clean}
 
 
-def stored_copy(corpus: dict[str, Path], tmp_path: Path) -> Path:
-    """A private copy of the warehouse before the run (public snapshot and the writer's build file)."""
-    shutil.copytree(corpus["stored"].parent, tmp_path / "warehouse")
-    return tmp_path / "warehouse" / corpus["stored"].name
+def stored_copy(corpus: dict, tmp_path: Path) -> Store:
+    """A private copy of the warehouse before the run (public snapshot and the writer's build file, or the lake)."""
+    stored = corpus["stored"]
+    shutil.copytree(stored.warehouse.parent, tmp_path / "warehouse")
+    warehouse = tmp_path / "warehouse" / stored.warehouse.name
+    if stored.location is None:
+        return Store(warehouse)
+    corpus["copies"] += 1
+    database = f"{stored.database}_copy{corpus['copies']}"
+    clone_lake(corpus["server"], stored.database, Path(stored.location.data_path), database, tmp_path / "lake")
+    return lake_store(warehouse, corpus["server"], database, tmp_path / "lake")
 
 
-def assert_recovery_finishes_the_work(corpus: dict[str, Path], warehouse: Path) -> None:
-    recovered = run_kronika(corpus["raw"], warehouse)
+def assert_recovery_finishes_the_work(corpus: dict, store: Store) -> None:
+    recovered = run_kronika(corpus["raw"], store)
     assert recovered.returncode == 0, recovered.stderr
     assert "Traceback" not in recovered.stderr
-    assert_consistent(warehouse)
-    assert content_summary(warehouse) == content_summary(corpus["clean"])
-    assert_reports_fresh(warehouse)
+    assert_consistent(store)
+    assert content_summary(store) == content_summary(corpus["clean"])
+    assert_reports_fresh(store)
+    if store.location is not None:
+        return  # no snapshot file to copy or open: the lake's readers attach the catalog (checked above)
+    warehouse = store.warehouse
     assert not list(warehouse.parent.glob(f".{warehouse.name}.*.tmp")), "a stale snapshot copy was left behind"
     assert subprocess.run([str(REPO / ".venv" / "bin" / "duckdb"), "-readonly", str(warehouse), "-c",
                            "SELECT count(*) FROM articles"], capture_output=True, text=True, timeout=60).returncode == 0
@@ -163,49 +218,70 @@ def test_the_clean_run_ingests_every_file(corpus):
 
 
 @pytest.mark.parametrize("stage", ["batch_before_commit", "batch_after_commit", "publish_before_rename"])
-def test_a_run_killed_at_a_named_point_leaves_the_public_file_as_it_was(corpus, tmp_path, stage):
-    warehouse = stored_copy(corpus, tmp_path)
-    before_bytes, before_tables = file_sha256(warehouse), table_fingerprints(warehouse)
+def test_a_run_killed_at_a_named_point_leaves_the_public_state_as_it_was(corpus, tmp_path, stage):
+    """Embedded: the public file is unchanged until the rename. DuckLake: a commit is the publication, so a kill
+    before it leaves the lake as it was, and a kill just after it leaves the whole batch and nothing else."""
+    store = stored_copy(corpus, tmp_path)
+    if store.location is not None and stage == "publish_before_rename":
+        pytest.skip("a DuckLake commit is the publication: there is no snapshot file to rename")
+    before_state, before_tables = published_state(store), table_fingerprints(store)
 
-    crashed = run_kronika(corpus["raw"], warehouse, KRONIKA_TEST_CRASH_AT=stage)
+    crashed = run_kronika(corpus["raw"], store, KRONIKA_TEST_CRASH_AT=stage)
 
     assert crashed.returncode == KILLED_BY_HOOK, crashed.stderr
-    assert file_sha256(warehouse) == before_bytes
-    assert table_fingerprints(warehouse) == before_tables
-    assert_recovery_finishes_the_work(corpus, warehouse)
+    if store.location is not None and stage == "batch_after_commit":
+        assert_consistent(store)
+        (files,), = query(store, "SELECT count(*) FROM source_files")
+        assert files == STORED_ARTICLES + NEW_ARTICLES  # the one batch (default size) is in, once
+        (runs,), = query(store, "SELECT count(*) FROM ingest_runs")
+        assert runs == before_tables["ingest_runs"][0] + 1
+    else:
+        assert published_state(store) == before_state
+        assert table_fingerprints(store) == before_tables
+    assert_recovery_finishes_the_work(corpus, store)
 
 
 @pytest.mark.parametrize("delay_seconds", [3.0])
 def test_a_run_killed_after_a_delay_publishes_only_whole_batches(corpus, tmp_path, delay_seconds):
     """Small batches, so the kill may land while parsing, inside a batch's transaction or between batches."""
     batch_size = 100
-    warehouse = stored_copy(corpus, tmp_path)
-    before_bytes, before_tables = file_sha256(warehouse), table_fingerprints(warehouse)
+    store = stored_copy(corpus, tmp_path)
+    before_state, before_tables = published_state(store), table_fingerprints(store)
 
-    process = start_kronika(corpus["raw"], warehouse, KRONIKA_BATCH_SIZE=str(batch_size))
+    process = start_kronika(corpus["raw"], store, KRONIKA_BATCH_SIZE=str(batch_size))
     time.sleep(delay_seconds)
     kill_hard(process)
 
-    if file_sha256(warehouse) == before_bytes:
-        assert table_fingerprints(warehouse) == before_tables
-    assert_consistent(warehouse)
-    (files,), = query(warehouse, "SELECT count(*) FROM source_files")
+    if published_state(store) == before_state:
+        assert table_fingerprints(store) == before_tables
+    assert_consistent(store)
+    (files,), = query(store, "SELECT count(*) FROM source_files")
     assert (files - STORED_ARTICLES) % batch_size == 0 or files == STORED_ARTICLES + NEW_ARTICLES
-    assert_recovery_finishes_the_work(corpus, warehouse)
+    assert_recovery_finishes_the_work(corpus, store)
+
+
+def batch_is_published(store: Store, runs_before: int):
+    """A probe that turns true once the run's batch is visible to readers (the report tables come after it)."""
+    if store.location is None:
+        inode_before = store.warehouse.stat().st_ino
+        return lambda: store.warehouse.stat().st_ino != inode_before
+    connection = store.connect()
+    # One reader kept open: each query sees the lake's latest snapshot.
+    return lambda: connection.execute("SELECT count(*) FROM ingest_runs").fetchone()[0] > runs_before
 
 
 def test_a_run_killed_while_writing_report_tables_keeps_the_published_batch(corpus, tmp_path):
-    warehouse = stored_copy(corpus, tmp_path)
-    inode_before = warehouse.stat().st_ino
+    store = stored_copy(corpus, tmp_path)
+    (runs_before,), = query(store, "SELECT count(*) FROM ingest_runs")
+    published = batch_is_published(store, runs_before)
 
-    process = start_kronika(corpus["raw"], warehouse)
+    process = start_kronika(corpus["raw"], store)
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    # The batch is published first; the report tables are written (and published) after it.
-    while warehouse.stat().st_ino == inode_before and process.poll() is None and time.monotonic() < deadline:
+    while not published() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     kill_hard(process)
 
-    assert_consistent(warehouse)
-    (articles,), = query(warehouse, "SELECT count(*) FROM articles")
+    assert_consistent(store)
+    (articles,), = query(store, "SELECT count(*) FROM articles")
     assert articles == STORED_ARTICLES + NEW_ARTICLES
-    assert_recovery_finishes_the_work(corpus, warehouse)
+    assert_recovery_finishes_the_work(corpus, store)
