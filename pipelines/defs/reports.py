@@ -44,7 +44,7 @@ def report_table_asset(report: Report) -> dg.AssetsDefinition:
                 rows = materialize_report(connection, report)   # built inside DuckDB, no copy through Python
                 connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                warehouse.rollback(connection)
                 raise
             preview = connection.sql(f"SELECT * FROM {table} LIMIT 10").pl()
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview": markdown_metadata(preview),

@@ -51,7 +51,10 @@ def ensure_lake_schema(connection: duckdb.DuckDBPyConnection, schema_sql: str) -
         connection.execute(f"INSERT INTO {SCHEMA_MARKER_TABLE} VALUES (?)", [digest])
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass  # a failed COMMIT (a conflict) has already ended the transaction
         if _applied_schema(connection) == digest:  # a concurrent writer applied the same version first
             return
         raise

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipelines.lib import warehouse_files
+from pipelines.lib.settings import lake_settings_from_env
 
 LOCK_WAIT_ENVIRONMENT_VARIABLE = "KRONIKA_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
@@ -56,9 +57,25 @@ class LeaseHolder:
         return ", ".join(parts)
 
 
+LAKE_LEASE_FILE = ".kronika-writer.lock"
+
+
 def lease_path_for(public_path: Path) -> Path:
-    """The lock file in the warehouse's folder: warehouse/kronika.files/writer.lock for warehouse/kronika.duckdb."""
+    """The lock file in the warehouse's folder: warehouse/kronika.files/writer.lock for warehouse/kronika.duckdb.
+
+    In DuckLake mode the lease belongs to the lake, not to one warehouse folder: two runs given different
+    `--warehouse` folders still write the same tables. With a local (or shared-filesystem) data path the lock file
+    lives there; an object-store data path has no file to lock, so the warehouse folder's lease is used and writers
+    on other machines are not excluded (docs/scaling.md)."""
+    found = lake_settings_from_env()
+    if found is not None and "://" not in found[1]:
+        return Path(found[1]) / LAKE_LEASE_FILE
     return warehouse_files.lease_path(public_path)
+
+
+def _lease_target(public_path: Path) -> str:
+    found = lake_settings_from_env()
+    return f"lake {found[1]}" if found is not None and "://" not in found[1] else str(public_path)
 
 
 def configured_wait_seconds() -> float:
@@ -137,7 +154,7 @@ def acquire_lease(public_path: Path, *, wait_seconds: float | None = None, comma
                 if time.monotonic() >= deadline:
                     holder = _read_holder(descriptor)
                     raise WarehouseBusyError(
-                        f"the warehouse {public_path} is being written by {holder.describe()}; waited "
+                        f"the warehouse {_lease_target(public_path)} is being written by {holder.describe()}; waited "
                         f"{wait_seconds:.0f} s ({LOCK_WAIT_ENVIRONMENT_VARIABLE}). Let it finish, then try again."
                     ) from None
                 time.sleep(POLL_SECONDS)

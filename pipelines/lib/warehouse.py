@@ -291,6 +291,15 @@ def read_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: 
         "ORDER BY article_id LIMIT ?", [current_version, limit])
 
 
+def rollback(connection: duckdb.DuckDBPyConnection) -> None:
+    """Undo the open transaction, if any: a failed COMMIT (a DuckLake commit conflict) has already ended it, and a
+    second error from ROLLBACK would hide the first."""
+    try:
+        connection.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
 def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataFrame, articles: pl.DataFrame,
                 retired_article_ids: list[str], extracted_article_ids: list[str], sentences: pl.DataFrame,
                 mentions: pl.DataFrame, figures: pl.DataFrame, figure_links: pl.DataFrame,
@@ -330,6 +339,6 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
         crash_point("batch_before_commit")
         connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        rollback(connection)
         raise
     crash_point("batch_after_commit")

@@ -44,8 +44,11 @@ class PostgresServer:
         return f"postgres:dbname={database} host={self.socket_dir} port={self.port} user={self.user}"
 
     def create_database(self, database: str) -> str:
-        subprocess.run([str(postgres_bin_dir() / "createdb"), "-h", str(self.socket_dir), "-p", str(self.port),
-                        "-U", self.user, database], check=True, capture_output=True, **_as_user(self.user))
+        created = subprocess.run([str(postgres_bin_dir() / "createdb"), "-h", str(self.socket_dir), "-p",
+                                  str(self.port), "-U", self.user, database], capture_output=True, text=True,
+                                 **_as_user(self.user))
+        if created.returncode != 0:
+            raise RuntimeError(f"createdb {database} failed: {created.stderr.strip()}")
         return self.catalog(database)
 
     def stop(self) -> None:
