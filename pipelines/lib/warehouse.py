@@ -228,6 +228,16 @@ def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFra
         f"INSERT INTO entities ({columns}) SELECT {columns} FROM entity_rows e "
         "WHERE e.linked OR e.entity_id NOT IN (SELECT entity_id FROM entities)"
     )
+    # A candidate's name is its most frequent surface over every stored mention (ties: the first in byte order),
+    # as one batch would choose it, so cutting a corpus into batches does not change the names.
+    connection.execute(
+        "UPDATE entities SET name = chosen.surface FROM ("
+        "  SELECT entity_id, surface FROM ("
+        "    SELECT entity_id, surface, count(*) AS uses FROM mentions"
+        "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked) GROUP BY ALL)"
+        "  QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, surface) = 1) chosen "
+        "WHERE entities.entity_id = chosen.entity_id AND NOT entities.linked AND entities.name <> chosen.surface"
+    )
     connection.unregister("entity_rows")
     connection.execute(
         "DELETE FROM entities WHERE NOT linked AND entity_id NOT IN (SELECT DISTINCT entity_id FROM mentions)"
