@@ -242,22 +242,28 @@ def test_a_run_killed_at_a_named_point_leaves_the_public_state_as_it_was(corpus,
 
 
 def test_a_run_killed_between_batches_keeps_the_committed_batch_and_the_next_run_reads_only_the_rest(corpus, tmp_path):
-    """Killed after its first batch's commit: that batch stays in the build file, and the next run resumes after it."""
+    """Killed after its first batch's commit: that batch is kept (embedded: in the build file, unpublished; DuckLake:
+    committed and visible), and the next run reads only the files after it."""
     batch_size = 100
-    warehouse = stored_copy(corpus, tmp_path)
-    before_bytes = file_sha256(warehouse)
+    store = stored_copy(corpus, tmp_path)
+    before_state = published_state(store)
 
-    crashed = run_kronika(corpus["raw"], warehouse, KRONIKA_BATCH_SIZE=str(batch_size),
+    crashed = run_kronika(corpus["raw"], store, KRONIKA_BATCH_SIZE=str(batch_size),
                           KRONIKA_TEST_CRASH_AT="batch_after_commit")
 
     assert crashed.returncode == KILLED_BY_HOOK, crashed.stderr
-    assert file_sha256(warehouse) == before_bytes  # nothing is published before the run's last batch
-    resumed = run_kronika(corpus["raw"], warehouse, KRONIKA_BATCH_SIZE=str(batch_size))
+    if store.location is None:
+        assert published_state(store) == before_state  # nothing is published before the run's last batch
+    else:
+        assert_consistent(store)
+        (files,), = query(store, "SELECT count(*) FROM source_files")
+        assert files == STORED_ARTICLES + batch_size
+    resumed = run_kronika(corpus["raw"], store, KRONIKA_BATCH_SIZE=str(batch_size))
     assert resumed.returncode == 0, resumed.stderr
     assert f"Ingested {NEW_ARTICLES - batch_size} files" in resumed.stdout  # the committed batch is not read again
-    assert_consistent(warehouse)
-    assert content_summary(warehouse) == content_summary(corpus["clean"])  # clean: one batch of all new files
-    assert_reports_fresh(warehouse)
+    assert_consistent(store)
+    assert content_summary(store) == content_summary(corpus["clean"])  # clean: one batch of all new files
+    assert_reports_fresh(store)
 
 
 @pytest.mark.parametrize("delay_seconds", [3.0])
