@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, markdown_metadata
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import charts, publication, warehouse, warehouse_files
+from pipelines.lib.report_lineage import tables_read
 from pipelines.lib.reports import Report, list_reports, materialize_report
 
 REPORTS_GROUP = "reports"
@@ -23,13 +24,22 @@ def _code_version(*texts: str) -> str:
     return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
 
 
+def report_upstreams(report: Report) -> list[str]:
+    """The warehouse tables and other report tables this report's SQL reads (its FROM and JOIN clauses)."""
+    known = {*WAREHOUSE_TABLES, *(r.materialize_as for r in list_reports() if r.materialize_as)}
+    upstreams = sorted(tables_read(report.sql, known - {report.materialize_as}))
+    if not upstreams:
+        raise ValueError(f"sql/{report.path.name} reads no warehouse table in its FROM or JOIN clauses")
+    return upstreams
+
+
 def report_table_asset(report: Report) -> dg.AssetsDefinition:
     table = report.materialize_as
 
     @dg.asset(
         name=table,
         group_name=REPORTS_GROUP,
-        deps=list(WAREHOUSE_TABLES),
+        deps=report_upstreams(report),
         kinds={"duckdb", "sql"},
         description=report.description,
         automation_condition=dg.AutomationCondition.eager(),
