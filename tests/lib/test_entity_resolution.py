@@ -278,6 +278,19 @@ def test_an_untagged_word_is_no_mention_without_a_full_name_it_shortens(gazettee
     assert "untagged_word" not in found["match_rule"].to_list()
 
 
+@pytest.mark.parametrize("text, language, full_name, common_noun", [
+    ("Gjykata dëgjoi Arben Vendimi të hënën.\nVendimi, sipas ligjit, është përfundimtar; vendimi u shpall sot.", "sq",
+     "Arben Vendimi", "Vendimi"),
+])
+def test_an_untagged_word_the_article_also_writes_in_lower_case_is_no_surname(gazetteer, text, language, full_name,
+                                                                            common_noun):
+    """A sentence-initial common noun that happens to end a full name stays out: the article writes it lower-cased
+    elsewhere, so it is a word, not the person."""
+    found = article_mentions(gazetteer, {"a": text}, language)
+    assert found.filter(pl.col("surface") == full_name).height == 1
+    assert found.filter(pl.col("surface") == common_noun).is_empty()
+
+
 @pytest.mark.parametrize("inflected, nominative", [
     ("Arben Krasniqit", "Arben Krasniqi"), ("Dorina Malajt", "Dorina Malaj"), ("Besnik Hoxhës", "Besnik Hoxha"),
     ("Komisionit Qendror të Zgjedhjeve", "Komisioni Qendror i Zgjedhjeve"),

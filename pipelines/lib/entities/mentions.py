@@ -46,9 +46,13 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
                "type_score"]
     mentions = pl.concat([linked.select(columns), candidates.select(columns),
                           untagged.select(columns).sort("start")])
-    # An untagged word is a mention only if it is the surname of a person the article names in full.
-    mentions = link_within_articles(mentions.with_columns(text_rows["article"].gather(mentions["row"])), buffer,
-                                    gazetteer.entities).drop("article").filter(pl.col("match_rule") != UNTAGGED_WORD)
+    # An untagged word is a mention only if it is the surname of a person the article names in full, and not a
+    # common noun the article also writes in lower case ('Agreement' opening a sentence, 'the agreement' later).
+    mentions = link_within_articles(
+        mentions.with_columns(text_rows["article"].gather(mentions["row"]),
+                              (pl.col("match_rule") == UNTAGGED_WORD).alias("was_untagged")),
+        buffer, gazetteer.entities).filter(pl.col("match_rule") != UNTAGGED_WORD)
+    mentions = mentions.filter(~written_in_lower_case(mentions, texts, text_rows)).drop("article", "was_untagged")
     mentions = to_text_offsets(mentions, buffer)
     # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
     # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
@@ -113,6 +117,21 @@ def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer)
         pl.lit(None, dtype=pl.String).alias("entity_type"),
         pl.lit(None, dtype=pl.Float64).alias("type_score"),
     )
+
+
+def written_in_lower_case(mentions: pl.DataFrame, texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.Series:
+    """For each mention row: was it an untagged word whose lower-cased form is a whole word somewhere in the same
+    article (any field)? Only the few untagged words that found a holder are tested, one pattern each."""
+    tested = mentions.with_row_index("mention").filter(pl.col("was_untagged")).select(
+        "mention", "article",
+        (r"\b" + pl.col("surface").str.to_lowercase().str.replace_all(r"[\\.^$|?*+()\[\]{}\-]", r"\$0") + r"\b")
+        .alias("lower_pattern"))
+    flagged = pl.Series("written_in_lower_case", [False] * mentions.height, dtype=pl.Boolean)
+    if tested.is_empty():
+        return flagged
+    article_texts = pl.DataFrame({"article": text_rows["article"], "text": texts["text"]})
+    found = tested.join(article_texts, on="article").filter(pl.col("text").str.contains(pl.col("lower_pattern")))
+    return flagged.scatter(found["mention"].unique(), True)
 
 
 def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
