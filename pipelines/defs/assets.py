@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
 from pipelines.lib import publication, warehouse
-from pipelines.lib.charts import markdown_table
+from pipelines.lib.report_html import markdown_table
 from pipelines.lib.extract import (
     article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
     figure_entity_links,

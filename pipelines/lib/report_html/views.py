@@ -1,0 +1,136 @@
+"""The report's views as Vega-Lite specs built with Altair: top entities, mentions over time, one entity's
+timeline with its partners, its figures by unit, and the co-occurrence matrix.
+
+Every colour has a legend, every mark a tooltip; a click on a legend entry filters, time axes zoom and pan
+(drag, wheel) and show gaps as zeros (the data is zero-filled over the calendar)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+WIDTH = 760
+TYPE_COLOURS = alt.Scale(scheme="tableau10")
+
+
+DATE_FORMAT = {"day": "%d %b %Y", "week": "%d %b %Y", "month": "%b %Y"}
+
+
+def _time(field: str, title: str, period: str = "day") -> alt.X:
+    """A calendar axis read in UTC: the data holds calendar days (already in the display zone), so the
+    browser's own zone must not shift them to the evening before."""
+    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"),
+                 axis=alt.Axis(format=DATE_FORMAT[period], formatType="utc", labelOverlap=True))
+
+
+def _when(field: str, title: str, period: str = "day") -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:T", title=title, format=DATE_FORMAT[period], formatType="utc")
+
+
+def _values(frame: pl.DataFrame) -> alt.Data:
+    """Inline data; dates as ISO strings, which Vega-Lite parses as local dates."""
+    frame = frame.with_columns(pl.col(pl.Date, pl.Datetime).dt.strftime("%Y-%m-%d"))
+    return alt.Data(values=frame.to_dicts())
+
+
+def _empty(message: str) -> dict:
+    return alt.Chart(alt.Data(values=[{"message": message}])).mark_text(align="left", fontSize=13, color="#777").encode(
+        text="message:N").properties(width=WIDTH, height=40).to_dict()
+
+
+def top_entities_spec(top: pl.DataFrame) -> dict:
+    if not top.height:
+        return _empty("No linked entity is mentioned yet.")
+    legend = alt.selection_point(fields=["entity_type"], bind="legend")
+    return alt.Chart(_values(top)).mark_bar().encode(
+        x=alt.X("mentions:Q", title="mentions"),
+        y=alt.Y("name:N", sort="-x", title=None),
+        color=alt.Color("entity_type:N", scale=TYPE_COLOURS, title="type (click to filter)"),
+        opacity=alt.condition(legend, alt.value(1), alt.value(0.15)),
+        tooltip=["name:N", "entity_type:N", "mentions:Q", "articles:Q", _when("first_seen", "first seen"),
+                 _when("last_seen", "last seen")],
+    ).add_params(legend).properties(width=WIDTH - 160, height=18 * top.height).to_dict()
+
+
+def timeline_spec(timeline: pl.DataFrame, period: str) -> dict:
+    if not timeline.height:
+        return _empty("No dated mentions yet.")
+    legend = alt.selection_point(fields=["entity"], bind="legend")
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    return alt.Chart(_values(timeline)).mark_line(point=True, strokeWidth=2).encode(
+        x=_time("period_start", f"{period} starting", period),
+        y=alt.Y("mentions:Q", title=f"mentions per {period}"),
+        color=alt.Color("entity:N", title="entity (click to filter)", sort=alt.SortField("mentions", "descending")),
+        opacity=alt.condition(legend, alt.value(1), alt.value(0.08)),
+        tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
+    ).add_params(legend, zoom).properties(width=WIDTH, height=320).to_dict()
+
+
+def entity_spec(timeline: pl.DataFrame, partners: pl.DataFrame, names: list[str], period: str) -> dict:
+    """One entity at a time (chosen in a drop-down): its mentions per period beside its co-mentioned partners."""
+    if not timeline.height or not names:
+        return _empty("No dated mentions yet.")
+    chosen = alt.param(name="chosen_entity", value=names[0],
+                       bind=alt.binding_select(options=names, name="entity: "))
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    line = alt.Chart(_values(timeline)).mark_line(point=True, color="#4e79a7").encode(
+        x=_time("period_start", f"{period} starting", period),
+        y=alt.Y("mentions:Q", title=f"mentions per {period}"),
+        tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
+    ).transform_filter("datum.entity == chosen_entity").add_params(zoom).properties(
+        width=WIDTH - 330, height=260, title="mentions over time")
+    bars = alt.Chart(_values(partners) if partners.height else alt.Data(values=[])).mark_bar(color="#f28e2b").encode(
+        x=alt.X("together:Q", title="units seen together"),
+        y=alt.Y("partner:N", sort="-x", title=None),
+        tooltip=["partner:N", "together:Q", alt.Tooltip("npmi:Q", format=".2f"), alt.Tooltip("g2:Q", format=".1f")],
+    ).transform_filter("datum.entity == chosen_entity").properties(width=180, height=260,
+                                                                    title="co-mentioned partners")
+    return alt.hconcat(line, bars).add_params(chosen).to_dict()
+
+
+def figures_spec(figures: pl.DataFrame, names: list[str]) -> dict:
+    """The figures stated beside one entity (drop-down), values over time, one panel per unit (own y scale)."""
+    if not figures.height:
+        return _empty("No figure is linked to the top entities yet.")
+    with_figures = [name for name in names if name in set(figures["entity"].to_list())]
+    chosen = alt.param(name="figures_entity", value=with_figures[0],
+                       bind=alt.binding_select(options=with_figures, name="entity: "))
+    legend = alt.selection_point(fields=["unit"], bind="legend")
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    return alt.Chart(_values(figures)).mark_point(filled=True, size=60).encode(
+        x=_time("day", "article day"),
+        y=alt.Y("value:Q", title="value"),
+        color=alt.Color("unit:N", title="unit (click to filter)"),
+        opacity=alt.condition(legend, alt.value(0.9), alt.value(0.08)),
+        tooltip=["entity:N", "unit:N", "value:Q", "surface:N", _when("day", "day"), "title:N"],
+    ).transform_filter("datum.entity == figures_entity").add_params(legend, zoom).properties(
+        width=WIDTH - 100, height=140).facet(row=alt.Row("unit:N", title=None)).resolve_scale(
+        y="independent").add_params(chosen).to_dict()
+
+
+def matrix_spec(matrix: pl.DataFrame, names: list[str], unit_window: str) -> dict:
+    """NPMI of every pair among the top entities: a matrix, so labels never overprint as in a drawn network."""
+    if not matrix.height:
+        return _empty("No pair is seen together yet.")
+    axis = alt.Axis(labelLimit=160)
+    return alt.Chart(_values(matrix)).mark_rect().encode(
+        x=alt.X("partner:N", sort=names, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=160)),
+        y=alt.Y("entity:N", sort=names, title=None, axis=axis),
+        color=alt.Color("npmi:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True),
+                        title=f"NPMI (same {unit_window})"),
+        tooltip=["entity:N", "partner:N", alt.Tooltip("together:Q", title=f"{unit_window}s together"),
+                 alt.Tooltip("npmi:Q", format=".2f"), alt.Tooltip("g2:Q", format=".1f")],
+    ).properties(width=28 * len(names), height=28 * len(names)).to_dict()
+
+
+def report_specs(data: dict) -> dict[str, dict]:
+    """Element id -> Vega-Lite spec, in page order."""
+    names = (data["timeline"].group_by("entity").agg(pl.col("mentions").sum())
+             .sort(["mentions", "entity"], descending=[True, False])["entity"].to_list())
+    return {
+        "chart-top-entities": top_entities_spec(data["top_entities"]),
+        "chart-mentions": timeline_spec(data["timeline"], data["period"]),
+        "chart-entity": entity_spec(data["timeline"], data["partners"], names, data["period"]),
+        "chart-figures": figures_spec(data["figures"], names),
+        "chart-matrix": matrix_spec(data["matrix"], data["matrix_entities"], data["unit_window"]),
+    }
