@@ -12,7 +12,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.assets import WAREHOUSE_POOL, WAREHOUSE_TABLES, markdown_metadata
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import publication, report_html, warehouse, warehouse_files
+from pipelines.lib import publication, warehouse, warehouse_files
+from pipelines.lib import report_html as report_page   # the asset function below is named report_html
 from pipelines.lib.report_lineage import tables_read
 from pipelines.lib.reports import Report, list_reports, materialize_report
 
@@ -71,7 +72,7 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
         kinds={"html", "vega"},
         automation_condition=dg.AutomationCondition.eager(),
         pool=WAREHOUSE_POOL,
-        code_version=_code_version(*(p.read_text() for p in sorted(Path(report_html.__file__).parent.glob("*.py"))),
+        code_version=_code_version(*(p.read_text() for p in sorted(Path(report_page.__file__).parent.glob("*.py"))),
                                    *(r.sql for r in list_reports())),
     )
     def report_html(kronika: KronikaResource, duckdb: DuckDBResource):
@@ -79,20 +80,20 @@ def html_report_asset(tables: list[str]) -> dg.AssetsDefinition:
         path = warehouse_files.report_html_path(kronika.settings().warehouse_path)
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
-            data = report_html.report_data(connection, period=report_html.report_period_from_env(),
+            data = report_page.report_data(connection, period=report_page.report_period_from_env(),
                                            display_timezone=kronika.timezone)
-            report_html.write_html_report(connection, path, data=data)
+            report_page.write_html_report(connection, path, data=data)
         chart_files = sorted(path.with_name(f"{path.stem}-charts").glob("*.vl.json"))
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(path)),
             **{f"chart_{chart.name.removesuffix('.vl.json')}": dg.MetadataValue.path(str(chart))
                for chart in chart_files},
-            "top_entities": dg.MetadataValue.md(report_html.markdown_table(data["top_entities"])),
-            "strongest_pairs": dg.MetadataValue.md(report_html.markdown_table(data["pairs"])),
-            f"mentions_per_{data['period']}": dg.MetadataValue.md(report_html.markdown_table(
+            "top_entities": dg.MetadataValue.md(report_page.markdown_table(data["top_entities"])),
+            "strongest_pairs": dg.MetadataValue.md(report_page.markdown_table(data["pairs"])),
+            f"mentions_per_{data['period']}": dg.MetadataValue.md(report_page.markdown_table(
                 data["timeline"].pivot(on="entity", index="period_start", values="mentions")
                 if data["timeline"].height else data["timeline"], limit=30)),
-            "unlinked_candidates": dg.MetadataValue.md(report_html.markdown_table(data["unlinked"])),
+            "unlinked_candidates": dg.MetadataValue.md(report_page.markdown_table(data["unlinked"])),
         })
 
     return report_html
