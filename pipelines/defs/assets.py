@@ -63,6 +63,7 @@ def markdown_metadata(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
 def raw_files(context: dg.AssetExecutionContext, config: DiscoverConfig, kronika: KronikaResource,
               duckdb: DuckDBResource) -> dict[str, pl.DataFrame]:
     """New and changed files under raw/ (by size and mtime against the manifest), missing and refused files."""
+    refuse_partial_table_selection(context)
     settings = kronika.settings()
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
@@ -230,6 +231,25 @@ def warehouse_column_schemas() -> dict[str, dg.TableSchema]:
 _COLUMN_SCHEMAS = warehouse_column_schemas()
 
 
+def refuse_partial_table_selection(context: dg.AssetExecutionContext) -> None:
+    """Stop a run that selects some warehouse tables but not all, before any work, with a message saying why.
+
+    The eight tables are written together, in one transaction per batch: a run writing `mentions` alone would
+    leave the others out of step with it. The multi-asset may be subset (so the launch itself does not fail with
+    Dagster's InvalidSubsetError); the run then fails here, in its first step, with this one paragraph."""
+    # The job's selection (a UI launch or `dg.materialize(selection=...)`); run.asset_selection is empty in-process.
+    selection = context.job_def.asset_layer.selected_asset_keys or context.run.asset_selection
+    if not selection:
+        return
+    chosen = sorted(key.path[-1] for key in selection if key.path[-1] in WAREHOUSE_TABLES)
+    if chosen and len(chosen) < len(WAREHOUSE_TABLES):
+        raise dg.Failure(
+            description=(f"The warehouse tables are written together, one transaction per batch, so they cannot be "
+                         f"materialised one at a time (selected: {', '.join(chosen)}). Select all of "
+                         f"{', '.join(WAREHOUSE_TABLES)} (the `{INGEST_GROUP}` group), or run `kronika run`."),
+            allow_retries=False)
+
+
 @dg.multi_asset(
     group_name=INGEST_GROUP,
     specs=[dg.AssetSpec(name, deps=["parsed_articles", "extraction_texts", "article_sentences", "entity_mentions",
@@ -237,6 +257,7 @@ _COLUMN_SCHEMAS = warehouse_column_schemas()
                         owners=TABLE_OWNERS,
                         metadata={"dagster/column_schema": _COLUMN_SCHEMAS[name]}) for name in WAREHOUSE_TABLES],
     check_specs=WAREHOUSE_CHECK_SPECS,
+    can_subset=True,  # so that a partial selection is refused with a message, not an InvalidSubsetError
     code_version=extraction_version(),
     pool=WAREHOUSE_POOL,
     ins={name: dg.AssetIn(name) for name in
@@ -247,6 +268,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
                      article_sentences: dict[str, pl.DataFrame], entity_mentions: dict[str, pl.DataFrame],
                      article_figures: dict[str, pl.DataFrame]):
     """Writes the batch into DuckDB in one transaction, then publishes the read-only snapshot."""
+    refuse_partial_table_selection(context)
     settings = kronika.settings()
     sentences, mentions, figures = (article_sentences["sentences"], entity_mentions["mentions"],
                                     article_figures["figures"])
@@ -314,4 +336,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
                              for status in ("ingested", "duplicate", "quarantined", "superseded")})
             metadata["failed_extraction"] = failures["article_id"].n_unique() if failures.height else 0
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
-    yield from check_results
+    # A run may leave the checks out of its selection (the tables are all in it, or the step stopped above).
+    yield from (result for result in check_results
+                if dg.AssetCheckKey(dg.AssetKey.from_coercible(result.asset_key), result.check_name)
+                in context.selected_asset_check_keys)

@@ -161,3 +161,32 @@ def test_extraction_assets_carry_the_extraction_version_as_code_version(corpus):
                            resources=resources(corpus)).resolve_asset_graph()
     for name in ("extraction_texts", "article_sentences", "entity_mentions", "article_figures", "articles"):
         assert graph.get(dg.AssetKey(name)).code_version == extraction_version()
+
+
+def test_one_warehouse_table_alone_is_refused_with_a_message_before_any_work(corpus):
+    assets = dg.load_assets_from_modules([ingest_assets])
+    result = dg.materialize(
+        assets, resources=resources(corpus), raise_on_error=False,
+        selection=dg.AssetSelection.assets("mentions").upstream(),
+        run_config={"ops": {"raw_files": {"config": {"paths": []}}}},
+    )
+    assert not result.success
+    failures = [event for event in result.all_events if event.is_step_failure]
+    assert [event.step_key for event in failures] == ["raw_files"]  # stopped in its first step
+    message = failures[0].step_failure_data.user_failure_data.description
+    assert "cannot be materialised one at a time (selected: mentions)" in message
+    assert "source_files, articles, sentences, mentions" in message
+    assert not corpus.warehouse_path.exists()  # nothing was read or written
+
+
+def test_every_warehouse_table_together_is_still_one_batch(corpus):
+    assets = dg.load_assets_from_modules([ingest_assets])
+    result = dg.materialize(
+        assets, resources=resources(corpus),
+        selection=dg.AssetSelection.assets(*ingest_assets.WAREHOUSE_TABLES).upstream(),
+        run_config={"ops": {"raw_files": {"config": {"paths": []}}}},
+    )
+    assert result.success
+    assert {event.asset_key.path[-1] for event in result.get_asset_materialization_events()} >= set(
+        ingest_assets.WAREHOUSE_TABLES)
+    assert query(corpus, "SELECT count(*) FROM articles") == [(2,)]
