@@ -195,6 +195,8 @@ def main(argv: list[str]) -> int:
     if verb == "eval":
         return run([str(BIN / "kronika"), "eval", *rest])
     if verb == "bench":
+        # The spaCy side-by-side row needs the spaCy extra too (pip adds it: both exports come from one lock).
+        ensure_venv("spacy")
         return run([str(BIN / "python"), "-m", "pipelines.bench", *rest])
     ensure_test_system_packages()
     say("validating the Dagster definitions")
