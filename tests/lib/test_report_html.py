@@ -79,6 +79,16 @@ def test_the_top_entities_come_from_the_maintained_table(connection):
     assert report_data(connection)["top_entities"].equals(maintained)
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_the_timeline_counts_as_the_mention_frequency_report(connection, period):
+    from pipelines.lib.reports import find_report, run_report
+    data = report_data(connection, period=period)
+    expected = run_report(connection, find_report("mention_frequency"), {"period": period, "top": 10}).select(
+        "entity", pl.col("period_start").cast(pl.Date), "mentions", "articles")
+    drawn = data["timeline"].filter(pl.col("mentions") > 0).select(expected.columns)
+    assert drawn.sort("entity", "period_start").equals(expected.sort("entity", "period_start"))
+
+
 def test_the_period_is_the_users_choice(connection, monkeypatch):
     assert report_data(connection, period="month")["timeline"]["period_start"].dt.day().unique().to_list() == [1]
     with pytest.raises(ValueError, match="day, week, month"):
@@ -107,7 +117,8 @@ def _marks(spec: dict):
         yield from _marks(spec["spec"])
 
 
-def test_every_view_has_tooltips_and_a_legend_for_every_colour(connection):
+def test_every_view_has_tooltips_and_a_legend_for_every_colour(connection, monkeypatch):
+    monkeypatch.setattr("pipelines.lib.report_html.views.VALIDATE", True)   # each spec valid Vega-Lite
     specs = report_specs(report_data(connection))
     assert list(specs) == ["chart-top-entities", "chart-mentions", "chart-entity", "chart-figures", "chart-matrix"]
     for name, spec in specs.items():

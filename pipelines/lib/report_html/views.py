@@ -10,6 +10,8 @@ import altair as alt
 import polars as pl
 
 WIDTH = 760
+# Checking each spec against the Vega-Lite JSON schema takes seconds on a large warehouse; the tests turn it on.
+VALIDATE = False
 TYPE_COLOURS = alt.Scale(scheme="tableau10")
 
 
@@ -27,29 +29,36 @@ def _when(field: str, title: str, period: str = "day") -> alt.Tooltip:
     return alt.Tooltip(f"{field}:T", title=title, format=DATE_FORMAT[period], formatType="utc")
 
 
-def _values(frame: pl.DataFrame) -> alt.Data:
-    """Inline data; dates as ISO strings, which Vega-Lite parses as local dates."""
-    frame = frame.with_columns(pl.col(pl.Date, pl.Datetime).dt.strftime("%Y-%m-%d"))
-    return alt.Data(values=frame.to_dicts())
+def _rows(frame: pl.DataFrame) -> list[dict]:
+    """A frame as Vega-Lite data values, dates as ISO strings (read on the UTC scale of `_time`)."""
+    return frame.with_columns(pl.col(pl.Date, pl.Datetime).dt.strftime("%Y-%m-%d")).to_dicts()
+
+
+def _spec(chart, **datasets: pl.DataFrame) -> dict:
+    """The chart's spec with its data as top-level named datasets, added after Altair: passed through Altair,
+    5,000 rows cost seconds of checking and copying (the chart refers to them by `alt.Data(name=...)`)."""
+    spec = chart.to_dict(validate=VALIDATE)
+    spec["datasets"] = {name: _rows(frame) for name, frame in datasets.items()}
+    return spec
 
 
 def _empty(message: str) -> dict:
     return alt.Chart(alt.Data(values=[{"message": message}])).mark_text(align="left", fontSize=13, color="#777").encode(
-        text="message:N").properties(width=WIDTH, height=40).to_dict()
+        text="message:N").properties(width=WIDTH, height=40).to_dict(validate=VALIDATE)
 
 
 def top_entities_spec(top: pl.DataFrame) -> dict:
     if not top.height:
         return _empty("No linked entity is mentioned yet.")
     legend = alt.selection_point(fields=["entity_type"], bind="legend")
-    return alt.Chart(_values(top)).mark_bar().encode(
+    return _spec(alt.Chart(alt.Data(name="top")).mark_bar().encode(
         x=alt.X("mentions:Q", title="mentions"),
         y=alt.Y("name:N", sort="-x", title=None),
         color=alt.Color("entity_type:N", scale=TYPE_COLOURS, title="type (click to filter)"),
         opacity=alt.condition(legend, alt.value(1), alt.value(0.15)),
         tooltip=["name:N", "entity_type:N", "mentions:Q", "articles:Q", _when("first_seen", "first seen"),
                  _when("last_seen", "last seen")],
-    ).add_params(legend).properties(width=WIDTH - 160, height=18 * top.height).to_dict()
+    ).add_params(legend).properties(width=WIDTH - 160, height=18 * top.height), top=top)
 
 
 def timeline_spec(timeline: pl.DataFrame, period: str) -> dict:
@@ -57,13 +66,13 @@ def timeline_spec(timeline: pl.DataFrame, period: str) -> dict:
         return _empty("No dated mentions yet.")
     legend = alt.selection_point(fields=["entity"], bind="legend")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
-    return alt.Chart(_values(timeline)).mark_line(point=True, strokeWidth=2).encode(
+    return _spec(alt.Chart(alt.Data(name="timeline")).mark_line(point=True, strokeWidth=2).encode(
         x=_time("period_start", f"{period} starting", period),
         y=alt.Y("mentions:Q", title=f"mentions per {period}"),
         color=alt.Color("entity:N", title="entity (click to filter)", sort=alt.SortField("mentions", "descending")),
         opacity=alt.condition(legend, alt.value(1), alt.value(0.08)),
         tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
-    ).add_params(legend, zoom).properties(width=WIDTH, height=320).to_dict()
+    ).add_params(legend, zoom).properties(width=WIDTH, height=320), timeline=timeline)
 
 
 def entity_spec(timeline: pl.DataFrame, partners: pl.DataFrame, names: list[str], period: str) -> dict:
@@ -73,39 +82,43 @@ def entity_spec(timeline: pl.DataFrame, partners: pl.DataFrame, names: list[str]
     chosen = alt.param(name="chosen_entity", value=names[0],
                        bind=alt.binding_select(options=names, name="entity: "))
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
-    line = alt.Chart(_values(timeline)).mark_line(point=True, color="#4e79a7").encode(
+    line = alt.Chart(alt.Data(name="timeline")).mark_line(point=True, color="#4e79a7").encode(
         x=_time("period_start", f"{period} starting", period),
         y=alt.Y("mentions:Q", title=f"mentions per {period}"),
         tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
     ).transform_filter("datum.entity == chosen_entity").add_params(zoom).properties(
         width=WIDTH - 330, height=260, title="mentions over time")
-    bars = alt.Chart(_values(partners) if partners.height else alt.Data(values=[])).mark_bar(color="#f28e2b").encode(
+    bars = alt.Chart(alt.Data(name="partners")).mark_bar(color="#f28e2b").encode(
         x=alt.X("together:Q", title="units seen together"),
         y=alt.Y("partner:N", sort="-x", title=None),
         tooltip=["partner:N", "together:Q", alt.Tooltip("npmi:Q", format=".2f"), alt.Tooltip("g2:Q", format=".1f")],
     ).transform_filter("datum.entity == chosen_entity").properties(width=180, height=260,
                                                                     title="co-mentioned partners")
-    return alt.hconcat(line, bars).add_params(chosen).to_dict()
+    return _spec(alt.hconcat(line, bars).add_params(chosen), timeline=timeline, partners=partners)
 
 
-def figures_spec(figures: pl.DataFrame, names: list[str]) -> dict:
-    """The figures stated beside one entity (drop-down), values over time, one panel per unit (own y scale)."""
+def figures_spec(figures: pl.DataFrame, names: list[str], units: int = 6) -> dict:
+    """The figures stated beside one entity (drop-down), values over time, one panel per unit (own y scale) for
+    the `units` most frequent units; only the chosen entity's units get a panel."""
     if not figures.height:
         return _empty("No figure is linked to the top entities yet.")
+    kept = figures["unit"].value_counts(sort=True).head(units)["unit"]
+    figures = figures.filter(pl.col("unit").is_in(kept.implode()))
     with_figures = [name for name in names if name in set(figures["entity"].to_list())]
     chosen = alt.param(name="figures_entity", value=with_figures[0],
                        bind=alt.binding_select(options=with_figures, name="entity: "))
     legend = alt.selection_point(fields=["unit"], bind="legend")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
-    return alt.Chart(_values(figures)).mark_point(filled=True, size=60).encode(
+    points = alt.Chart().mark_point(filled=True, size=60).encode(
         x=_time("day", "article day"),
         y=alt.Y("value:Q", title="value"),
         color=alt.Color("unit:N", title="unit (click to filter)"),
         opacity=alt.condition(legend, alt.value(0.9), alt.value(0.08)),
         tooltip=["entity:N", "unit:N", "value:Q", "surface:N", _when("day", "day"), "title:N"],
-    ).transform_filter("datum.entity == figures_entity").add_params(legend, zoom).properties(
-        width=WIDTH - 100, height=140).facet(row=alt.Row("unit:N", title=None)).resolve_scale(
-        y="independent").add_params(chosen).to_dict()
+    ).add_params(legend, zoom).properties(width=WIDTH - 100, height=140)
+    return _spec(alt.FacetChart(data=alt.Data(name="figures"), spec=points, facet=alt.Facet("unit:N", title=None),
+                                columns=1).transform_filter("datum.entity == figures_entity").resolve_scale(
+        y="independent").add_params(chosen), figures=figures)
 
 
 def matrix_spec(matrix: pl.DataFrame, names: list[str], unit_window: str) -> dict:
@@ -113,14 +126,14 @@ def matrix_spec(matrix: pl.DataFrame, names: list[str], unit_window: str) -> dic
     if not matrix.height:
         return _empty("No pair is seen together yet.")
     axis = alt.Axis(labelLimit=160)
-    return alt.Chart(_values(matrix)).mark_rect().encode(
+    return _spec(alt.Chart(alt.Data(name="matrix")).mark_rect().encode(
         x=alt.X("partner:N", sort=names, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=160)),
         y=alt.Y("entity:N", sort=names, title=None, axis=axis),
         color=alt.Color("npmi:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True),
                         title=f"NPMI (same {unit_window})"),
         tooltip=["entity:N", "partner:N", alt.Tooltip("together:Q", title=f"{unit_window}s together"),
                  alt.Tooltip("npmi:Q", format=".2f"), alt.Tooltip("g2:Q", format=".1f")],
-    ).properties(width=28 * len(names), height=28 * len(names)).to_dict()
+    ).properties(width=28 * len(names), height=28 * len(names)), matrix=matrix)
 
 
 def report_specs(data: dict) -> dict[str, dict]:
