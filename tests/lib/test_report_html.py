@@ -100,10 +100,14 @@ def test_the_period_is_the_users_choice(connection, monkeypatch):
         report_period_from_env()
 
 
-def test_promote_command_is_one_shell_command_with_the_name_as_one_argument():
+def test_promote_command_is_one_shell_command_with_the_candidate_as_one_argument(connection):
     command = promote_command("O'Brien & Co", "PERSON")
     assert shlex.split(command) == ["kronika", "entities", "promote", "O'Brien & Co", "--type", "PERSON"]
-    assert shlex.split(promote_command("Zeta", None))[-2:] == ["--type", "TYPE"]
+    assert promote_command("cand:zeta_corp", None) == "kronika entities promote cand:zeta_corp"
+    unlinked = report_data(connection)["unlinked"]
+    ids = dict(connection.sql("SELECT name, entity_id FROM entities WHERE NOT linked").fetchall())
+    assert unlinked.height and all(shlex.split(command)[3] == ids[name]
+                                   for name, command in unlinked.select("name", "promote_command").iter_rows())
 
 
 def _marks(spec: dict):

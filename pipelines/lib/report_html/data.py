@@ -32,10 +32,11 @@ def report_period_from_env() -> str:
     return period
 
 
-def promote_command(surface: str, entity_type: str | None) -> str:
-    """The shell command that adds an unlinked name to the gazetteer (`kronika entities promote`), quoted; TYPE
-    stands where the typer gave the name no type (the curator chooses one)."""
-    return f"kronika entities promote {shlex.quote(surface)} --type {shlex.quote(entity_type or 'TYPE')}"
+def promote_command(candidate: str, entity_type: str | None) -> str:
+    """The shell command that adds an unlinked candidate to the gazetteer: `kronika entities promote` takes the
+    candidate's cand: key (or its name), and --type where the typer gave one (else it keeps the candidate's)."""
+    return f"kronika entities promote {shlex.quote(candidate)}" + (
+        f" --type {shlex.quote(entity_type)}" if entity_type else "")
 
 
 def _has_table(connection: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -129,10 +130,12 @@ def report_data(connection: duckdb.DuckDBPyConnection, *, period: str = "week", 
             WHERE e.linked AND a.published_at IS NOT NULL AND f.value IS NOT NULL AND f.unit IS NOT NULL AND list_contains(?, e.name)
             ORDER BY a.published_at DESC, f.char_start LIMIT {FIGURES_CAP}""", [timeline_names]).pl()
     unlinked = run_report(connection, find_report("unlinked_candidates"), {"top": UNLINKED}, display_timezone=zone)
+    if unlinked.height and "promote_command" not in unlinked.columns:   # sql/unlinked_candidates.sql may give it
+        unlinked = unlinked.with_columns(pl.struct("entity_id", "entity_type").map_elements(   # <= UNLINKED rows
+            lambda row: promote_command(row["entity_id"], row["entity_type"]), return_dtype=pl.String)
+            .alias("promote_command"))
     if unlinked.height:
-        unlinked = unlinked.select("name", "entity_type", "mentions", "articles", "surfaces").with_columns(
-            pl.struct("name", "entity_type").map_elements(   # <= UNLINKED rows
-                lambda row: promote_command(row["name"], row["entity_type"]), return_dtype=pl.String).alias("promote"))
+        unlinked = unlinked.select("name", "entity_type", "mentions", "articles", "surfaces", "promote_command")
     return {"period": period, "unit_window": unit_window, "timezone": zone, "counts": counts, "top_entities": top,
             "timeline": timeline, "partners": partners, "matrix": matrix, "matrix_entities": matrix_names,
             "figures": figures, "unlinked": unlinked, "pairs": pairs.sort("g2", descending=True).head(20)}

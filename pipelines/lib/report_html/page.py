@@ -122,7 +122,7 @@ def render_html(data: dict, specs: dict[str, dict], bundle: str, *, generated_at
         html_table(data["pairs"]),
         "<h2>Unlinked names to curate</h2><p>The most frequent names outside the gazetteer; run the command "
         "beside one to add it (<code>kronika report unlinked_candidates</code>).</p>",
-        html_table(data["unlinked"], code_columns=("promote",)),
+        html_table(data["unlinked"], code_columns=("promote_command",)),
     ]
     embed = ("(function(){const specs=" + _script_safe(json.dumps(specs, default=str)) + ";"
              "for(const [id,spec] of Object.entries(specs)){vegaEmbed('#'+id,spec,{renderer:'svg',actions:false})"
