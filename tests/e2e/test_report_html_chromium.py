@@ -107,11 +107,16 @@ class DevTools:
         self.process.wait(timeout=30)
 
 
+FIXTURE_TOP_MENTIONS: dict[str, int] = {}
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("html")
     connection = duckdb.connect(str(fixture_warehouse(folder / "kronika.duckdb")), read_only=True)
     try:
+        FIXTURE_TOP_MENTIONS.update(connection.sql("SELECT name, count(*) FROM mentions JOIN entities USING "
+                                                   "(entity_id) WHERE linked GROUP BY name").fetchall())
         report = write_html_report(connection, folder / "kronika.files" / "report.html")
     finally:
         connection.close()
@@ -160,7 +165,10 @@ def test_hover_shows_a_tooltip_with_the_value(page):
     page.mouse("mouseMoved", x, y)
     text = page.wait_for("(() => {const t = document.getElementById('vg-tooltip-element'); "
                          "return t && t.classList.contains('visible') && t.innerText;})()", timeout=10)
-    assert "mentions" in text and "entity_type" in text, text
+    shown = dict(re.findall(r"^(\w+)\s+(.+?)\s*$", text, flags=re.M))
+    # The values are the fixture warehouse's: the hovered bar's name and its mentions, as the sql/ file counts.
+    assert shown.get("name") in FIXTURE_TOP_MENTIONS, text
+    assert int(shown["mentions"]) == FIXTURE_TOP_MENTIONS[shown["name"]], text
 
 
 def test_a_legend_click_filters_and_the_wheel_zooms(page):
