@@ -291,6 +291,19 @@ def test_an_untagged_word_the_article_also_writes_in_lower_case_is_no_surname(ga
     assert found.filter(pl.col("surface") == common_noun).is_empty()
 
 
+@pytest.mark.parametrize("text, language, common_noun", [
+    ("Emperor of the realm, he wrote.\nThe emperor had no power.", "en", "Emperor"),
+    ("Marinën tonë, të sigurojnë se rrugët janë të hapura.\nAi tha se marinën e ka të fortë.", "sq", "Marinën"),
+])
+def test_a_one_word_name_opening_a_sentence_is_a_common_noun_when_the_article_writes_it_lower_cased(
+        gazetteer, text, language, common_noun):
+    """The typer reads one sentence and takes the capitalised opener for a name; the article's lower-case use of
+    the same word says it is a noun. Without that use the typer's choice stands."""
+    assert article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == common_noun).is_empty()
+    alone = article_mentions(gazetteer, {"a": text.split("\n")[0]}, language)
+    assert alone.filter(pl.col("surface") == common_noun)["match_rule"].to_list() == ["candidate"]
+
+
 @pytest.mark.parametrize("inflected, nominative", [
     ("Arben Krasniqit", "Arben Krasniqi"), ("Dorina Malajt", "Dorina Malaj"), ("Besnik Hoxhës", "Besnik Hoxha"),
     ("Komisionit Qendror të Zgjedhjeve", "Komisioni Qendror i Zgjedhjeve"),

@@ -52,7 +52,8 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
         mentions.with_columns(text_rows["article"].gather(mentions["row"]),
                               (pl.col("match_rule") == UNTAGGED_WORD).alias("was_untagged")),
         buffer, gazetteer.entities).filter(pl.col("match_rule") != UNTAGGED_WORD)
-    mentions = mentions.filter(~written_in_lower_case(mentions, texts, text_rows)).drop("article", "was_untagged")
+    mentions = mentions.filter(~written_in_lower_case(mentions, pl.col("was_untagged"), texts, text_rows)).drop(
+        "article", "was_untagged")
     mentions = to_text_offsets(mentions, buffer)
     # One integer key (each text's rank in article_id, field order, then char_start) sorts far faster than the
     # mention rows' strings; texts sharing an article and field share a rank. Offsets stay below 2**32.
@@ -80,6 +81,12 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
     )
     names = with_candidate_keys(names)
     names = vote_types(names, typer.classes)
+    # A one-word name opening a sentence that the article also writes in lower case is a common noun ('Tarifat
+    # u rritën ... tarifat'): the typer sees one sentence, the article shows the word's usual case.
+    opens_sentence = names.select("start").join(words.select("start", "sentence_start"), on="start", how="left",
+                                                maintain_order="left")["sentence_start"].fill_null(False)
+    one_word_opening = opens_sentence & ~names["surface"].str.contains(r"\s")
+    names = names.filter(~written_in_lower_case(names, pl.lit(one_word_opening), texts, text_rows))
     untagged = untagged_words(words, names, buffer)
     return names.select(
         "row", "start", "end", "surface", "entity_id",
@@ -119,19 +126,21 @@ def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer)
     )
 
 
-def written_in_lower_case(mentions: pl.DataFrame, texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.Series:
-    """For each mention row: was it an untagged word whose lower-cased form is a whole word somewhere in the same
-    article (any field)? Only the few untagged words that found a holder are tested, one pattern each."""
-    tested = mentions.with_row_index("mention").filter(pl.col("was_untagged")).select(
-        "mention", "article",
-        (r"\b" + pl.col("surface").str.to_lowercase().str.replace_all(r"[\\.^$|?*+()\[\]{}\-]", r"\$0") + r"\b")
-        .alias("lower_pattern"))
-    flagged = pl.Series("written_in_lower_case", [False] * mentions.height, dtype=pl.Boolean)
-    if tested.is_empty():
+def written_in_lower_case(spans: pl.DataFrame, tested: pl.Expr, texts: pl.DataFrame, text_rows: pl.DataFrame
+                          ) -> pl.Series:
+    """For each span row (article, surface): is it one of the `tested` rows, and is its lower-cased surface a whole
+    word somewhere in the same article (any field)? Only the few tested rows are searched, one pattern each."""
+    searched = spans.with_row_index("span").filter(tested).select(
+        "span", "article", pl.col("surface").str.to_lowercase().alias("lower"))
+    flagged = pl.Series("written_in_lower_case", [False] * spans.height, dtype=pl.Boolean)
+    if searched.is_empty():
         return flagged
     article_texts = pl.DataFrame({"article": text_rows["article"], "text": texts["text"]})
-    found = tested.join(article_texts, on="article").filter(pl.col("text").str.contains(pl.col("lower_pattern")))
-    return flagged.scatter(found["mention"].unique(), True)
+    # A plain substring search first (no pattern to compile); only its few hits are checked for word boundaries.
+    found = searched.join(article_texts, on="article").filter(pl.col("text").str.contains(pl.col("lower"), literal=True))
+    found = found.filter(pl.col("text").str.contains(
+        r"\b" + pl.col("lower").str.replace_all(r"[\\.^$|?*+()\[\]{}\-]", r"\$0") + r"\b"))
+    return flagged.scatter(found["span"].unique(), True)
 
 
 def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
