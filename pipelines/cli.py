@@ -80,7 +80,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"No article files under {settings.raw_dir}: Kronika reads .txt, .md and .jsonl files "
               f"(in sub-folders too); nothing was ingested.")
         return 0
-    summary = run_pipeline(settings, show_progress=not args.quiet)
+    summary = run_pipeline(settings, show_progress=not args.quiet, dagster_home=recording_home(args.record))
     if not has_files:
         print(f"No article files under {settings.raw_dir} (Kronika reads .txt, .md and .jsonl files, "
               f"in sub-folders too).")
@@ -273,6 +273,17 @@ def command_purge_missing(args: argparse.Namespace) -> int:
     return 0
 
 
+def recording_home(record: bool | None) -> Path | None:
+    """The DAGSTER_HOME whose instance `kronika run` records its runs in: the UI's (DAGSTER_HOME, or `.dagster_home/`
+    once `kronika ui` has made it) unless `--no-record`; `--record` makes the home if it is missing. None: in memory."""
+    if record is False:
+        return None
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    if record is None and not (home / "dagster.yaml").exists():
+        return None
+    return dagster_home()
+
+
 # ---- ui / eval --------------------------------------------------------------------------------
 
 def dagster_home() -> Path:
@@ -339,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = with_paths(commands.add_parser("run", help="ingest new and changed files and refresh the reports"))
     run.add_argument("--batch-size", type=int, help="files per transaction (default 20000, or KRONIKA_BATCH_SIZE)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no report at the end")
+    run.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
+                     help="record the runs in the Dagster UI's instance (default: when DAGSTER_HOME is set or "
+                          "`kronika ui` has made .dagster_home/)")
     run.set_defaults(handler=command_run)
 
     report = with_paths(commands.add_parser("report", add_help=False,

@@ -5,6 +5,7 @@ Frames stay in memory between steps (no Parquet hand-over) and each batch is one
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -67,16 +68,19 @@ def _publication_note(result: dg.ExecuteInProcessResult) -> str | None:
     return None
 
 
-def run_pipeline(settings: Settings, *, show_progress: bool = True) -> RunSummary:
+def run_pipeline(settings: Settings, *, show_progress: bool = True, dagster_home: Path | None = None) -> RunSummary:
     """Ingest every pending file in batches, then refresh the report tables once, all under the writer lease.
 
-    The lease comes first: a second writer that cannot get it raises WarehouseBusyError having done no work."""
+    The lease comes first: a second writer that cannot get it raises WarehouseBusyError having done no work.
+    With a `dagster_home` (the UI's DAGSTER_HOME), every batch and the report refresh are recorded in its instance
+    as runs with their materialisations and checks, so the UI's catalog shows what `kronika run` wrote; without,
+    the runs use a throw-away in-memory instance. The instance is opened only when there is work (it costs ~1-2 s)."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lease(settings.warehouse_path):
-        return _run_pipeline(settings, show_progress=show_progress)
+        return _run_pipeline(settings, show_progress=show_progress, dagster_home=dagster_home)
 
 
-def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
+def _run_pipeline(settings: Settings, *, show_progress: bool, dagster_home: Path | None) -> RunSummary:
     started = time.perf_counter()
     summary = RunSummary()
     public, build = settings.warehouse_path, warehouse.build_path_for(settings.warehouse_path)
@@ -99,6 +103,16 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
     if not nothing_to_ingest:
         # Runs with no files re-extract stored articles whose rules changed, a batch at a time.
         batches += [[]] * max(1 if not batches else 0, -(-stale // settings.batch_size) - len(batches))
+    instance = dg.DagsterInstance.from_config(str(dagster_home)) if dagster_home is not None else None
+    try:
+        return _run_batches(settings, summary, started, paths, batches, pending, instance, show_progress)
+    finally:
+        if instance is not None:
+            instance.dispose()
+
+
+def _run_batches(settings: Settings, summary: RunSummary, started: float, paths: list[str], batches: list[list[str]],
+                 pending, instance: dg.DagsterInstance | None, show_progress: bool) -> RunSummary:
     ingest = dg.load_assets_from_modules([ingest_assets])
     resources = _resources(settings)
     progress = None
@@ -117,7 +131,7 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
             config = (ingest_assets.batch_config(batch, pending.missing, pending.refused) if number == 0
                       else ingest_assets.batch_config(batch))
             result = dg.materialize(
-                ingest, resources=resources,
+                ingest, resources=resources, instance=instance,
                 run_config={**QUIET_LOGS, **config},
                 selection=dg.AssetSelection.groups(ingest_assets.INGEST_GROUP),
             )
@@ -130,7 +144,7 @@ def _run_pipeline(settings: Settings, *, show_progress: bool) -> RunSummary:
         if reports:
             if progress:
                 report_task = progress.add_task("refreshing reports", total=1)
-            report_result = dg.materialize(reports, resources=resources, run_config=QUIET_LOGS)
+            report_result = dg.materialize(reports, resources=resources, run_config=QUIET_LOGS, instance=instance)
             summary.publication_note = _publication_note(report_result)
             if progress:
                 progress.advance(report_task)

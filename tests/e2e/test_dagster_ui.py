@@ -233,3 +233,69 @@ def test_sensor_ingests_dropped_files_and_stays_quiet_without_changes(dagster_se
     later_ticks = [tick for tick in sensor_ticks(server) if tick["timestamp"] > quiet_since]
     assert later_ticks, f"the sensor did not tick in {QUIET_PERIOD_SECONDS} s"
     assert all(tick["status"] == "SKIPPED" and not tick["runIds"] for tick in later_ticks), later_ticks
+
+
+CATALOG_QUERY = """
+query Catalog {
+  assetNodes {
+    assetKey { path }
+    assetMaterializations(limit: 1) {
+      runId
+      metadataEntries { label __typename }
+    }
+  }
+}
+"""
+
+
+def test_a_kronika_run_is_recorded_in_the_catalog_the_ui_shows(dagster_server, tmp_path):
+    """`kronika run` given the UI's DAGSTER_HOME records its runs there: the catalog then shows a materialisation,
+    with its column schema, for every warehouse table and report table. Its own raw/ and warehouse, so the
+    server's sensor (watching the server's raw/) has nothing to do with it."""
+    import subprocess
+    import sys
+
+    from pipelines.defs.assets import WAREHOUSE_TABLES
+    from pipelines.lib.reports import list_reports
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    drop_article(raw, "en_kosovo_serbia_grid.txt", ENGLISH_ARTICLE)
+    drop_article(raw, "sq_buxheti_2026.txt", ALBANIAN_ARTICLE)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("KRONIKA_")}
+    environment["DAGSTER_HOME"] = str(dagster_server.dagster_home)
+    finished = subprocess.run([str(Path(sys.executable).parent / "kronika"), "run", "--raw", str(raw), "--warehouse",
+                               str(tmp_path / "warehouse" / "kronika.duckdb"), "--quiet"],
+                              env=environment, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+
+    runs = dagster_server.graphql("{ runsOrError { ... on Runs { results { runId status pipelineName } } } }")
+    cli_runs = {run["runId"]: run for run in runs["runsOrError"]["results"] if run["pipelineName"] != "ingest"}
+    assert len(cli_runs) == 2 and {run["status"] for run in cli_runs.values()} == {"SUCCESS"}  # a batch, the reports
+    nodes = {"/".join(node["assetKey"]["path"]): node for node in dagster_server.graphql(CATALOG_QUERY)["assetNodes"]}
+    report_tables = [report.materialize_as for report in list_reports() if report.materialize_as]
+    for table in (*WAREHOUSE_TABLES, *report_tables, "report_html", "published_reports"):
+        materializations = nodes[table]["assetMaterializations"]
+        assert materializations and materializations[0]["runId"] in cli_runs, table
+    for table in WAREHOUSE_TABLES:
+        labels = {entry["label"] for entry in nodes[table]["assetMaterializations"][0]["metadataEntries"]}
+        assert {"dagster/column_schema", "dagster/row_count"} <= labels, table
+
+
+def test_kronika_run_records_nothing_with_no_record(dagster_server, tmp_path):
+    import subprocess
+    import sys
+
+    before = dagster_server.graphql("{ runsOrError { ... on Runs { results { runId } } } }")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    drop_article(raw, "en_nato_spending.txt", THIRD_ARTICLE)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("KRONIKA_")}
+    environment["DAGSTER_HOME"] = str(dagster_server.dagster_home)
+    finished = subprocess.run([str(Path(sys.executable).parent / "kronika"), "run", "--no-record", "--raw", str(raw),
+                               "--warehouse", str(tmp_path / "warehouse" / "kronika.duckdb"), "--quiet"],
+                              env=environment, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert "Ingested 1 file" in finished.stdout
+    after = dagster_server.graphql("{ runsOrError { ... on Runs { results { runId } } } }")
+    assert after == before
