@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.defs.assets import batch_config
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import warehouse
+from pipelines.lib import lake, warehouse
 from pipelines.lib.discover import stable_files
 from pipelines.lib.ingest import pending_changes
 from pipelines.lib.lease import WarehouseBusyError, lease_holder
@@ -29,17 +29,30 @@ ingest_job = dg.define_asset_job(
 )
 
 
+def _empty_manifest() -> pl.DataFrame:
+    return pl.DataFrame(schema={"source_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
+                                "content_sha256": pl.String, "status": pl.String, "reason": pl.String,
+                                "last_seen_at": pl.Datetime("us", "UTC"), "missing_since": pl.Datetime("us", "UTC")})
+
+
 def writer_manifest(public_path: Path) -> pl.DataFrame:
     """The manifest the writer works from, read (read-only, for a moment) from its build file.
 
     Not from the public file: an analyst may hold that open read-write, and a publication may wait for them; the
-    sensor would then keep launching files the writer already has."""
+    sensor would then keep launching files the writer already has. In DuckLake mode the lake is the writer's state
+    (there is no build file), read at its latest snapshot."""
+    if lake.configured_lake() is not None:
+        try:
+            with warehouse.reader(public_path) as connection:
+                return warehouse.read_manifest(connection)
+        except (duckdb.InvalidInputException, duckdb.CatalogException) as error:
+            # No lake yet (the first run creates it), or one without Kronika's tables: everything is new.
+            if "does not exist" not in str(error):
+                raise
+            return _empty_manifest()
     build = warehouse.build_path_for(public_path)
     if not build.exists():
-        return pl.DataFrame(schema={"source_path": pl.String, "size_bytes": pl.Int64, "mtime_ns": pl.Int64,
-                                    "content_sha256": pl.String, "status": pl.String, "reason": pl.String,
-                                    "last_seen_at": pl.Datetime("us", "UTC"),
-                                    "missing_since": pl.Datetime("us", "UTC")})
+        return _empty_manifest()
     try:
         connection = duckdb.connect(str(build), read_only=True)
     except duckdb.IOException as error:
