@@ -153,3 +153,13 @@ def test_the_page_is_one_offline_file_with_every_view(connection, tmp_path):
 def test_markdown_table_escapes_pipes():
     table = markdown_table(pl.DataFrame({"name": ["A|B"], "mentions": [3]}))
     assert table.splitlines() == ["| name | mentions |", "|---|---|", "| A\\|B | 3 |"]
+
+
+def test_an_empty_warehouse_gets_a_page_that_says_so(tmp_path):
+    from pipelines.lib import warehouse
+    connection = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    warehouse.ensure_schema(connection)
+    data = report_data(connection)
+    assert data["counts"]["articles"] == 0 and data["counts"]["first_day"] is None and not data["timeline"].height
+    html = write_html_report(connection, tmp_path / "empty.files" / "report.html", data=data).read_text()
+    assert "No linked entity is mentioned yet." in html and "No dated mentions yet." in html
