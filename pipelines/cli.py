@@ -305,7 +305,9 @@ def workspace_file(home: Path) -> Path:
 def command_ui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     home = dagster_home()
-    environment = {**os.environ, "DAGSTER_HOME": str(home),
+    from pipelines.lib.settings import user_gazetteer_path
+
+    environment = {**os.environ, "DAGSTER_HOME": str(home), "KRONIKA_USER_GAZETTEER": str(user_gazetteer_path()),
                    "KRONIKA_RAW_DIR": str(settings.raw_dir), "KRONIKA_WAREHOUSE": str(settings.warehouse_path)}
     # `dg dev` (dagster-dg-cli), the current entry point: `dagster dev` is superseded and prints a warning.
     command = [sys.executable, "-m", "dagster_dg_cli.cli", "dev", "-w", str(workspace_file(home)),
@@ -382,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score entities and figures against the gold articles")
     evaluate.add_argument("rest", nargs=argparse.REMAINDER, help="options for the evaluation (--gold DIR, --json)")
     evaluate.set_defaults(handler=command_eval)
+
+    from pipelines.cli_entities import add_entities_parser  # the curation verbs live in their own module
+    add_entities_parser(commands, with_paths)
     return parser
 
 

@@ -1,4 +1,4 @@
--- description: Names found outside the gazetteer (entities.linked = false), most frequent first, with their spellings and one example sentence, for gazetteer curation.
+-- description: Names found outside the gazetteer (entities.linked = false), most frequent first, with their spellings, one example sentence and the command that promotes each to the gazetteer (docs/curation.md).
 -- param: min_articles = 1  -- candidates seen in fewer articles are left out
 -- param: top = 50  -- how many rows
 -- values: min_articles = integer
@@ -29,7 +29,9 @@ top_candidates AS (  -- rank and cut before any text is read: substring() walks 
 SELECT r.name, r.entity_type, r.mentions, r.articles, r.surfaces,
        substring(CASE r.example.field WHEN 'title' THEN a.title ELSE a.body END,
                  s.char_start + 1, s.char_end - s.char_start) AS example_sentence,
-       a.source_path AS example_source, r.entity_id
+       a.source_path AS example_source, r.entity_id,
+       -- cand: keys are [a-z0-9_:] only, so the command needs no quoting
+       'kronika entities promote ' || r.entity_id || coalesce(' --type ' || r.entity_type, '') AS promote_command
 FROM top_candidates r
 JOIN articles a ON a.article_id = r.example.article_id
 LEFT JOIN sentences s ON s.article_id = r.example.article_id AND s.field = r.example.field

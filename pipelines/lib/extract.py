@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.lib.entities import candidate_entities, extract_mentions
+from pipelines.lib.entities.resolve import candidate_key_expression
 from pipelines.lib.figures import extract_figures
 from pipelines.lib.gazetteer import Gazetteer, load_gazetteer
 from pipelines.lib.sentences import assign_sentences, split_sentences
@@ -40,7 +41,18 @@ def extract_sentences(texts: pl.DataFrame) -> pl.DataFrame:
 
 
 def extract_entity_mentions(texts: pl.DataFrame, sentences: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
-    return assign_sentences(extract_mentions(texts, gazetteer), sentences)
+    return assign_sentences(without_rejected(extract_mentions(texts, gazetteer), gazetteer), sentences)
+
+
+def without_rejected(mentions: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """Candidate mentions of a surface the user rejected (`kronika entities reject`) are dropped: the surface
+    itself, and its other inflections through the candidate key ('Shiko Videon', 'Shikoni Videon')."""
+    if not gazetteer.rejected_surfaces:
+        return mentions
+    rejected = pl.DataFrame({"surface": list(gazetteer.rejected_surfaces)})
+    keys = rejected.select(candidate_key_expression(pl.col("surface")).alias("key"))["key"]
+    is_rejected = pl.col("surface").is_in(rejected["surface"].implode()) | pl.col("entity_id").is_in(keys.implode())
+    return mentions.filter(pl.col("linked") | ~is_rejected)
 
 
 def extract_article_figures(texts: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFrame:

@@ -1,5 +1,5 @@
-"""Load the entity gazetteer (reference/gazetteer/*.tsv) into entity and alias frames with a version hash.
-One line per entity; its aliases are a ` | ` list of `text {flags}` items, expanded here into one row each."""
+"""Load the entity gazetteer (reference/gazetteer/*.tsv, then the user's curation file over it) into entity and
+alias frames with a version hash. One line per entity; its aliases are a ` | ` list of `text {flags}` items."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Gazetteer:
     aliases: pl.DataFrame  # entity_id, alias, language, alias_kind, is_default, inflect, country
     version: str  # first 16 hex of sha256 over every file under the directory
     renames: pl.DataFrame  # old_entity_id, entity_id, reason: ids that were renamed, so stored ones keep working
+    rejected_surfaces: tuple[str, ...] = ()  # spellings the user marked as no entity (`kronika entities reject`)
 
 
 def slugify(name: str) -> str:
@@ -62,14 +63,7 @@ def merge_entity_lines(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
     """Lines sharing an id are one entity: the curated file may add aliases to a generated country."""
     merged: dict[str, dict[str, str]] = {}
     for row in rows:
-        current = merged.setdefault(row["entity_id"], dict(row))
-        if current is row or current == row:
-            continue
-        for column in ("entity_type", "name", "name_sq", "wikidata_id"):
-            if not current[column]:
-                current[column] = row[column]
-        if row["aliases"]:
-            current["aliases"] = " | ".join(part for part in (current["aliases"], row["aliases"]) if part)
+        merge_entity_lines_into(merged, row)
     return merged
 
 
@@ -185,8 +179,105 @@ def directory_version(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_gazetteer(directory: Path) -> Gazetteer:
+# The user's curation file (`kronika entities ...`, docs/curation.md): one change per line, applied in order.
+USER_COLUMNS = ("change", "entity_id", "entity_type", "name", "name_sq", "aliases", "surface", "into_entity_id",
+                "recorded_at")
+USER_CHANGES = frozenset({"promote", "merge", "split-alias", "reject"})
+USER_FILE_HEADER = (
+    "# Kronika user gazetteer: your curation, applied line by line over the shipped gazetteer (pipelines/reference/).\n"
+    "# Written by `kronika entities promote|merge|split-alias|reject|undo`; plain TSV, keep it under version control.\n"
+    "# See docs/curation.md.\n" + "\t".join(USER_COLUMNS) + "\n"
+)
+
+
+def read_user_changes(path: Path | None) -> list[dict[str, str]]:
+    """The change lines of the user file (none when it is absent); an unknown change is an error naming its line."""
+    if path is None or not path.is_file():
+        return []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    changes = [{column: (row.get(column) or "").strip() for column in USER_COLUMNS}
+               for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    for number, change in enumerate(changes, start=1):
+        if change["change"] not in USER_CHANGES:
+            raise ValueError(f"{path}: change {number} is {change['change']!r}, not one of {sorted(USER_CHANGES)}")
+    return changes
+
+
+def apply_user_changes(merged: dict[str, dict[str, str]], renames: pl.DataFrame, changes: list[dict[str, str]]
+                       ) -> tuple[pl.DataFrame, set[tuple[str, str]], tuple[str, ...]]:
+    """Apply promotions and merges to the entity lines (in place); return the renames with the merged ids added,
+    the (entity_id, alias) pairs split off and the rejected surfaces."""
+    split_off: set[tuple[str, str]] = set()
+    rejected: list[str] = []
+    renamed: list[dict[str, str]] = []
+    for change in changes:
+        kind, entity_id = change["change"], change["entity_id"]
+        if kind == "promote":
+            line = {column: change.get(column, "") for column in GAZETTEER_COLUMNS} | {"source": "user"}
+            merge_entity_lines_into(merged, line)
+        elif kind == "merge":
+            into = change["into_entity_id"]
+            if entity_id not in merged or into not in merged:
+                raise ValueError(f"user gazetteer: merge {entity_id} into {into}: "
+                                 f"{entity_id if entity_id not in merged else into} is not an entity")
+            absorbed = merged.pop(entity_id)
+            names = [f"{absorbed['name']} {{en}}"] if absorbed["name"] else []
+            names += [f"{absorbed['name_sq']} {{sq}}"] if absorbed["name_sq"] else []
+            merged[into]["aliases"] = " | ".join(part for part in (merged[into]["aliases"], absorbed["aliases"], *names)
+                                                 if part)
+            renamed.append({"old_entity_id": entity_id, "entity_id": into, "reason": "merged by the user"})
+        elif kind == "split-alias":
+            split_off.add((entity_id, change["surface"]))
+        else:
+            rejected.append(change["surface"])
+    if renamed:
+        # An id renamed to a merged one now points where the merged one went.
+        for rename in renamed:
+            renames = renames.with_columns(pl.when(pl.col("entity_id") == rename["old_entity_id"])
+                                           .then(pl.lit(rename["entity_id"])).otherwise("entity_id").alias("entity_id"))
+            renamed = [row | {"entity_id": rename["entity_id"]} if row["entity_id"] == rename["old_entity_id"] else row
+                       for row in renamed]
+        renames = pl.concat([renames, pl.DataFrame(renamed, schema=RENAMES_SCHEMA)]).unique("old_entity_id", keep="last",
+                                                                                            maintain_order=True)
+    return renames, split_off, tuple(dict.fromkeys(rejected))
+
+
+def merge_entity_lines_into(merged: dict[str, dict[str, str]], row: dict[str, str]) -> None:
+    """One more line for `merge_entity_lines`' result: a new entity, or aliases added to an existing one."""
+    current = merged.get(row["entity_id"])
+    if current is None:
+        merged[row["entity_id"]] = dict(row)
+        return
+    if current == row:
+        return
+    for column in ("entity_type", "name", "name_sq", "wikidata_id"):
+        if not current[column]:
+            current[column] = row[column]
+    if row["aliases"]:
+        current["aliases"] = " | ".join(part for part in (current["aliases"], row["aliases"]) if part)
+
+
+def drop_curated_aliases(aliases: pl.DataFrame, split_off: set[tuple[str, str]], rejected: tuple[str, ...]) -> pl.DataFrame:
+    """Aliases split off their entity, and rejected surfaces, leave the alias table with their folded and
+    capitalised spellings."""
+    forms = [(entity_id, form) for entity_id, alias in split_off
+             for form in {alias, fold_diacritics(alias), alias[:1].upper() + alias[1:]}]
+    dropped = pl.DataFrame(forms, schema={"entity_id": pl.String, "alias": pl.String}, orient="row")
+    aliases = aliases.join(dropped, on=["entity_id", "alias"], how="anti")
+    rejected_forms = {form for surface in rejected for form in (surface, fold_diacritics(surface))}
+    return aliases.filter(~pl.col("alias").is_in(sorted(rejected_forms)))
+
+
+def build_gazetteer(directory: Path, user_file: Path | None = None) -> Gazetteer:
+    """The shipped gazetteer under `directory` with the changes of `user_file` (if any) applied over it."""
     merged = merge_entity_lines(read_entity_lines(directory))
+    changes = read_user_changes(user_file)
+    shipped_ids = set(merged)
+    renames = read_entity_id_renames(directory, shipped_ids)
+    renames, split_off, rejected = apply_user_changes(merged, renames, changes)
+    unknown_types = sorted({entity["entity_type"] for entity in merged.values()} - ENTITY_TYPES)
+    if unknown_types:
+        raise ValueError(f"entity type(s) {unknown_types} are not one of {sorted(ENTITY_TYPES)}")
     entities = pl.DataFrame(
         {
             "entity_id": [entity["entity_id"] for entity in merged.values()],
@@ -205,19 +296,37 @@ def build_gazetteer(directory: Path) -> Gazetteer:
                 "is_default": pl.Boolean, "noinflect": pl.Boolean, "fold": pl.Boolean, "country": pl.String},
     )
     aliases = merge_duplicate_aliases(add_folded_variants(aliases).drop("fold"))
+    aliases = drop_curated_aliases(aliases, split_off, rejected)
     countries = set(entities.filter(pl.col("entity_type") == "GPE")["entity_id"])
     unknown = sorted(set(aliases["country"].drop_nulls()) - countries)
     if unknown:
         raise ValueError(f"alias flag country= names no GPE entity of the gazetteer: {unknown}")
-    renames = read_entity_id_renames(directory, set(entities["entity_id"]))
-    return Gazetteer(entities=entities, aliases=aliases, version=directory_version(directory), renames=renames)
+    version = directory_version(directory)
+    if user_file is not None and user_file.is_file():
+        # The matcher is cached per version: a curated gazetteer is another one.
+        version += "+" + hashlib.sha256(user_file.read_bytes()).hexdigest()[:8]
+    return Gazetteer(entities=entities, aliases=aliases, version=version, renames=renames, rejected_surfaces=rejected)
 
 
 @lru_cache(maxsize=8)
-def _cached_gazetteer(directory: Path) -> Gazetteer:
-    return build_gazetteer(directory)
+def _cached_gazetteer(directory: Path, user_file: Path | None, user_file_signature: tuple[int, int] | None) -> Gazetteer:
+    return build_gazetteer(directory, user_file)
 
 
-def load_gazetteer(directory: Path | None = None) -> Gazetteer:
-    """The gazetteer under `directory` (default pipelines/reference/gazetteer), cached per directory."""
-    return _cached_gazetteer(Path(directory or DEFAULT_DIRECTORY).resolve())
+def file_signature(path: Path | None) -> tuple[int, int] | None:
+    if path is None or not path.is_file():
+        return None
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
+def load_gazetteer(directory: Path | None = None, user_file: Path | None = None) -> Gazetteer:
+    """The gazetteer under `directory` (default pipelines/reference/gazetteer) with the user's curation file over
+    it (default: the KRONIKA_USER_GAZETTEER setting), cached per directory and user file content. The user file
+    applies to the shipped gazetteer only: another directory (a test's) is read alone unless a file is given."""
+    if user_file is None and directory is None:
+        from pipelines.lib.settings import user_gazetteer_path
+
+        user_file = user_gazetteer_path()
+    user_file = user_file.resolve() if user_file is not None else None
+    return _cached_gazetteer(Path(directory or DEFAULT_DIRECTORY).resolve(), user_file, file_signature(user_file))

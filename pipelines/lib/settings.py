@@ -1,6 +1,7 @@
 """Where Kronika reads and writes, and the knobs of a run, from the environment with defaults.
 
-`KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`, `KRONIKA_STORAGE`."""
+`KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`, `KRONIKA_STORAGE`,
+`KRONIKA_USER_GAZETTEER`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ DEFAULT_WAREHOUSE = "warehouse/kronika.duckdb"
 DEFAULT_TIMEZONE = "Europe/Tirane"
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 DEFAULT_BATCH_SIZE = 20_000
+# The user's curation file (docs/curation.md), outside pipelines/reference/ so that curating never changes the
+# extraction version: only the articles a change affects are re-extracted.
+DEFAULT_USER_GAZETTEER = "curation/gazetteer.tsv"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ def settings_from_env(raw_dir: str | None = None, warehouse: str | None = None) 
         max_file_bytes=int(os.environ.get("KRONIKA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)),
         batch_size=int(os.environ.get("KRONIKA_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
     )
+
+
+def user_gazetteer_path() -> Path:
+    """The user gazetteer file: KRONIKA_USER_GAZETTEER, else curation/gazetteer.tsv under the current folder."""
+    return _resolve(os.environ.get("KRONIKA_USER_GAZETTEER") or DEFAULT_USER_GAZETTEER)
 
 
 STORAGE_MODES = ("embedded", "ducklake")

@@ -1,0 +1,231 @@
+"""Gazetteer curation: the changes `kronika entities ...` appends to the user gazetteer file, and the articles each
+change makes stale (only those whose text contains a changed spelling, found in one pass over the warehouse)."""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.gazetteer import (
+    ENTITY_TYPES, USER_COLUMNS, USER_FILE_HEADER, Gazetteer, build_gazetteer, read_user_changes, slugify,
+)
+
+# Stored in articles.extraction_version of the articles a change affects: any value other than the current
+# version makes the next run re-extract them (warehouse.read_stale_articles).
+CURATION_STALE_VERSION = "stale:curation"
+# Characters RE2 (DuckDB's regex engine) reads as syntax; everything else stands for itself.
+REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+class CurationError(ValueError):
+    """A change that cannot be made, said in one sentence with what to do instead."""
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: dict[str, str]
+    stale_articles: int  # articles marked for re-extraction (0 without a warehouse)
+    spellings: list[str]  # the changed spellings that decided them
+
+
+def escape_regex(text: str) -> str:
+    return "".join("\\" + char if char in REGEX_SPECIAL else char for char in text)
+
+
+def changed_spellings(before: Gazetteer, after: Gazetteer) -> tuple[list[str], list[str]]:
+    """The spellings whose alias rows differ between two gazetteers (added, removed or moved to another entity,
+    or of an entity whose type or name changed), the rejected surfaces that differ, and the entity ids that
+    disappeared (merged away). Articles containing none of the spellings extract the same under both."""
+    keys = ["entity_id", "alias", "language", "alias_kind", "is_default", "inflect", "country"]
+    changed_aliases = pl.concat([
+        before.aliases.select(keys).join(after.aliases.select(keys), on=keys, how="anti", nulls_equal=True),
+        after.aliases.select(keys).join(before.aliases.select(keys), on=keys, how="anti", nulls_equal=True),
+    ])
+    entity_keys = ["entity_id", "name", "entity_type", "wikidata_id", "name_sq"]
+    changed_entities = pl.concat([
+        before.entities.join(after.entities, on=entity_keys, how="anti", nulls_equal=True),
+        after.entities.join(before.entities, on=entity_keys, how="anti", nulls_equal=True),
+    ]).select("entity_id").unique()
+    retyped = pl.concat([before.aliases, after.aliases]).join(changed_entities, on="entity_id").select("alias")
+    spellings = set(changed_aliases["alias"]) | set(retyped["alias"])
+    spellings |= set(before.rejected_surfaces) ^ set(after.rejected_surfaces)
+    removed_ids = set(before.entities["entity_id"]) - set(after.entities["entity_id"])
+    return sorted(spellings), sorted(removed_ids)
+
+
+def mark_affected_articles(connection: duckdb.DuckDBPyConnection, spellings: list[str], entity_ids: list[str]) -> int:
+    """Mark for re-extraction every article whose title or body contains one of the spellings (after a non-letter,
+    any case: inflected forms only add endings) or that has a mention of one of the ids or spellings. One regex
+    pass over the articles; returns how many were marked."""
+    if not spellings and not entity_ids:
+        return 0
+    pattern = r"(?:^|[^\p{L}\p{N}])(?:" + "|".join(escape_regex(spelling) for spelling in spellings) + ")" \
+        if spellings else None
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(
+            """CREATE OR REPLACE TEMP TABLE curation_affected AS
+               SELECT article_id FROM articles
+               WHERE ?::VARCHAR IS NOT NULL
+                 AND regexp_matches(coalesce(title, '') || chr(10) || coalesce(body, ''), ?::VARCHAR, 'i')
+               UNION
+               SELECT article_id FROM mentions
+               WHERE list_contains(?::VARCHAR[], entity_id) OR list_contains(?::VARCHAR[], surface)""",
+            [pattern, pattern or "", entity_ids, spellings])
+        marked = connection.sql("SELECT count(*) FROM curation_affected").fetchone()[0]
+        connection.execute("UPDATE articles SET extraction_version = ? WHERE article_id IN "
+                           "(SELECT article_id FROM curation_affected)", [CURATION_STALE_VERSION])
+        connection.execute("DROP TABLE curation_affected")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return int(marked)
+
+
+def write_user_changes(path: Path, changes: list[dict[str, str]]) -> None:
+    """The whole file, rewritten atomically (a crash leaves the old one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["\t".join(change.get(column, "") for column in USER_COLUMNS) for change in changes]
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(USER_FILE_HEADER + "".join(line + "\n" for line in lines), encoding="utf-8")
+    temporary.replace(path)
+
+
+def check_field(value: str, what: str) -> str:
+    if "\t" in value or "\n" in value or "|" in value and what != "aliases":
+        raise CurationError(f"{what} {value!r} may not contain a tab, a line break or '|'")
+    return value.strip()
+
+
+def apply_changes(user_file: Path, changes: list[dict[str, str]], warehouse_path: Path | None) -> ChangeResult:
+    """Make `changes` the user file's content: validate it (the layered gazetteer must build), mark the articles
+    the difference affects and write the file, both under the writer lease so no run sees one without the other."""
+    from pipelines.lib.gazetteer import DEFAULT_DIRECTORY
+
+    before = build_gazetteer(DEFAULT_DIRECTORY, user_file)
+    candidate_file = user_file.with_name(f".{user_file.name}.check")
+    write_user_changes(candidate_file, changes)
+    try:
+        after = build_gazetteer(DEFAULT_DIRECTORY, candidate_file)
+    except ValueError as error:
+        raise CurationError(f"that change would break the gazetteer: {error}") from None
+    finally:
+        candidate_file.unlink(missing_ok=True)
+    spellings, removed_ids = changed_spellings(before, after)
+    last = changes[-1] if changes else {}
+    if warehouse_path is None or not warehouse_path.exists():
+        write_user_changes(user_file, changes)
+        return ChangeResult(last, 0, spellings)
+    from pipelines.lib.publication import publish_snapshot
+    from pipelines.lib.warehouse import build_path_for, writer
+
+    build = build_path_for(warehouse_path)
+    with writer(build) as connection:
+        stale = mark_affected_articles(connection, spellings, removed_ids)
+        write_user_changes(user_file, changes)
+        publish_snapshot(connection, build, warehouse_path)
+    return ChangeResult(last, stale, spellings)
+
+
+def new_change(kind: str, **fields: str) -> dict[str, str]:
+    recorded_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {column: "" for column in USER_COLUMNS} | {"change": kind, "recorded_at": recorded_at} | fields
+
+
+# ---- finding what a change names ------------------------------------------------------------------
+
+def find_candidate(connection: duckdb.DuckDBPyConnection, text: str) -> dict | None:
+    """The unlinked candidate named by its cand: key, its name (any case) or any spelling of it (same key)."""
+    from pipelines.lib.entities.resolve import candidate_key_expression
+
+    key = pl.select(candidate_key_expression(pl.lit(text.strip()))).item()
+    rows = connection.execute(
+        """SELECT e.entity_id, e.name, e.entity_type,
+                  (SELECT count(DISTINCT article_id) FROM mentions m WHERE m.entity_id = e.entity_id) AS articles
+           FROM entities e
+           WHERE NOT e.linked AND (e.entity_id = ? OR e.entity_id = ? OR lower(e.name) = lower(?))
+           ORDER BY e.entity_id = ? DESC, articles DESC LIMIT 1""", [text.strip(), key, text.strip(), text.strip()]
+    ).fetchall()
+    if not rows:
+        return None
+    entity_id, name, entity_type, articles = rows[0]
+    return {"entity_id": entity_id, "name": name, "entity_type": entity_type, "articles": articles}
+
+
+def closest(text: str, choices: list[str], count: int = 3) -> str:
+    matches = difflib.get_close_matches(text, choices, n=count, cutoff=0.6)
+    return f" Did you mean {', '.join(repr(match) for match in matches)}?" if matches else ""
+
+
+def promote(user_file: Path, warehouse_path: Path, candidate: str, *, entity_type: str | None = None,
+            aliases: tuple[str, ...] = (), name_sq: str = "", entity_id: str | None = None) -> ChangeResult:
+    """A candidate (cand: key or name) becomes a gazetteer entity, or more spellings of an existing one (--id)."""
+    from pipelines.lib.warehouse import reader
+
+    if not warehouse_path.exists():
+        raise CurationError(f"no warehouse at {warehouse_path}: run `kronika run` first, then promote a candidate "
+                            "from `kronika report unlinked_candidates`")
+    with reader(warehouse_path) as connection:
+        found = find_candidate(connection, candidate)
+        names = [] if found else [row[0] for row in connection.sql(
+            "SELECT name FROM entities WHERE NOT linked").fetchall()]
+    if found is None:
+        raise CurationError(f"no unlinked candidate {candidate!r} in {warehouse_path}.{closest(candidate, names)} "
+                            "See `kronika report unlinked_candidates`.")
+    gazetteer = build_gazetteer_of(user_file)
+    known = dict(gazetteer.entities.select("entity_id", "name").iter_rows())
+    chosen_type = (entity_type or found["entity_type"] or "").upper()
+    if entity_id and entity_id in known:
+        chosen_type = ""  # spellings added to an existing entity keep its type
+    elif chosen_type not in ENTITY_TYPES:
+        raise CurationError(f"--type {entity_type or chosen_type!r} is not an entity type: use one of "
+                            f"{', '.join(sorted(ENTITY_TYPES))}")
+    new_id = entity_id or f"{chosen_type.lower()}:{slugify(found['name'])}"
+    if entity_id is None and new_id in known:
+        raise CurationError(f"{new_id} is already the entity {known[new_id]!r}: pass --id {new_id} to add "
+                            f"{found['name']!r} to it, or --id with another id for a new entity")
+    spellings = [found["name"], *(check_field(alias, "aliases") for alias in aliases)]
+    change = new_change("promote", entity_id=check_field(new_id, "id"), entity_type=chosen_type,
+                        name="" if new_id in known else found["name"], name_sq=check_field(name_sq, "--name-sq"),
+                        aliases=" | ".join(dict.fromkeys(spellings)), surface=found["entity_id"])
+    return apply_changes(user_file, read_user_changes(user_file) + [change], warehouse_path)
+
+
+def reject(user_file: Path, warehouse_path: Path, surface: str) -> ChangeResult:
+    """A surface (and its inflections) is no entity: its candidate mentions go, and it is no alias any more."""
+    surface = check_field(surface, "surface")
+    if not surface:
+        raise CurationError("reject needs the surface to reject, e.g. `kronika entities reject 'Shiko Videon'`")
+    changes = read_user_changes(user_file)
+    if any(change["change"] == "reject" and change["surface"] == surface for change in changes):
+        raise CurationError(f"{surface!r} is already rejected (see `kronika entities list-changes`)")
+    return apply_changes(user_file, changes + [new_change("reject", surface=surface)], warehouse_path)
+
+
+def build_gazetteer_of(user_file: Path) -> Gazetteer:
+    from pipelines.lib.gazetteer import DEFAULT_DIRECTORY
+
+    return build_gazetteer(DEFAULT_DIRECTORY, user_file)
+
+
+# ---- the report panel -------------------------------------------------------------------------------
+
+def promote_command(entity_id: str, entity_type: str | None) -> str:
+    """The command that promotes a candidate, as the analyst pastes it."""
+    return f"kronika entities promote {shlex.quote(entity_id)}" + (f" --type {entity_type}" if entity_type else "")
+
+
+def unlinked_candidate_rows(connection: duckdb.DuckDBPyConnection, top: int = 15) -> pl.DataFrame:
+    """The most frequent unlinked candidates for the HTML report: candidate, entity_type, articles,
+    promote_command (sql/unlinked_candidates.sql, the same rows `kronika report unlinked_candidates` prints)."""
+    from pipelines.lib.reports import find_report, run_report
+
+    rows = run_report(connection, find_report("unlinked_candidates"), {"top": top})
+    return rows.select(pl.col("name").alias("candidate"), "entity_type", "articles", "promote_command")
