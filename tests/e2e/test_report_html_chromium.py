@@ -1,6 +1,7 @@
 """The HTML report in real headless Chromium over the DevTools protocol: it renders offline (no network request,
-no console error), its Vega marks are drawn, a hover shows a tooltip, a legend click filters, the wheel zooms a
-time axis, and a screenshot of a chart has pixels. The screenshot is kept under test-artifacts/ (git-ignored)."""
+no console error), its Vega marks are drawn, a hover shows a tooltip (dates as real calendar dates), a legend click
+filters, the wheel zooms a time axis, and a screenshot of a chart has pixels. The screenshots are kept under
+test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import struct
 import subprocess
 import time
 import zlib
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -32,6 +34,13 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--remote-debugging-port=0", "--remote-allow-origins=*", "--window-size=1400,1000"]
 CHARTS = ("chart-top-entities", "chart-mentions", "chart-entity", "chart-figures", "chart-matrix")
+# A reader west of UTC: a calendar day formatted in the browser's zone would show the evening before.
+READER_TIMEZONE = "America/Los_Angeles"
+# The fixture's weeks (Europe/Tirane calendar): articles from 2025-10-06 to 2025-11-10, each week starting Monday.
+FIXTURE_WEEKS = [date(2025, 10, 6) + timedelta(weeks=week) for week in range(6)]
+DATE = re.compile(r"\b\d\d [A-Z][a-z]{2} \d{4}\b")   # the report's "%d %b %Y"
+TOOLTIP = ("(() => {const t = document.getElementById('vg-tooltip-element'); "
+           "return t && t.classList.contains('visible') ? t.innerText : null;})()")
 
 
 def chromium() -> str:
@@ -122,8 +131,12 @@ def page(tmp_path_factory):
         connection.close()
     tools = DevTools(folder / "profile")
     try:
+        tools.send("Emulation.setTimezoneOverride", timezoneId=READER_TIMEZONE)
         tools.send("Page.navigate", url=report.as_uri())
         tools.wait_for("document.querySelectorAll('[data-rendered=yes]').length === %d" % len(CHARTS))
+        ARTIFACTS.mkdir(exist_ok=True)   # the page as a reader first sees it, before any test hovers or zooms
+        (ARTIFACTS / "report_html.png").write_bytes(base64.b64decode(tools.send(
+            "Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]))
         yield tools
     finally:
         tools.close()
@@ -158,6 +171,18 @@ def test_every_view_draws_vega_marks(page):
     assert "4\narticles" in tiles and "linked entities mentioned" in tiles and "2025-10-06 to 2025-11-10" in tiles
     # Week 2025-W43 has no article: the zero-filled series has a point there, at y = 0.
     assert page.evaluate("document.querySelectorAll('#chart-mentions svg .mark-symbol path').length") >= 6 * 2
+    # The time axis labels each week start once, as a date ("06 Oct 2025"), in the data's calendar.
+    labels = time_axis_labels(page, "chart-mentions")
+    assert [shown_dates(label)[0] for label in labels] == FIXTURE_WEEKS, labels
+    # The legend lists the entities by their mentions, most first; the matrix has a row for each top entity,
+    # also for one never seen with another (O'Brien).
+    by_mentions = sorted(FIXTURE_TOP_MENTIONS, key=lambda name: (-FIXTURE_TOP_MENTIONS[name], name))
+    legend = page.evaluate("Array.from(document.querySelectorAll('#chart-mentions svg .role-legend-label text'))"
+                           ".map(t => t.textContent)")
+    assert legend == by_mentions, legend
+    rows = page.evaluate("Array.from(document.querySelectorAll('#chart-matrix svg .role-axis-label text'))"
+                         ".map(t => t.textContent)")
+    assert sorted(set(rows)) == sorted(FIXTURE_TOP_MENTIONS), rows
 
 
 def test_hover_shows_a_tooltip_with_the_value(page):
@@ -169,6 +194,51 @@ def test_hover_shows_a_tooltip_with_the_value(page):
     # The values are the fixture warehouse's: the hovered bar's name and its mentions, as the sql/ file counts.
     assert shown.get("name") in FIXTURE_TOP_MENTIONS, text
     assert int(shown["mentions"]) == FIXTURE_TOP_MENTIONS[shown["name"]], text
+
+
+def hover_every_mark(tools: DevTools, chart: str) -> list[str]:
+    """The tooltip of every point, bar and cell of a chart, each read after the previous one was hidden."""
+    marks = f"#{chart} svg .role-mark.mark-symbol path, #{chart} svg .role-mark.mark-rect path"
+    texts = []
+    for index in range(tools.evaluate(f"document.querySelectorAll({json.dumps(marks)}).length")):
+        tools.mouse("mouseMoved", 1, 1)   # off every chart: the tooltip hides
+        tools.wait_for(f"{TOOLTIP} === null", timeout=10)
+        x, y = tools.evaluate(f"(() => {{const e = document.querySelectorAll({json.dumps(marks)})[{index}]; "
+                              "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+                              "return [r.x + r.width / 2, r.y + r.height / 2];})()")
+        tools.mouse("mouseMoved", x, y)
+        texts.append(tools.wait_for(TOOLTIP, timeout=10))
+    return texts
+
+
+def shown_dates(text: str) -> list[date]:
+    return [datetime.strptime(found, "%d %b %Y").date() for found in DATE.findall(text)]
+
+
+def test_a_time_chart_tooltip_shows_the_week_it_counts(page):
+    texts = hover_every_mark(page, "chart-mentions")
+    assert len(texts) == len(FIXTURE_WEEKS) * len(FIXTURE_TOP_MENTIONS), texts   # a point per entity and week
+    for text in texts:
+        assert "week starting" in text and "2025" in text and "NaN" not in text, text
+        # The Monday the point counts, as the data holds it, not the Sunday evening before in the reader's zone.
+        assert [day in FIXTURE_WEEKS for day in shown_dates(text)] == [True], text
+    assert {shown_dates(text)[0] for text in texts} == set(FIXTURE_WEEKS)
+
+
+def test_no_tooltip_in_any_view_shows_nan_or_an_invalid_date(page):
+    shown = {chart: hover_every_mark(page, chart) for chart in CHARTS}
+    assert all(shown.values()), {chart: len(texts) for chart, texts in shown.items()}
+    bad = [text for texts in shown.values() for text in texts if "NaN" in text or "Invalid Date" in text]
+    assert not bad, bad
+    # Every date a tooltip shows lies between the first article day and the last (Europe/Tirane calendar).
+    dated = [day for texts in shown.values() for text in texts for day in shown_dates(text)]
+    assert len(dated) >= len(shown["chart-mentions"]) + 2 * len(FIXTURE_TOP_MENTIONS), dated
+    assert all(date(2025, 10, 6) <= day <= date(2025, 11, 10) for day in dated), dated
+
+
+def time_axis_labels(tools: DevTools, chart: str) -> list[str]:
+    return tools.evaluate(f"Array.from(document.querySelectorAll('#{chart} svg .role-axis-label text'))"
+                          ".map(t => t.textContent).filter(t => /[A-Za-z]/.test(t))")
 
 
 def test_a_legend_click_filters_and_the_wheel_zooms(page):
@@ -186,6 +256,10 @@ def test_a_legend_click_filters_and_the_wheel_zooms(page):
     for _ in range(3):
         page.mouse("mouseWheel", x, y, deltaX=0, deltaY=-400)
     page.wait_for(f"{ticks} !== {json.dumps(before_ticks)}", timeout=10)
+    # Zoomed in, the axis still labels only week starts, each once (no "12 PM", no date written twice).
+    labels = time_axis_labels(page, "chart-mentions")
+    assert labels and len(set(labels)) == len(labels), labels
+    assert all(DATE.fullmatch(label) and shown_dates(label)[0] in FIXTURE_WEEKS for label in labels), labels
 
 
 def png_pixels(png: bytes) -> np.ndarray:
@@ -241,4 +315,4 @@ def test_a_screenshot_of_a_chart_has_drawn_pixels(page):
     coloured = (pixels.max(axis=2) - pixels.min(axis=2)) > 60   # the lines' colours, not grey axes
     assert not_white.mean() > 0.01 and coloured.sum() > 300, (not_white.mean(), coloured.sum())
     full = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-    (ARTIFACTS / "report_html.png").write_bytes(base64.b64decode(full["data"]))
+    (ARTIFACTS / "report_html_after_interaction.png").write_bytes(base64.b64decode(full["data"]))

@@ -130,6 +130,10 @@ def test_every_view_has_tooltips_and_a_legend_for_every_colour(connection, monke
             encoding = unit["encoding"]
             assert "tooltip" in encoding, name
             assert encoding.get("color", {}).get("legend", {}) is not None, name   # never legend: null
+        for tooltip in (field for unit in _marks(spec) for field in unit["encoding"]["tooltip"]):
+            if tooltip.get("type") == "temporal":   # a date read on the UTC calendar, not in the reader's zone;
+                assert tooltip["timeUnit"].startswith("utc"), (name, tooltip)   # "utc" is no format type
+                assert tooltip.get("formatType") in (None, "time"), (name, tooltip)
     mentions = specs["chart-mentions"]
     binds = [param.get("bind") for param in mentions["params"]]
     assert "legend" in binds and "scales" in binds   # click a legend entry to filter; zoom and pan the time axis

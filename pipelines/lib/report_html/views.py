@@ -16,17 +16,29 @@ TYPE_COLOURS = alt.Scale(scheme="tableau10")
 
 
 DATE_FORMAT = {"day": "%d %b %Y", "week": "%d %b %Y", "month": "%b %Y"}
+# Tooltips read a date in UTC through a utc time unit: Vega-Lite has no `formatType="utc"` (it would call an
+# expression function named `utc`, which shows NaN), and without a utc unit it formats in the reader's zone.
+TOOLTIP_TIME_UNIT = {"day": "utcyearmonthdate", "week": "utcyearmonthdate", "month": "utcyearmonth"}
+EDGE_PIXELS = 8   # the first and last point are drawn whole, not cut in half by the zoomable chart's clip
 
 
-def _time(field: str, title: str, period: str = "day") -> alt.X:
-    """A calendar axis read in UTC: the data holds calendar days (already in the display zone), so the
-    browser's own zone must not shift them to the evening before."""
-    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format=DATE_FORMAT[period], formatType="utc", labelOverlap=True))
+def _time(field: str, title: str, period: str, starts: pl.Series) -> alt.X:
+    """A calendar axis on a UTC scale: the data holds calendar days (already in the display zone), so the
+    browser's own zone must not shift them to the evening before. Ticks sit only on period starts (`starts`,
+    thinned by Vega to fit), so a zoomed-in axis never labels noon or repeats a date."""
+    ticks = starts.unique().sort().cast(pl.Datetime("ms")).cast(pl.Int64).to_list()   # UTC midnights, in ms
+    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc", padding=EDGE_PIXELS),
+                 axis=alt.Axis(format=DATE_FORMAT[period], values=ticks, labelOverlap=True))
+
+
+def _padded() -> alt.Scale:
+    """A value scale from 0 with room for the highest point: padding, unlike `nice`, adds no tick beyond the
+    data (such as one below 0)."""
+    return alt.Scale(zero=True, nice=False, padding=EDGE_PIXELS)
 
 
 def _when(field: str, title: str, period: str = "day") -> alt.Tooltip:
-    return alt.Tooltip(f"{field}:T", title=title, format=DATE_FORMAT[period], formatType="utc")
+    return alt.Tooltip(f"{field}:T", title=title, timeUnit=TOOLTIP_TIME_UNIT[period], format=DATE_FORMAT[period])
 
 
 def _rows(frame: pl.DataFrame) -> list[dict]:
@@ -67,9 +79,10 @@ def timeline_spec(timeline: pl.DataFrame, period: str) -> dict:
     legend = alt.selection_point(fields=["entity"], bind="legend")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     return _spec(alt.Chart(alt.Data(name="timeline")).mark_line(point=True, strokeWidth=2).encode(
-        x=_time("period_start", f"{period} starting", period),
-        y=alt.Y("mentions:Q", title=f"mentions per {period}"),
-        color=alt.Color("entity:N", title="entity (click to filter)", sort=alt.SortField("mentions", "descending")),
+        x=_time("period_start", f"{period} starting", period, timeline["period_start"]),
+        y=alt.Y("mentions:Q", title=f"mentions per {period}", scale=_padded()),
+        color=alt.Color("entity:N", title="entity (click to filter)",   # the legend lists the most mentioned first
+                        sort=alt.EncodingSortField("mentions", op="sum", order="descending")),
         opacity=alt.condition(legend, alt.value(1), alt.value(0.08)),
         tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
     ).add_params(legend, zoom).properties(width=WIDTH, height=320), timeline=timeline)
@@ -83,8 +96,8 @@ def entity_spec(timeline: pl.DataFrame, partners: pl.DataFrame, names: list[str]
                        bind=alt.binding_select(options=names, name="entity: "))
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     line = alt.Chart(alt.Data(name="timeline")).mark_line(point=True, color="#4e79a7").encode(
-        x=_time("period_start", f"{period} starting", period),
-        y=alt.Y("mentions:Q", title=f"mentions per {period}"),
+        x=_time("period_start", f"{period} starting", period, timeline["period_start"]),
+        y=alt.Y("mentions:Q", title=f"mentions per {period}", scale=_padded()),
         tooltip=["entity:N", _when("period_start", f"{period} starting", period), "mentions:Q", "articles:Q"],
     ).transform_filter("datum.entity == chosen_entity").add_params(zoom).properties(
         width=WIDTH - 330, height=260, title="mentions over time")
@@ -104,14 +117,15 @@ def figures_spec(figures: pl.DataFrame, names: list[str], units: int = 6) -> dic
         return _empty("No figure is linked to the top entities yet.")
     kept = figures["unit"].value_counts(sort=True).head(units)["unit"]
     figures = figures.filter(pl.col("unit").is_in(kept.implode()))
+    days = pl.date_range(figures["day"].min(), figures["day"].max(), "1d", eager=True)
     with_figures = [name for name in names if name in set(figures["entity"].to_list())]
     chosen = alt.param(name="figures_entity", value=with_figures[0],
                        bind=alt.binding_select(options=with_figures, name="entity: "))
     legend = alt.selection_point(fields=["unit"], bind="legend")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     points = alt.Chart().mark_point(filled=True, size=60).encode(
-        x=_time("day", "article day"),
-        y=alt.Y("value:Q", title="value"),
+        x=_time("day", "article day", "day", days),
+        y=alt.Y("value:Q", title="value", scale=_padded()),
         color=alt.Color("unit:N", title="unit (click to filter)"),
         opacity=alt.condition(legend, alt.value(0.9), alt.value(0.08)),
         tooltip=["entity:N", "unit:N", "value:Q", "surface:N", _when("day", "day"), "title:N"],
@@ -126,9 +140,11 @@ def matrix_spec(matrix: pl.DataFrame, names: list[str], unit_window: str) -> dic
     if not matrix.height:
         return _empty("No pair is seen together yet.")
     axis = alt.Axis(labelLimit=160)
-    return _spec(alt.Chart(alt.Data(name="matrix")).mark_rect().encode(
-        x=alt.X("partner:N", sort=names, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=160)),
-        y=alt.Y("entity:N", sort=names, title=None, axis=axis),
+    every_name = alt.Scale(domain=names)   # an entity never seen with another still gets its (blank) row
+    # Outlined cells: a pair at NPMI 0 is drawn white, and must not look like a pair never seen together.
+    return _spec(alt.Chart(alt.Data(name="matrix")).mark_rect(stroke="#bbb", strokeWidth=0.5).encode(
+        x=alt.X("partner:N", scale=every_name, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=160)),
+        y=alt.Y("entity:N", scale=every_name, title=None, axis=axis),
         color=alt.Color("npmi:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True),
                         title=f"NPMI (same {unit_window})"),
         tooltip=["entity:N", "partner:N", alt.Tooltip("together:Q", title=f"{unit_window}s together"),
