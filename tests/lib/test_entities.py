@@ -3,6 +3,8 @@ Hand-written sentences in English and Albanian, one rule (or trap) per case."""
 
 import random
 
+import numpy as np
+
 import polars as pl
 import pytest
 
@@ -428,3 +430,49 @@ def test_mentions_come_sorted_by_article_field_and_offset_whatever_the_input_ord
     assert found.select("article_id", "field", "char_start", "surface").rows() == [
         ("a", "body", 0, "Putin"), ("a", "body", 0, "Trump"), ("a", "body", 10, "Trump"), ("a", "body", 10, "Putin"),
         ("a", "title", 0, "Kurti"), ("b", "title", 0, "Rama")]
+
+
+def test_a_place_inside_an_organisation_name_is_part_of_it(gazetteer):
+    # The gazetteer knows the city, not the paper, the broadcaster or the court: the name the typer makes around
+    # the match takes its place, and the city is not counted as mentioned.
+    for text, language, name in [
+        ("Reporters from the Tirana Times asked about it.", "en", "Tirana Times"),
+        ("Ai punon për Radio Tirana prej vitesh.", "sq", "Radio Tirana"),
+        ("Gjykata Themelore e Prizrenit e dënoi të pandehurin.", "sq", "Gjykata Themelore e Prizrenit"),
+    ]:
+        found = mentions_of(gazetteer, text, language)
+        assert found.select("surface", "entity_type", "linked").rows() == [(name, "ORG", False)], text
+    # An inflected form of the same organisation gets the same candidate id.
+    inflected = mentions_of(gazetteer, "Kryetari i Gjykatës Themelore të Prizrenit foli.", "sq")
+    assert inflected["entity_id"].to_list() == ["cand:gjyk_themelore_prizre"]
+
+
+def test_known_names_joined_by_a_connector_stay_the_gazetteers(gazetteer):
+    for text, language in [("Germany and Austria signed the accord on Monday.", "en"),
+                           ("Gjermania dhe Austria nënshkruan marrëveshjen.", "sq")]:
+        found = mentions_of(gazetteer, text, language)
+        assert found.select("entity_id", "linked").rows() == [("gpe:iso:DE", True), ("gpe:iso:AT", True)], text
+
+
+def test_an_acronym_with_an_albanian_ending_can_end_a_sentence(gazetteer):
+    found = mentions_of(gazetteer, "Trupat u bashkuan me forcat e NATO-s. Komandantët thanë se stërvitja vazhdon.", "sq")
+    assert found.select("surface", "entity_id").rows() == [("NATO-s", "org:nato")]
+    words = words_of(gazetteer, "Trupat u bashkuan me forcat e NATO-s. Komandantët thanë se stërvitja vazhdon.", "sq")
+    assert words.filter(pl.col("name_word") == "Komandantët")["sentence_start"].to_list() == [True]
+
+
+def test_a_connector_never_ends_a_name():
+    # Two names of different types back to back with a connector between ('Lidhja e | Kosovës'): the connector
+    # goes with neither. Tags are given here, so the rule is tested without the model.
+    from pipelines.lib.entities.typer import tag_names
+
+    classes = ("O", "B-ORG", "I-ORG", "B-GPE", "I-GPE")
+    words = pl.DataFrame({
+        "row": [0, 0, 0, 0], "group": [1, 1, 1, 1], "start": [0, 7, 16, 18], "end": [6, 15, 17, 25],
+        "is_connector": [False, False, True, False], "is_tail_word": [False] * 4, "is_stopword": [False] * 4,
+        "covered": [False] * 4, "match_opens": [False] * 4, "match_closes": [False] * 4,
+    })
+    probabilities = np.array([[0.0, 0.9, 0.1, 0.0, 0.0], [0.0, 0.0, 0.9, 0.1, 0.0], [0.1, 0.0, 0.8, 0.0, 0.1],
+                              [0.0, 0.0, 0.1, 0.9, 0.0]])
+    names = tag_names(words, probabilities, classes)
+    assert names.select("start", "end", "entity_type").rows() == [(0, 15, "ORG"), (18, 25, "GPE")]

@@ -22,8 +22,9 @@ CONTEXT_CHARS = 40
 # The gap before a run opens a sentence when it is empty (text start), ends a line, or ends in sentence
 # punctuation, possibly followed by quotes, brackets or dashes.
 SENTENCE_OPENING = r"(?:^|\n|[.!?…:;][\"'”’»)\]]*\s)[\s\"“«‘'(\[\-–—•*]*$"
-# A word whose final dot ends a sentence rather than an initial or abbreviation (J., U.S., Mr., St., Inc.).
-SENTENCE_END_WORD = r"[\p{Ll}\p{Lu}\p{N}]{2,}[.!?]$"
+# A word whose final dot ends a sentence rather than an initial or abbreviation (J., U.S., Mr., St., Inc.); an
+# acronym with a hyphenated Albanian ending ends one too ('NATO-s.', 'BE-së.').
+SENTENCE_END_WORD = r"(?:[\p{Ll}\p{Lu}\p{N}]{2,}|[\p{Lu}\p{N}]-\p{Ll}+)[.!?]$"
 POSSESSIVE = r"\p{L}['’]s?$"
 ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Jr.", "Sr.", "Mt.", "Ft.", "Gen.", "Gov.", "Sen.", "Rep.",
                  "Lt.", "Col.", "Sgt.", "Capt.", "Prof.", "Rev.", "Inc.", "Co.", "Corp.", "Ltd.", "Bros.", "No.",
@@ -151,24 +152,24 @@ def ends_a_name(word: pl.Expr) -> pl.Expr:
 def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     """Cut runs into name groups. A sentence end or a possessive separates names; a title or role word ('Mr',
     'kryeministri', 'Home Secretary') is no part of a name: it ends the group before it, is dropped, and marks
-    the group after it as titled; so does a gazetteer match. Connectors ('of', 'e', 'and') stay inside a group,
-    and stop words too ('British Columbia'): which words are the name is the typer's call. Connectors are trimmed
-    from a group's edges. Out: the kept words with group (a batch-wide id) and titled."""
+    the group after it as titled. Connectors ('of', 'e', 'and') stay inside a group, and stop words too ('British
+    Columbia'), and so do the words of gazetteer matches ('University of Texas', 'Dallas Morning News', 'Këshilli
+    i Sigurisë i OKB-së'): which words are the name is the typer's call, and a name it makes around a match takes
+    the match's place. A group of gazetteer words only is left to the gazetteer. Connectors are trimmed from a
+    group's edges. Out: the kept words with group (a batch-wide id) and titled."""
     connector = pl.col("word").is_in(CONNECTOR_WORDS)
     bare = pl.col("lower").str.strip_chars_end(",")
     role = bare.is_in(list(rules.titles | rules.modifiers))
     title = bare.is_in(list(rules.titles))
     same_run = (pl.col("run") == pl.col("run").shift(1)).fill_null(False)
-    # A gazetteer match separates names too: it stays the gazetteer's mention, linked to its identity (a place
-    # inside an organisation's name is resolution's business, docs/entities.md).
     covered = pl.col("covered")
     grouped = words.with_columns(
         (is_first_of("run") | ends_a_name(pl.col("word")).shift(1).fill_null(False) | role
-         | role.shift(1).fill_null(False) | covered | covered.shift(1).fill_null(False)).cum_sum().alias("group"),
+         | role.shift(1).fill_null(False)).cum_sum().alias("group"),
         (title.shift(1).fill_null(False) & same_run).alias("titled"),
         covered.shift(-1).fill_null(False).alias("before_known"),
-    ).filter(~role & ~covered)
-    grouped = grouped.with_columns(pl.col("titled").first().over("group"))
+    ).filter(~role)
+    grouped = grouped.with_columns(pl.col("titled").first().over("group")).filter(~covered.all().over("group"))
     # A stop word opening a sentence, or standing before a known name, is not part of a name ('Later Berisha
     # left', 'But Microsoft'); elsewhere it may be ('British Columbia').
     stop_before_known = (pl.col("lower").is_in(list(rules.stopwords))

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib.entities.features import distinct_feature_indexes
+from pipelines.lib.entities.frames import leading_block_within, trailing_block_within
 
 MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "typer.npz"
 NOT_ENTITY = "O"
@@ -100,13 +101,17 @@ def tag_names(words: pl.DataFrame, probabilities: np.ndarray, classes: tuple[str
     # A B- tag of another type than the word before begins a new name ('SHBA-së Elizabeth Warren' is two).
     new_type = pl.col("begins") & (pl.col("tag_type") != pl.col("tag_type").shift(1)).fill_null(False)
     name_start = pl.col("inside") & ~(same_group_before & pl.col("inside").shift(1).fill_null(False) & ~new_type)
+    # A connector never ends a name, also where a new type begins right after it ('Lidhja ... e | Kosovës').
+    connector_edge = pl.col("is_connector")
     names = (
         tagged.with_columns(name_start.cum_sum().alias("name"))
         .filter(pl.col("inside"))
+        .filter(~leading_block_within(connector_edge, "name") & ~trailing_block_within(connector_edge, "name"))
         .group_by("name", maintain_order=True)
         .agg(
             pl.col("row").first(), pl.col("start").first(), pl.col("end").last(),
-            pl.col("covered").all().alias("all_covered"),
+            # Gazetteer words joined by connectors only ('Romania and Central Europe') stay the gazetteer's.
+            (pl.col("covered") | pl.col("is_connector")).all().alias("all_covered"),
             pl.col("is_stopword").all().alias("all_stopwords"),
             (~pl.col("covered").first() | pl.col("match_opens").first()).alias("opens_cleanly"),
             (~pl.col("covered").last() | pl.col("match_closes").last()).alias("closes_cleanly"),
