@@ -91,8 +91,10 @@ def command_run(args: argparse.Namespace) -> int:
     else:
         print(f"Ingested {_count(summary.files_read, 'file')} ({_count(summary.records_read, 'record')}: "
               f"{summary.files_ingested} ingested, {summary.files_duplicate} duplicate, "
-              f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded) "
-              f"in {summary.seconds:.1f} s into {settings.warehouse_path}")
+              f"{summary.files_quarantined} quarantined, {summary.files_superseded} superseded"
+              + (f"; {_count(summary.articles_reextracted, 'stored article')} re-extracted"
+                 if summary.articles_reextracted else "")
+              + f") in {summary.seconds:.1f} s into {settings.warehouse_path}")
     from pipelines.lib.publication import publication_pending
 
     if not args.quiet and not publication_pending(settings.warehouse_path):

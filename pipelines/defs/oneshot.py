@@ -29,6 +29,7 @@ class RunSummary:
     files_duplicate: int = 0
     files_quarantined: int = 0
     files_superseded: int = 0
+    articles_reextracted: int = 0  # stored articles extracted again (new rules, or a curation change)
     seconds: float = 0.0
     ingest_seconds: float = 0.0    # until the batches are committed
     reports_seconds: float = 0.0   # report tables, HTML report and the snapshot publication
@@ -52,6 +53,8 @@ def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> N
             for counter in ("files_read", "records_read"):
                 if metadata.get(counter) is not None:
                     setattr(summary, counter, getattr(summary, counter) + int(metadata[counter].value))
+        if materialization.asset_key.path == ["extraction_texts"] and metadata.get("stale_articles") is not None:
+            summary.articles_reextracted += int(metadata["stale_articles"].value)
         if materialization.asset_key.path != ["source_files"]:  # the final statuses of the batch
             continue
         for status in ("ingested", "duplicate", "quarantined", "superseded"):

@@ -35,35 +35,48 @@ def _empty_manifest() -> pl.DataFrame:
                                 "last_seen_at": pl.Datetime("us", "UTC"), "missing_since": pl.Datetime("us", "UTC")})
 
 
-def writer_manifest(public_path: Path) -> pl.DataFrame:
-    """The manifest the writer works from, read (read-only, for a moment) from its build file.
-
-    Not from the public file: an analyst may hold that open read-write, and a publication may wait for them; the
-    sensor would then keep launching files the writer already has. In DuckLake mode the lake is the writer's state
-    (there is no build file), read at its latest snapshot."""
+def _read_writer_state(public_path: Path, read, empty):
+    """`read(connection)` on the state the writer works from, opened read-only for a moment: its build file, not
+    the public file (an analyst may hold that open read-write, and a publication may wait for them; the sensor
+    would then keep launching work the writer already has). In DuckLake mode the lake is the writer's state
+    (there is no build file), read at its latest snapshot. `empty` before the first run."""
     if lake.configured_lake() is not None:
         try:
             with warehouse.reader(public_path) as connection:
-                return warehouse.read_manifest(connection)
+                return read(connection)
         except (duckdb.InvalidInputException, duckdb.CatalogException) as error:
-            # No lake yet (the first run creates it), or one without Kronika's tables: everything is new.
+            # No lake yet (the first run creates it), or one without Kronika's tables.
             if "does not exist" not in str(error):
                 raise
-            return _empty_manifest()
+            return empty
     build = warehouse.build_path_for(public_path)
     if not build.exists():
-        return _empty_manifest()
+        return empty
     try:
         connection = duckdb.connect(str(build), read_only=True)
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
         raise WarehouseBusyError(f"the warehouse {public_path} is being written; "
-                                           "files wait for the next tick") from None
+                                 "files wait for the next tick") from None
     try:
-        return warehouse.read_manifest(connection)
+        return read(connection)
     finally:
         connection.close()
+
+
+def writer_manifest(public_path: Path) -> pl.DataFrame:
+    """The manifest the writer works from (every file is new before the first run)."""
+    return _read_writer_state(public_path, warehouse.read_manifest, _empty_manifest())
+
+
+def writer_stale_articles(public_path: Path) -> int:
+    """How many stored articles wait for re-extraction in the writer's state: a curation change marks some, new
+    extraction rules mark all."""
+    from pipelines.lib.extraction_version import extraction_version
+
+    return _read_writer_state(public_path,
+                              lambda connection: warehouse.count_stale_articles(connection, extraction_version()), 0)
 
 
 def _cursor_frame(cursor: str | None) -> pl.DataFrame:
@@ -95,7 +108,8 @@ def ingest_run_requests(raw_dir: Path, public_path: Path, batch_size: int,
                       tags={"kronika/batch_files": str(len(paths[i:i + batch_size]))})
         for i in range(0, len(paths), batch_size)
     ]
-    if not requests and (pending.missing or pending.refused.height):
+    if not requests and (pending.missing or pending.refused.height or writer_stale_articles(public_path)):
+        # No files to read, but deletions to record or stored articles to re-extract (a curation change).
         requests.append(dg.RunRequest(tags={"kronika/batch_files": "0"}))
     return requests, pending.files
 

@@ -209,6 +209,105 @@ def reject(user_file: Path, warehouse_path: Path, surface: str) -> ChangeResult:
     return apply_changes(user_file, changes + [new_change("reject", surface=surface)], warehouse_path)
 
 
+def resolve_entity(connection: duckdb.DuckDBPyConnection | None, gazetteer: Gazetteer, text: str,
+                   parameter: str) -> str:
+    """The entity id `text` names: a gazetteer id as written, else (with a warehouse) any name, alias, inflected
+    form, candidate name or key, as `kronika report --param entity=` reads them."""
+    from pipelines.lib.entity_browse import resolve_one
+    from pipelines.lib.lookup import EntityNotFoundError, entity_names
+
+    text = text.strip()
+    if text in set(gazetteer.entities["entity_id"]):
+        return text
+    if connection is None:
+        raise CurationError(f"{text!r} is no gazetteer id, and without a warehouse names cannot be looked up: "
+                            "give the id (e.g. person:edi_rama) or run `kronika run` first")
+    try:
+        return resolve_one(entity_names(connection, gazetteer), text, parameter)
+    except EntityNotFoundError as error:
+        raise CurationError(str(error)) from None
+
+
+def _with_reader(warehouse_path: Path | None):
+    from contextlib import nullcontext
+
+    from pipelines.lib.warehouse import reader
+
+    return reader(warehouse_path) if warehouse_path is not None and warehouse_path.exists() else nullcontext(None)
+
+
+def merge(user_file: Path, warehouse_path: Path | None, source: str, into: str) -> ChangeResult:
+    """`source` becomes part of `into` (any names of either): a gazetteer entity's id, names and spellings move to
+    `into` (its old id keeps resolving through entity_id_renames); a candidate's spelling becomes one of `into`."""
+    gazetteer = build_gazetteer_of(user_file)
+    with _with_reader(warehouse_path) as connection:
+        source_id = resolve_entity(connection, gazetteer, source, "merge")
+        into_id = resolve_entity(connection, gazetteer, into, "into")
+        candidate = find_candidate(connection, source_id) if connection is not None else None
+    known = dict(gazetteer.entities.select("entity_id", "name").iter_rows())
+    if source_id == into_id:
+        raise CurationError(f"{source!r} and {into!r} are the same entity ({into_id}): nothing to merge")
+    if into_id not in known:
+        raise CurationError(f"{into_id} is an unlinked candidate: promote it first "
+                            f"(`kronika entities promote {shlex.quote(into_id)}`), then merge into its new id")
+    if source_id in known:
+        change = new_change("merge", entity_id=source_id, into_entity_id=into_id)
+    elif candidate is not None:
+        change = new_change("promote", entity_id=into_id, aliases=candidate["name"], surface=candidate["entity_id"])
+    else:
+        raise CurationError(f"{source_id} is neither a gazetteer entity nor an unlinked candidate")
+    return apply_changes(user_file, read_user_changes(user_file) + [change], warehouse_path)
+
+
+def split_alias(user_file: Path, warehouse_path: Path | None, entity: str, spelling: str) -> ChangeResult:
+    """A wrong spelling leaves an entity: its mentions under that spelling are found again as candidates (or by
+    another entity that has it) on the next run."""
+    from pipelines.lib.lookup import key_of
+
+    spelling = check_field(spelling, "spelling")
+    gazetteer = build_gazetteer_of(user_file)
+    with _with_reader(warehouse_path) as connection:
+        entity_id = resolve_entity(connection, gazetteer, entity, "entity")
+    aliases = gazetteer.aliases.filter(pl.col("entity_id") == entity_id)["alias"].unique().sort().to_list()
+    matching = [alias for alias in aliases if key_of(alias) == key_of(spelling)]
+    if not matching:
+        if entity_id not in set(gazetteer.entities["entity_id"]):
+            raise CurationError(f"{entity_id} is an unlinked candidate, it has no gazetteer spellings to split off: "
+                                f"`kronika entities reject {shlex.quote(spelling)}` drops a wrong candidate")
+        listed = ", ".join(repr(alias) for alias in aliases[:12]) + (f" and {len(aliases) - 12} more"
+                                                                     if len(aliases) > 12 else "")
+        raise CurationError(f"{spelling!r} is not a spelling of {entity_id}; its spellings are {listed}."
+                            f"{closest(spelling, aliases)}")
+    # The spelling as typed, else the same letters in another case, else the diacritic-folded match.
+    exact = next((alias for alias in matching if alias == spelling),
+                 next((alias for alias in matching if alias.lower() == spelling.lower()), matching[0]))
+    return apply_changes(user_file, read_user_changes(user_file)
+                         + [new_change("split-alias", entity_id=entity_id, surface=exact)], warehouse_path)
+
+
+def list_changes(user_file: Path) -> pl.DataFrame:
+    """The user file's changes, numbered in the order they apply (the numbers `undo` takes)."""
+    changes = read_user_changes(user_file)
+    frame = pl.DataFrame(changes, schema={column: pl.String for column in USER_COLUMNS}, orient="row")
+    return frame.with_row_index("number", offset=1)
+
+
+def undo(user_file: Path, warehouse_path: Path | None, number: int | None = None) -> ChangeResult:
+    """Remove one change (the last by default, or change `number` of `list-changes`) and mark what it affected."""
+    from dataclasses import replace
+
+    changes = read_user_changes(user_file)
+    if not changes:
+        raise CurationError(f"no changes to undo in {user_file}")
+    index = len(changes) if number is None else number
+    if not 1 <= index <= len(changes):
+        raise CurationError(f"there is no change {number}: {user_file} has {len(changes)} "
+                            "(`kronika entities list-changes` numbers them)")
+    removed = changes[index - 1]
+    result = apply_changes(user_file, changes[: index - 1] + changes[index:], warehouse_path)
+    return replace(result, change=removed)
+
+
 def build_gazetteer_of(user_file: Path) -> Gazetteer:
     from pipelines.lib.gazetteer import DEFAULT_DIRECTORY
 

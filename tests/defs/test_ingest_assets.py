@@ -156,6 +156,26 @@ def test_articles_extracted_by_older_rules_are_re_extracted_from_stored_text(cor
     assert query(corpus, "SELECT articles_reextracted FROM ingest_runs ORDER BY finished_at DESC LIMIT 1") == [(2,)]
 
 
+def test_sensor_launches_a_run_for_articles_a_curation_change_marked(corpus, tmp_path, monkeypatch):
+    from pipelines.lib import curation
+
+    monkeypatch.setenv("KRONIKA_USER_GAZETTEER", str(tmp_path / "curation" / "gazetteer.tsv"))
+    ingest(corpus)
+    _, cursor = tick(corpus)
+    idle, cursor = tick(corpus, cursor)
+    assert isinstance(idle, dg.SkipReason)
+    result = curation.merge(tmp_path / "curation" / "gazetteer.tsv", corpus.warehouse_path,
+                            "person:albin_kurti", "person:aleksandar_vucic")
+    assert result.stale_articles == 1  # only the Brussels article names Kurti
+    requests, cursor = tick(corpus, cursor)
+    assert len(requests) == 1 and requests[0].tags["kronika/batch_files"] == "0"
+    ingest(corpus)  # what the requested run does: no files, the marked article re-extracted
+    assert query(corpus, "SELECT articles_reextracted FROM ingest_runs ORDER BY finished_at DESC LIMIT 1") == [(1,)]
+    assert query(corpus, "SELECT count(*) FROM mentions WHERE entity_id = 'person:albin_kurti'") == [(0,)]
+    after, _ = tick(corpus, cursor)
+    assert isinstance(after, dg.SkipReason)
+
+
 def test_extraction_assets_carry_the_extraction_version_as_code_version(corpus):
     graph = dg.Definitions(assets=dg.load_assets_from_modules([ingest_assets]),
                            resources=resources(corpus)).resolve_asset_graph()
