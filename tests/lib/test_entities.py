@@ -365,6 +365,22 @@ def test_a_batch_gives_the_same_mentions_as_one_article_at_a_time(gazetteer):
     assert batch.sort("article_id", "field", "char_start").equals(one_by_one.sort("article_id", "field", "char_start"))
 
 
+def test_every_text_of_a_batch_gets_its_own_context(gazetteer):
+    # Each text of a batch is cut into pieces (gap, run, ..., gap); every other text starts on an odd piece of the
+    # batch, so context read by the batch-wide piece count was lost there: its first run opened a sentence and
+    # had no previous word. Every text must get the context it has alone.
+    texts = ["Kowalczyk spoke.", "He said Zielinski agreed.", "Then the Brzeziny Council met.", "Only Nowak."]
+    frame = pl.DataFrame({"article_id": [f"a{index}" for index in range(len(texts))], "field": ["body"] * len(texts),
+                          "text": texts, "language": ["en"] * len(texts)})
+    columns = ["char_start", "name_word", "previous_word", "next_word", "sentence_start"]
+    batch = candidate_words(frame, gazetteer)
+    for row, text in enumerate(texts):
+        alone = words_of(gazetteer, text).select(columns)
+        assert batch.filter(pl.col("row") == row).select(columns).equals(alone), text
+    second = batch.filter(pl.col("row") == 1)
+    assert second.select("name_word", "previous_word", "sentence_start").rows() == [("Zielinski", "said", False)]
+
+
 def test_stacked_frames_and_nul_characters_keep_offsets(gazetteer):
     text = "Edi Rama\x00 met Arben Çela in Tiranë."
     stacked = pl.concat([pl.DataFrame({"article_id": [f"a{index}"], "field": ["body"], "text": [text]}) for index in range(3)])

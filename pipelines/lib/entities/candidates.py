@@ -57,7 +57,10 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     ).explode("piece")
     piece_bytes = pl.col("piece").str.len_bytes().cast(pl.Int64)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
-    is_run = (index - pl.when(is_first_of("row")).then(index).forward_fill()) % 2 == 1
+    # Each text splits into an odd number of pieces (gap, run, ..., gap), so runs are the odd pieces counted
+    # within the text, not in the batch: a batch-wide count would flip on every other text.
+    index_in_text = index - pl.when(is_first_of("row")).then(index).forward_fill()
+    is_run = index_in_text % 2 == 1
     # The gaps around a run give its context: the end of the gap before (the previous word, whether a sentence
     # ends there) and the start of the gap after (the next word).
     return (
@@ -66,9 +69,8 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
             (pl.col("text_start") + total_before_within(piece_bytes, "row") + piece_bytes).alias("run_end"),
             is_run.alias("is_run"),
             # '^' in SENTENCE_OPENING must mean the text's start: a later gap is marked so it cannot match there.
-            pl.when(index % 2 == 1).then(pl.when((index - pl.when(is_first_of("row")).then(index).forward_fill()) == 1)
-                                       .then(pl.lit("")).otherwise(pl.lit("\x01"))
-                                       + pl.col("piece").shift(1).str.tail(CONTEXT_CHARS)).alias("before_text"),
+            pl.when(is_run).then(pl.when(index_in_text == 1).then(pl.lit("")).otherwise(pl.lit("\x01"))
+                                   + pl.col("piece").shift(1).str.tail(CONTEXT_CHARS)).alias("before_text"),
             pl.col("piece").shift(-1).str.head(CONTEXT_CHARS).alias("after_text"),
         )
         .filter(pl.col("is_run"))
