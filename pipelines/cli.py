@@ -267,7 +267,7 @@ def command_purge_missing(args: argparse.Namespace) -> int:
     build = build_path_for(settings.warehouse_path)
     with writer(build) as connection:
         purged = purge_missing(connection)
-        refresh_maintained_tables(connection)   # the counts moved with the purge; the tables built from them follow
+        refresh_maintained_tables(connection, timezone=settings.timezone)   # the counts moved with the purge; the tables built from them follow
         published = publish_snapshot(connection, build, settings.warehouse_path)
     print(f"Purged {purged} article(s) whose files are gone from {settings.raw_dir}.")
     if published.message:

@@ -52,7 +52,7 @@ def report_table_asset(report: Report) -> dg.AssetsDefinition:
             warehouse.ensure_schema(connection)
             connection.execute("BEGIN TRANSACTION")
             try:
-                rows = materialize_report(connection, report)   # built inside DuckDB, no copy through Python
+                rows = materialize_report(connection, report, timezone=kronika.timezone)   # inside DuckDB, no copy
                 connection.execute("COMMIT")
             except BaseException:
                 warehouse.rollback(connection)

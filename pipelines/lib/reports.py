@@ -196,10 +196,23 @@ def run_report(connection: duckdb.DuckDBPyConnection, report: Report, values: di
 
 
 def materialize_report(connection: duckdb.DuckDBPyConnection, report: Report,
-                       values: dict[str, object] | None = None) -> int:
+                       values: dict[str, object] | None = None, *, timezone: str | None = None) -> int:
     """Store the report's result as its `-- materialize:` table inside DuckDB (no round trip through Python).
 
+    timezone: dates (first/last seen, days) are cast in this zone, as `kronika report` casts them in
+    KRONIKA_TIMEZONE, so the table and the CLI give the same rows; the connection's zone is restored after.
     Returns the row count. The caller owns the transaction."""
+    if timezone is None:
+        return _materialize(connection, report, values)
+    previous = connection.sql("SELECT current_setting('TimeZone')").fetchall()[0][0]
+    set_display_timezone(connection, timezone)
+    try:
+        return _materialize(connection, report, values)
+    finally:
+        connection.execute(f"SET TimeZone = '{previous}'")
+
+
+def _materialize(connection: duckdb.DuckDBPyConnection, report: Report, values: dict[str, object] | None) -> int:
     if not report.materialize_as or not PARAM_NAME.match(report.materialize_as):
         raise ValueError(f"report {report.name} has no valid `-- materialize: table_name` header")
     if report.materialize_as == report_maintenance.MAINTAINED_VIEW and not values:
@@ -215,13 +228,14 @@ def materialize_report(connection: duckdb.DuckDBPyConnection, report: Report,
     return connection.execute(f"SELECT count(*) FROM {report.materialize_as}").fetchall()[0][0]
 
 
-def refresh_maintained_tables(connection: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+def refresh_maintained_tables(connection: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, *,
+                              timezone: str | None = None) -> list[str]:
     """Rebuild the report tables that come from the maintained counts (cheap at any corpus size), for a writer that
     changed articles outside a run, such as `kronika purge-missing`. Returns the tables refreshed."""
     refreshed = []
     for report in list_reports(sql_dir):
         if report.materialize_as in report_maintenance.DERIVED_REPORTS:
-            materialize_report(connection, report)
+            materialize_report(connection, report, timezone=timezone)
             refreshed.append(report.materialize_as)
     return refreshed
 

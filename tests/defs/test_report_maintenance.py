@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 
 from pipelines.defs.oneshot import run_pipeline
 from pipelines.lib import report_maintenance, warehouse
-from pipelines.lib.reports import find_report, refresh_maintained_tables, run_report
-from pipelines.lib.settings import Settings
+from pipelines.lib.reports import find_report, refresh_maintained_tables, run_report, set_display_timezone
+from pipelines.lib.settings import DEFAULT_TIMEZONE, Settings
 from pipelines.lib.synthetic import generate_corpus
 
 KEYS = ["unit_window", "month", "entity_a_id", "entity_b_id"]
@@ -39,7 +39,9 @@ def assert_maintained_equals_rebuild(build_path) -> int:
 
 def assert_derived_tables_equal_files(connection) -> set[str]:
     """The report tables built from the counts hold what their sql/ files give, with the defaults (the stored table)
-    and with other parameters (the counts computed on the same connection)."""
+    and with other parameters (the counts computed on the same connection). The run built the tables with dates in
+    KRONIKA_TIMEZONE (the settings' default here), as `kronika report` shows them: the files run in that zone too."""
+    set_display_timezone(connection, DEFAULT_TIMEZONE)
     checked = set()
     for report_name, table, other_values in (
             ("top_entities", "report_top_entities", [{"top": 3}, {"top": 500}, {"entity_type": "PERSON", "top": 7}]),
@@ -98,7 +100,7 @@ def test_pair_counts_follow_random_batches_exactly(settings):
     with warehouse.writer(build) as connection:
         assert warehouse.purge_missing(connection) == 7
         # as `kronika purge-missing` does: the tables built from the counts follow them
-        assert sorted(refresh_maintained_tables(connection)) == ["report_cooccurrence_pairs", "report_top_entities"]
+        assert sorted(refresh_maintained_tables(connection, timezone=DEFAULT_TIMEZONE)) == ["report_cooccurrence_pairs", "report_top_entities"]
     assert_maintained_equals_rebuild(build)
 
     # Counts that cannot be trusted (here: their state row is gone) are rebuilt whole by the next batch.

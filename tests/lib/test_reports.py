@@ -370,3 +370,21 @@ def test_report_times_shown_in_the_configured_zone_with_offset(tmp_path):
     assert connection.execute("SELECT epoch(published_at) FROM articles").fetchone()[0] == 1767913200
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
         run_report(connection, parse_report(report_file), display_timezone="Mars/Olympus")
+
+
+def test_report_tables_cast_dates_in_the_zone_given_as_the_cli_does(tmp_path):
+    # a4 is published at 23:30 UTC on 9 November: 10 November in Tirana (KRONIKA_TIMEZONE's default).
+    path = tmp_path / "kronika.duckdb"
+    load_fixture_module().build_report_warehouse(path)
+    top = find_report("top_entities")
+    with duckdb.connect(str(path), config=warehouse.CONNECTION_CONFIG) as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        materialize_report(connection, top, timezone="Europe/Tirane")
+        tirana = dict(connection.sql("SELECT name, last_seen FROM report_top_entities").fetchall())
+        assert connection.sql("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]  # restored
+        materialize_report(connection, top)
+        utc = dict(connection.sql("SELECT name, last_seen FROM report_top_entities").fetchall())
+        cli = dict(run_report(connection, top, {"top": 20}, display_timezone="Europe/Tirane")
+                   .select("name", "last_seen").iter_rows())
+    assert str(tirana["Ukraine"]) == "2025-11-10" and str(utc["Ukraine"]) == "2025-11-09"
+    assert tirana == cli
