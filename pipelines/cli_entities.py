@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 
 from pipelines.lib.settings import settings_from_env, user_gazetteer_path
 
@@ -93,14 +94,19 @@ def command_list_changes(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
 def _open_for_lookup(args: argparse.Namespace):
+    """A read-only session on the warehouse whose dates are in KRONIKA_TIMEZONE, as `kronika report` shows them."""
     from pipelines.lib.curation import CurationError
+    from pipelines.lib.reports import set_display_timezone
     from pipelines.lib.warehouse import reader
 
-    _, warehouse_path = _paths(args)
-    if not warehouse_path.exists():
-        raise CurationError(f"no warehouse at {warehouse_path}: run `kronika run` first")
-    return reader(warehouse_path)
+    settings = settings_from_env(getattr(args, "raw", None), getattr(args, "warehouse", None))
+    if not settings.warehouse_path.exists():
+        raise CurationError(f"no warehouse at {settings.warehouse_path}: run `kronika run` first")
+    with reader(settings.warehouse_path) as connection:
+        set_display_timezone(connection, settings.timezone)
+        yield connection
 
 
 def command_search(args: argparse.Namespace) -> int:

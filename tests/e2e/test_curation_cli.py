@@ -182,6 +182,23 @@ def test_show_by_an_inflected_form_gives_spellings_counts_and_sentences(built):
     assert misspelt.stderr.startswith("kronika: no entity named 'Kurtitt' for entity; did you mean Albin Kurti")
 
 
+def test_show_gives_dates_in_kronika_timezone_as_reports_do(built):
+    # UTC+14: most publication times fall on another calendar day there than in UTC or Tirana.
+    zone = "Pacific/Kiritimati"
+    shown = kronika("entities", "show", "Kurti", "--format", "json", env={**built["env"], "KRONIKA_TIMEZONE": zone})
+    assert shown.returncode == 0, shown.stderr
+    import json
+
+    entity = json.loads(shown.stdout)["entity"]
+    expected = query(built, "SELECT min(timezone(?, a.published_at))::DATE, max(timezone(?, a.published_at))::DATE "
+                            "FROM mentions m JOIN articles a USING (article_id) WHERE m.entity_id = ?",
+                     [zone, zone, "person:albin_kurti"])[0]
+    assert entity["first_seen"].endswith("+14:00") and entity["last_seen"].endswith("+14:00")
+    assert (entity["first_seen"][:10], entity["last_seen"][:10]) == tuple(str(day) for day in expected)
+    table = kronika("entities", "show", "Kurti", env={**built["env"], "KRONIKA_TIMEZONE": zone})
+    assert f"first {expected[0]}, last {expected[1]}" in table.stdout
+
+
 def test_merge_two_gazetteer_entities_merges_their_counts_and_undo_restores_them(built):
     kept, gone = "person:aleksandar_vucic", "person:albin_kurti"
     kept_before, gone_before = mention_counts(built, kept), mention_counts(built, gone)
