@@ -95,7 +95,7 @@ def _run_pipeline(settings: Settings, *, show_progress: bool, dagster_home: Path
         paths = pending.files["source_path"].to_list()
         stale = warehouse.count_stale_articles(connection, extraction_version())
         nothing_to_ingest = not paths and not pending.missing and not pending.refused.height and not stale
-        if nothing_to_ingest and public.exists() and warehouse.reports_are_current(connection):
+        if nothing_to_ingest and public.exists() and warehouse.reports_are_current(connection, settings.timezone):
             # An earlier run could not replace a held file, or died between its commit and the rename.
             if publication.needs_publication(connection, public):
                 summary.publication_note = publication.publish_snapshot(connection, build, public).message

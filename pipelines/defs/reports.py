@@ -112,7 +112,7 @@ def snapshot_asset(report_keys: list[str]) -> dg.AssetsDefinition:
         """Publishes the read-only snapshot once all report tables are rebuilt (one copy, not one per table)."""
         with duckdb.get_connection() as connection:
             warehouse.ensure_schema(connection)
-            warehouse.record_report_refresh(connection)
+            warehouse.record_report_refresh(connection, kronika.timezone)
             published = publication.publish_snapshot(connection, kronika.build_path, kronika.settings().warehouse_path)
         metadata = {"warehouse": str(kronika.settings().warehouse_path), "published": published.published}
         if published.message:  # info, not warning: `kronika run` prints the note itself

@@ -171,3 +171,5 @@ CREATE TABLE IF NOT EXISTS report_refreshes (
     refreshed_at        TIMESTAMPTZ NOT NULL,
     ingest_finished_at  TIMESTAMPTZ          -- max(ingest_runs.finished_at) the report tables were built from
 );
+-- The zone the report tables cast dates in (KRONIKA_TIMEZONE of the refresh): another zone makes them stale.
+ALTER TABLE report_refreshes ADD COLUMN IF NOT EXISTS timezone VARCHAR;

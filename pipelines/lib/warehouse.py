@@ -278,15 +278,20 @@ def purge_missing(connection: duckdb.DuckDBPyConnection) -> int:
     return len(ids)
 
 
-def reports_are_current(connection: duckdb.DuckDBPyConnection) -> bool:
-    """True when the report tables were rebuilt after the last committed ingest batch (asked of the build file)."""
-    return bool(scalar(connection, """
+def reports_are_current(connection: duckdb.DuckDBPyConnection, timezone: str | None = None) -> bool:
+    """True when the report tables were rebuilt after the last committed ingest batch (asked of the build file)
+    and, given a zone, cast their dates in it: a run after a change of KRONIKA_TIMEZONE rebuilds them."""
+    current = scalar(connection, """
         SELECT (SELECT max(finished_at) FROM ingest_runs)
-               IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)"""))
+               IS NOT DISTINCT FROM (SELECT max(ingest_finished_at) FROM report_refreshes)""")
+    if not current or timezone is None:
+        return bool(current)
+    return scalar(connection, "SELECT timezone FROM report_refreshes ORDER BY refreshed_at DESC LIMIT 1") == timezone
 
 
-def record_report_refresh(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute("INSERT INTO report_refreshes SELECT now(), (SELECT max(finished_at) FROM ingest_runs)")
+def record_report_refresh(connection: duckdb.DuckDBPyConnection, timezone: str | None = None) -> None:
+    connection.execute("INSERT INTO report_refreshes (refreshed_at, ingest_finished_at, timezone) "
+                       "SELECT now(), (SELECT max(finished_at) FROM ingest_runs), ?", [timezone])
 
 
 def count_stale_articles(connection: duckdb.DuckDBPyConnection, current_version: str) -> int:

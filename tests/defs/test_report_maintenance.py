@@ -110,3 +110,24 @@ def test_pair_counts_follow_random_batches_exactly(settings):
     generate_corpus(settings.raw_dir / "third", 5, seed=13, words=160, first_index=2_000)
     run_pipeline(settings, show_progress=False)
     assert_maintained_equals_rebuild(build)
+
+
+def test_a_run_after_a_change_of_zone_rebuilds_the_report_tables_in_it(settings):
+    from dataclasses import replace
+
+    def stored_top(zone: str):
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+            stored = connection.sql("SELECT * FROM report_top_entities").pl()
+            assert_frame_equal(stored, run_report(connection, find_report("top_entities"), display_timezone=zone))
+        return stored
+
+    assert not run_pipeline(settings, show_progress=False).up_to_date
+    tirana = stored_top(settings.timezone)
+    assert run_pipeline(settings, show_progress=False).up_to_date  # nothing new, same zone: nothing rebuilt
+    # Nine hours west: the first/last days of some entities move back a day.
+    pacific = replace(settings, timezone="America/Los_Angeles")
+    summary = run_pipeline(pacific, show_progress=False)
+    assert not summary.up_to_date and summary.files_ingested == 0
+    los_angeles = stored_top("America/Los_Angeles")
+    assert not los_angeles.equals(tirana)
+    assert run_pipeline(pacific, show_progress=False).up_to_date
