@@ -18,6 +18,9 @@ from pipelines.tooling.ner_markup import parse_markup, read_annotation_file
 NER_DATA = Path(__file__).resolve().parents[2] / "data" / "ner"
 # The hand-annotated NTREX test sets (the same 28 real news documents in both languages).
 TEST_SETS = (("sq_ntrex", "sq"), ("en_ntrex", "en"))
+# Development documents, to look at misses without touching the test sets: the Albanian NTREX dev split and the dev
+# documents of the English news-like sets (docs/ner_data.md; read from shared/ner when it is there).
+DEV_ENGLISH_SETS = ("gum", "wikigold", "re3d")
 
 
 @dataclass(frozen=True)
@@ -92,30 +95,66 @@ def predicted_entity_at(mentions: pl.DataFrame, spans: pl.DataFrame) -> pl.Serie
                                              maintain_order="left")["entity_id"]
 
 
-def measure(documents: pl.DataFrame, test_set: str, gazetteer: Gazetteer) -> SurnamePairs:
-    """Run the entity stage on each whole document (one article each) and score its gold pairs."""
+PAIR_COLUMNS = ["document_id", "surname_start", "surname_end", "full_start", "full_end"]
+
+
+def pair_outcomes(documents: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, int]:
+    """Run the entity stage on each whole document (one article each) and look up both mentions of each gold pair:
+    document_id, surname, full_name (gold surfaces), surname_entity, full_entity (the entity_id Kronika gives the
+    mention overlapping each most, null when none), linked; and the number of surnames two full names could claim."""
     pairs, ambiguous = gold_pairs(documents)
-    if not pairs:
-        return SurnamePairs(test_set, documents.height, 0, 0, ambiguous)
+    frame = pl.DataFrame(pairs, schema=PAIR_COLUMNS, orient="row")
     texts = documents.select(pl.col("document_id").alias("article_id"), pl.lit("body").alias("field"), "text",
                              "language")
     mentions = extract_mentions(texts, gazetteer).select(
         pl.col("article_id").alias("document_id"), "entity_id", "char_start", "char_end")
-    frame = pl.DataFrame(pairs, schema=["document_id", "surname_start", "surname_end", "full_start", "full_end"],
-                         orient="row")
     surname = predicted_entity_at(mentions, frame.select("document_id", pl.col("surname_start").alias("start"),
                                                          pl.col("surname_end").alias("end")))
     full = predicted_entity_at(mentions, frame.select("document_id", pl.col("full_start").alias("start"),
                                                       pl.col("full_end").alias("end")))
-    linked = int(((surname == full) & surname.is_not_null()).sum())
-    return SurnamePairs(test_set, documents.height, len(pairs), linked, ambiguous)
+    document_texts = frame.join(documents.select("document_id", "text"), on="document_id", how="left",
+                                maintain_order="left")["text"]
+    outcomes = frame.select(
+        "document_id",
+        document_texts.str.slice(frame["surname_start"], frame["surname_end"] - frame["surname_start"]).alias("surname"),
+        document_texts.str.slice(frame["full_start"], frame["full_end"] - frame["full_start"]).alias("full_name"),
+        surname.alias("surname_entity"), full.alias("full_entity"),
+        ((surname == full) & surname.is_not_null()).fill_null(False).alias("linked"),
+    )
+    return outcomes, ambiguous
 
 
-def measure_test_sets(gazetteer: Gazetteer | None = None) -> list[SurnamePairs]:
-    """The pairs of every hand-annotated test set under data/ner that exists."""
+def measure(documents: pl.DataFrame, test_set: str, gazetteer: Gazetteer) -> SurnamePairs:
+    """Run the entity stage on each whole document (one article each) and score its gold pairs."""
+    outcomes, ambiguous = pair_outcomes(documents, gazetteer)
+    return SurnamePairs(test_set, documents.height, outcomes.height, int(outcomes["linked"].sum()), ambiguous)
+
+
+def split_sets(split: str) -> list[tuple[str, pl.DataFrame]]:
+    """(set name, documents) of one split: the NTREX sets of data/ner that have it, and for `dev` and `train` also the
+    English news-like sets of shared/ner (the NTREX English side is annotated for test only)."""
+    sets = [(name, annotated_documents(NER_DATA / name, language, split)) for name, language in TEST_SETS
+            if split != "train" and (NER_DATA / name / f"{split}.tsv").exists()]
+    if split == "train":
+        from pipelines.tooling.ner_data import ntrex_documents
+
+        sets.append(("sq_ntrex", pl.DataFrame(ntrex_documents(NER_DATA / "sq_ntrex", "sq")).filter(
+            pl.col("split") == "train").select("document_id", "language", "text", "spans")))
+    if split != "test":
+        from pipelines.tooling.ner_data import english_documents
+
+        english = [row for row in english_documents() if row["split"] == split and row["corpus"] in DEV_ENGLISH_SETS]
+        for corpus in DEV_ENGLISH_SETS:
+            rows = [row for row in english if row["corpus"] == corpus]
+            if rows:
+                sets.append((corpus, pl.DataFrame(rows).select("document_id", "language", "text", "spans")))
+    return sets
+
+
+def measure_test_sets(gazetteer: Gazetteer | None = None, split: str = "test") -> list[SurnamePairs]:
+    """The pairs of every hand-annotated test set under data/ner that exists (or of another split, see split_sets)."""
     gazetteer = gazetteer or load_gazetteer()
-    return [measure(annotated_documents(NER_DATA / name, language), name, gazetteer)
-            for name, language in TEST_SETS if (NER_DATA / name / "test.tsv").exists()]
+    return [measure(documents, name, gazetteer) for name, documents in split_sets(split)]
 
 
 def format_surname_pairs(scores: list[SurnamePairs]) -> str:
@@ -136,9 +175,21 @@ def as_dicts(scores: list[SurnamePairs]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.tooling.surname_eval", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--split", choices=("test", "dev", "train"), default="test",
+                        help="which documents: the NTREX test sets (default, what kronika eval reports), or the dev "
+                             "or train documents of the Albanian NTREX and English news-like sets, to study misses")
+    parser.add_argument("--misses", action="store_true", help="also list every pair not linked, with both entity_ids")
     arguments = parser.parse_args(argv)
-    scores = measure_test_sets()
+    gazetteer = load_gazetteer()
+    sets = split_sets(arguments.split)
+    scores = [measure(documents, name, gazetteer) for name, documents in sets]
     print(json.dumps(as_dicts(scores), indent=2) if arguments.json else format_surname_pairs(scores))
+    if arguments.misses:
+        for name, documents in sets:
+            outcomes, _ = pair_outcomes(documents, gazetteer)
+            for row in outcomes.filter(~pl.col("linked")).iter_rows(named=True):
+                print(f"{name}\t{row['document_id']}\t{row['surname']}\t{row['surname_entity']}\t"
+                      f"{row['full_name']}\t{row['full_entity']}")
     return 0
 
 

@@ -311,3 +311,31 @@ def test_a_one_word_name_opening_a_sentence_is_a_common_noun_when_the_article_wr
 def test_a_case_ending_folds_into_the_nominative_key_for_names_nobody_listed(inflected, nominative):
     assert candidate_key(inflected) == candidate_key(nominative)
     assert candidate_key(inflected) != candidate_key("Arben Gashi")
+
+
+# ---- a candidate that is an inflected gazetteer name the rules do not generate -----------------------------------
+
+@pytest.mark.parametrize("text, surface, expected", [
+    ("Për çipat e avancuar të Nvidias palët do të flasin më vonë.", "Nvidias", "org:nvidia"),
+    ("Nafta vjen nga Kroacia dhe rafineria e Pançevës ka ndaluar punën në dhjetor.", "Pançevës", "gpe:pancevo"),
+    ("Kurti foli me Ramush Haradinajt për koalicionin.", "Ramush Haradinajt", "person:ramush_haradinaj"),
+    ("Heqja e plotë e ligjit kërkon një votim në Kongres.", "Kongres", "org:us_congress"),
+])
+def test_an_inflected_form_outside_the_rules_links_by_its_stem(gazetteer, text, surface, expected):
+    found = article_mentions(gazetteer, {"a": text}, "sq").filter(pl.col("surface") == surface)
+    assert found.select("entity_id", "match_rule", "linked", "entity_type").rows() == [
+        (expected, "stem", True, gazetteer.entities.filter(pl.col("entity_id") == expected)["entity_type"][0])]
+
+
+@pytest.mark.parametrize("text, language, surface", [
+    # English has no case endings: a demonym's stem is no place
+    ("Prime Minister Spajić said that three quarters of Montenegrins back membership.", "en", "Montenegrins"),
+    # a word that is a gazetteer name cut short carries no ending ('Fordo' is Fordow)
+    ("Kompania Ford njoftoi fitime më të larta.", "sq", "Ford"),
+    # an English-only spelling does not stem Albanian words ('Roseau' is 'Roso' in Albanian)
+    ("Rose Mariani fitoi çmimin e parë.", "sq", "Rose Mariani"),
+])
+def test_a_stem_link_needs_an_albanian_ending(gazetteer, text, language, surface):
+    found = article_mentions(gazetteer, {"a": text}, language)
+    assert "stem" not in found["match_rule"].to_list()
+    assert not found.filter(pl.col("surface").str.contains(surface.split()[0]))["linked"].any()

@@ -10,7 +10,7 @@ from pipelines.lib.entities.candidates import find_candidate_words
 from pipelines.lib.entities.features import text_casing
 from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
 from pipelines.lib.entities.matcher import build_matcher, raw_matches
-from pipelines.lib.entities.resolve import candidate_key_expression, link_matches
+from pipelines.lib.entities.resolve import candidate_key_expression, link_candidates_by_stem, link_matches
 from pipelines.lib.entities.typer import TyperModel, class_probabilities, load_typer, tag_names, vote_types
 from pipelines.lib.gazetteer import Gazetteer
 
@@ -39,6 +39,7 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
     texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
     candidates, released_starts, untagged = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
                                                              typer or load_typer())
+    candidates = link_candidates_by_stem(candidates, text_rows["language"].gather(candidates["row"]), gazetteer)
     # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
     inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()) & ~inside_a_name)

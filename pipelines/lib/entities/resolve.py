@@ -10,7 +10,7 @@ import polars as pl
 
 from pipelines.lib.entities.matcher import Matcher
 from pipelines.lib.entities.rules import load_candidate_rules
-from pipelines.lib.gazetteer import slugify
+from pipelines.lib.gazetteer import Gazetteer, slugify
 
 
 def link_matches(matches: pl.DataFrame, matcher: Matcher) -> pl.DataFrame:
@@ -150,6 +150,78 @@ def candidate_key(name: str, language: str | None = None, suffixes: tuple[str, .
         words[0] = stem.sub(r"\1", words[0])
     words[-1] = stem.sub(r"\1", words[-1])
     return "cand:" + slugify(" ".join(words))
+
+
+# Alias kinds whose stem may stand for their entity: a surname is decided by the article's full names instead.
+STEM_ALIAS_KINDS = ("name", "variant", "acronym")
+# A one-word stem shorter than this is too common to name one entity ('Kur' of Kurti, 'Rus' of Rusia).
+MINIMUM_ONE_WORD_STEM = 4
+STEM_RULE = "stem"
+_NAME_STEMS: dict[str, pl.DataFrame] = {}
+
+
+def stem_key_expression(surface: pl.Expr, strip: bool = True) -> pl.Expr:
+    """A name with every word stemmed (each loses all its Albanian case endings, see case_ending_regex) and the
+    linking articles dropped, as an ASCII slug: 'Mbretërisë së Danimarkës' and 'Mbretëria e Danimarkës' ->
+    'mbret_danimark', 'Ramush Haradinajt' and 'Ramush Haradinaj' one stem. Looser than the cand: key, which stems
+    only the words that carry case in a well-formed name. A final vowel left on a stem of four letters or more goes
+    too: foreign names take Albanian endings in place of it ('Pančevo' -> 'Pançevës', 'Elize' -> 'Elizesë')."""
+    words = surface.str.strip_chars().str.split(" ").list.eval(
+        pl.element().filter(~pl.element().is_in(LINKING_ARTICLES)).str.replace(case_ending_regex(), "${1}")
+        .str.replace(r"^(\S{4,}?)[aeiouyëAEIOUYË]$", "${1}") if strip
+        else pl.element().filter(~pl.element().is_in(LINKING_ARTICLES)))
+    folded = words.list.join(" ").str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.replace_all("ı", "i")
+    return folded.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "_").str.strip_chars("_")
+
+
+def gazetteer_name_stems(gazetteer: Gazetteer) -> pl.DataFrame:
+    """stem, entity_id, entity_type: the stem of every gazetteer name that inflects in Albanian (a person's name in
+    any language; not English-only spellings of other names: 'Roseau' is 'Roso' in Albanian text; not surnames; not
+    a name shared country by country) that one
+    entity alone has, cached per gazetteer version. One-word stems are kept only from MINIMUM_ONE_WORD_STEM
+    characters on."""
+    if gazetteer.version in _NAME_STEMS:
+        return _NAME_STEMS[gazetteer.version]
+    names = gazetteer.aliases.join(gazetteer.entities.select("entity_id", "entity_type"), on="entity_id").filter(
+        pl.col("alias_kind").is_in(STEM_ALIAS_KINDS) & pl.col("country").is_null()
+        & ((pl.col("inflect") != "none") | (pl.col("entity_type") == "PERSON")))
+    stems = (
+        names.select(stem_key_expression(pl.col("alias")).alias("stem"), "entity_id", "entity_type").unique()
+        .filter(pl.col("stem").str.contains("_") | (pl.col("stem").str.len_chars() >= MINIMUM_ONE_WORD_STEM))
+        .filter(pl.col("entity_id").n_unique().over("stem") == 1)
+        .sort("stem")
+    )
+    _NAME_STEMS[gazetteer.version] = stems
+    return stems
+
+
+def link_candidates_by_stem(candidates: pl.DataFrame, language: pl.Series, gazetteer: Gazetteer) -> pl.DataFrame:
+    """A candidate in Albanian text whose stem is the stem of exactly one gazetteer name is that entity: an inflected
+    form the inflection rules do not generate ('Nvidias', 'Pançevës', 'Ramush Haradinajt', 'në Kongres'). English
+    has no case endings to fold, and its stems would make demonyms places ('Montenegrins'). A one-word candidate must
+    carry an ending ('Ford' is not 'Fordo' cut short). The row keeps its surface and offsets; it takes the entity's
+    id and type, linked, match_rule STEM_RULE, type_score 1.0.
+    In and out: row, start, end, surface, entity_id, match_rule, linked, candidate_type, entity_type, type_score;
+    `language` is each candidate's text language."""
+    if candidates.is_empty():
+        return candidates
+    stems = gazetteer_name_stems(gazetteer)
+    stem = stem_key_expression(pl.col("surface"))
+    several_words = pl.col("surface").str.contains(r"\s")
+    found = candidates.select(
+        pl.when((language == "sq") & (several_words | (stem != stem_key_expression(pl.col("surface"), strip=False))))
+        .then(stem).alias("stem")
+    ).join(stems.rename({"entity_id": "stem_entity", "entity_type": "stem_type"}), on="stem", how="left",
+           maintain_order="left")
+    hit = found["stem_entity"].is_not_null()
+    return candidates.with_columns(
+        pl.when(hit).then(found["stem_entity"]).otherwise(pl.col("entity_id")).alias("entity_id"),
+        pl.when(hit).then(pl.lit(STEM_RULE)).otherwise(pl.col("match_rule")).alias("match_rule"),
+        (pl.col("linked") | hit).alias("linked"),
+        pl.when(hit).then(None).otherwise(pl.col("candidate_type")).alias("candidate_type"),
+        pl.when(hit).then(found["stem_type"]).otherwise(pl.col("entity_type")).alias("entity_type"),
+        pl.when(hit).then(pl.lit(1.0)).otherwise(pl.col("type_score")).alias("type_score"),
+    )
 
 
 def candidate_entities(mentions: pl.DataFrame) -> pl.DataFrame:
