@@ -49,3 +49,24 @@ def test_the_ntrex_test_sets_read_as_documents():
     assert frame.height == 28
     for text, spans in frame.select("text", "spans").head(3).iter_rows():
         assert all(0 <= span["start"] < span["end"] <= len(text) for span in spans)
+
+
+def test_the_dev_split_reads_the_albanian_dev_documents_and_never_a_test_set():
+    from pipelines.tooling.surname_eval import split_sets
+
+    sets = dict(split_sets("dev"))
+    assert sets["sq_ntrex"].height == 15  # data/ner/sq_ntrex/dev.tsv
+    assert "en_ntrex" not in sets  # the English NTREX side is annotated for test only
+    test_documents = set(annotated_documents(__import__("pathlib").Path("data/ner/sq_ntrex"), "sq")["document_id"])
+    assert not test_documents & set(sets["sq_ntrex"]["document_id"])
+
+
+def test_pair_outcomes_name_both_mentions_of_a_missed_pair():
+    from pipelines.tooling.surname_eval import pair_outcomes
+
+    # two full names sharing 'Hale' in the text, but only one of them is a gold person: the bare word stays unlinked
+    frame = documents("[[Anna Hale|PERSON]] met Grace Hale. [[Hale|PERSON]] left.")
+    outcomes, _ = pair_outcomes(frame, load_gazetteer())
+    assert outcomes.select("surname", "full_name").rows() == [("Hale", "Anna Hale")]
+    assert outcomes["full_entity"].to_list() == ["cand:anna_hale"]
+    assert outcomes["linked"].to_list() == [False]
