@@ -49,7 +49,7 @@ def generator_version() -> str:
 
 def cached_corpus(work_dir: Path, size: int, seed: int) -> dict:
     """The corpus of `size` articles under the work dir, generated once per generator version and seed."""
-    from pipelines.lib.synthetic import generate_corpus
+    from pipelines.tooling.synthetic import generate_corpus
 
     root = work_dir / f"corpus-{size}-seed{seed}"
     marker = root / "corpus.json"
@@ -70,7 +70,7 @@ def cached_corpus(work_dir: Path, size: int, seed: int) -> dict:
 
 def generate_main(argv: list[str] | None = None) -> int:
     """`kronika bench generate N`: write a synthetic corpus of N articles."""
-    from pipelines.lib.synthetic import generate_corpus
+    from pipelines.tooling.synthetic import generate_corpus
 
     parser = argparse.ArgumentParser(prog="kronika bench generate", description="Write a synthetic corpus.")
     parser.add_argument("n", type=int, help="how many articles")
@@ -292,7 +292,7 @@ def measure_overhead(corpus_dir: Path, stage_dir: Path) -> dict:
 
 def measure_incremental(corpus_dir: Path, stage_dir: Path) -> dict:
     """Add new files beside the ingested corpus and run again onto the end-to-end warehouse."""
-    from pipelines.lib.synthetic import generate_corpus
+    from pipelines.tooling.synthetic import generate_corpus
 
     added_dir = corpus_dir / "incremental"
     shutil.rmtree(added_dir, ignore_errors=True)
@@ -799,7 +799,7 @@ def write_markdown(out: Path, machine: dict, all_results: dict[int, dict]) -> No
     lines = ["# Kronika benchmarks", "",
              "Written by `python -m pipelines.bench` (`make bench`); do not edit by hand. Every measurement runs in a "
              "fresh process, so peak RSS is that process's own (`getrusage`). The corpus is synthetic "
-             "(`pipelines/lib/synthetic.py`): about 800 words an article, half English, half Albanian, varied "
+             "(`pipelines/tooling/synthetic.py`): about 800 words an article, half English, half Albanian, varied "
              "headers, gazetteer and invented names, figures of every unit. Stage rows time one stage over the "
              "whole corpus as one batch; the end-to-end row is `kronika run`'s path (`run_pipeline`, Dagster "
              "in-process, batches of 20,000 files, reports refreshed).", "",

@@ -5,13 +5,13 @@ Every verb calls the same assets and `sql/` files the Dagster UI uses; see `kron
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.cli_output import print_frame
 from pipelines.lib.settings import PROJECT_ROOT, Settings, settings_from_env
 
 # Exit code when the warehouse is busy: another writer holds the lease, or a program holds the file read-write.
@@ -37,23 +37,6 @@ load_from:
       module_name: pipelines.definitions
       location_name: {CODE_LOCATION_NAME}
 """
-
-
-def _print_frame(frame: pl.DataFrame, output_format: str = "table", title: str | None = None) -> None:
-    if output_format == "csv":
-        sys.stdout.write(frame.write_csv())
-    elif output_format == "json":
-        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=2) + "\n")
-    else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=title, show_lines=False)
-        for column in frame.columns:
-            table.add_column(column, overflow="fold")
-        for row in frame.iter_rows():
-            table.add_row(*("" if value is None else str(value) for value in row))
-        Console(width=max(100, min(200, os.get_terminal_size(0).columns if sys.stdout.isatty() else 160))).print(table)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -103,7 +86,7 @@ def command_run(args: argparse.Namespace) -> int:
 
         with reader(settings.warehouse_path) as connection:
             top = run_report(connection, find_report("top_entities"), {"top": 15}, display_timezone=settings.timezone)
-        _print_frame(top, title="Top entities")
+        print_frame(top, title="Top entities")
     return 0
 
 
@@ -180,7 +163,7 @@ def command_report(args: argparse.Namespace) -> int:
     from pipelines.lib.warehouse import reader
 
     if not args.name:
-        _print_frame(pl.DataFrame({"report": [r.name for r in list_reports()],
+        print_frame(pl.DataFrame({"report": [r.name for r in list_reports()],
                                    "description": [r.description for r in list_reports()]}), title="Reports")
         print("Run `kronika report NAME --help` for a report's parameters.")
         return 0
@@ -222,7 +205,7 @@ def command_report(args: argparse.Namespace) -> int:
         return 2
     if empty:
         print(f"kronika: {report.name}: {empty}", file=sys.stderr)
-    _print_frame(result, args.format, title=report.name)
+    print_frame(result, args.format, title=report.name)
     return 0
 
 
@@ -246,9 +229,9 @@ def command_status(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"kronika: {error}", file=sys.stderr)
         return 2
-    _print_frame(tables, title=f"Warehouse {settings.warehouse_path}")
-    _print_frame(counts, title="Files by status")
-    _print_frame(quarantined, title="Quarantined files")
+    print_frame(tables, title=f"Warehouse {settings.warehouse_path}")
+    print_frame(counts, title="Files by status")
+    print_frame(quarantined, title="Quarantined files")
     return 0
 
 

@@ -8,6 +8,7 @@ import argparse
 import sys
 from contextlib import contextmanager
 
+from pipelines.cli_output import print_frame
 from pipelines.lib.settings import settings_from_env, user_gazetteer_path
 
 
@@ -79,7 +80,6 @@ def command_undo(args: argparse.Namespace) -> int:
 
 
 def command_list_changes(args: argparse.Namespace) -> int:
-    from pipelines.cli import _print_frame
     from pipelines.lib import curation
 
     user_file, _ = _paths(args)
@@ -90,7 +90,7 @@ def command_list_changes(args: argparse.Namespace) -> int:
     shown = changes.select([column for column in changes.columns
                             if column == "number" or args.format != "table"
                             or (changes[column].str.len_chars().max() or 0) > 0])  # empty columns only widen it
-    _print_frame(shown, args.format, title=f"Curation changes in {user_file}")
+    print_frame(shown, args.format, title=f"Curation changes in {user_file}")
     return 0
 
 
@@ -110,7 +110,6 @@ def _open_for_lookup(args: argparse.Namespace):
 
 
 def command_search(args: argparse.Namespace) -> int:
-    from pipelines.cli import _print_frame
     from pipelines.lib.curation import CurationError
     from pipelines.lib.entity_browse import search_entities
     from pipelines.lib.gazetteer import load_gazetteer
@@ -127,12 +126,11 @@ def command_search(args: argparse.Namespace) -> int:
             hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
             print(f"kronika: no entity has a name containing {args.text!r}{hint}", file=sys.stderr)
             return 0
-    _print_frame(found, args.format, title=f"Entities matching {args.text!r}")
+    print_frame(found, args.format, title=f"Entities matching {args.text!r}")
     return 0
 
 
 def command_show(args: argparse.Namespace) -> int:
-    from pipelines.cli import _print_frame
     from pipelines.lib.curation import CurationError
     from pipelines.lib.entity_browse import entity_profile
     from pipelines.lib.gazetteer import load_gazetteer
@@ -157,9 +155,9 @@ def command_show(args: argparse.Namespace) -> int:
     seen = (f"first {entity['first_seen']:%Y-%m-%d}, last {entity['last_seen']:%Y-%m-%d}"
             if entity["first_seen"] else "no dated article")
     print(f"{entity['mentions']} mention(s) in {entity['articles']} article(s); {seen}")
-    _print_frame(profile.spellings, "table", title="Spellings")
+    print_frame(profile.spellings, "table", title="Spellings")
     if not profile.contexts.is_empty():
-        _print_frame(profile.contexts, "table", title="Newest sentences")
+        print_frame(profile.contexts, "table", title="Newest sentences")
     if not entity["linked"]:
         from pipelines.lib.curation import promote_command
 

@@ -14,7 +14,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 
 BAD_OFFSETS = ("+99", "UTC+24", "+2400", "-25:00", "GMT+48", "+23:60", "-9999", "+00:99", "UTC-24:00", "+1")
 BAD_DATE_LINES = (

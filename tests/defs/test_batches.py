@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.defs.oneshot import run_pipeline
 from pipelines.lib.settings import Settings
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 
 ARTICLES = 230
 SMALL_BATCH = 50   # five batches, the last one partial

@@ -15,7 +15,7 @@ from pipelines.defs.oneshot import run_pipeline
 from pipelines.lib import report_maintenance, warehouse
 from pipelines.lib.reports import find_report, refresh_maintained_tables, run_report, set_display_timezone
 from pipelines.lib.settings import DEFAULT_TIMEZONE, Settings
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 
 KEYS = ["unit_window", "month", "entity_a_id", "entity_b_id"]
 

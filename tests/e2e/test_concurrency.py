@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 from pipelines.lib.warehouse import query_rows
 
 pytestmark = pytest.mark.e2e

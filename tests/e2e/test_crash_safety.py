@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.lib import lake
 from pipelines.lib.reports import find_report, run_report
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 from tests.e2e.postgres_server import clone_lake
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib import lake
-from pipelines.lib.synthetic import generate_corpus
+from pipelines.tooling.synthetic import generate_corpus
 
 BIN = Path(sys.executable).parent
 FILES_PER_WRITER = 300

@@ -1,4 +1,4 @@
-"""Tests for pipelines.lib.synthetic: the benchmark corpus is deterministic, bilingual and varied.
+"""Tests for pipelines.tooling.synthetic: the benchmark corpus is deterministic, bilingual and varied.
 Small corpora only (tens of articles), so the tests stay fast."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.lib.language import detect_language
 from pipelines.lib.metadata import parse_article
-from pipelines.lib.synthetic import (
+from pipelines.tooling.synthetic import (
     FILES_PER_FOLDER, LAYOUTS, format_number, generate_corpus, inflect_albanian,
 )
 
