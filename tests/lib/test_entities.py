@@ -350,6 +350,22 @@ def test_title_phrases_alone_are_not_candidates(gazetteer):
     assert mentions_of(gazetteer, text, "en").is_empty()
 
 
+def test_title_modifiers_inside_a_name_are_the_names_own(gazetteer):
+    # 'of', 'State', 'General', 'Finance' are stripped in a title phrase (one that opens the run, holds a title or
+    # follows a known name), but after another word of the run they belong to the name: the whole name stays one
+    # group for the typer. Invented names, so no list can know them.
+    def groups(text):
+        words = words_of(gazetteer, text)
+        return [" ".join(group["name_word"]) for _, group in words.group_by("group", maintain_order=True)]
+
+    assert groups("She studied at the Academy of Zelvian Arts in 1990.") == ["Academy of Zelvian Arts"]
+    assert groups("He joined the Ministry of Finance of Varnesia then.") == ["Ministry of Finance of Varnesia"]
+    assert groups("They revered the Drovnic State for years.") == ["Drovnic State"]
+    assert groups("Secretary of State Jane Kowalczyk spoke.") == ["Jane Kowalczyk"]
+    assert groups("The UN Secretary General Ana Kowalczyk spoke.")[-1] == "Ana Kowalczyk"
+    assert groups("Then Varnesia's Foreign Minister Ana Kowalczyk spoke.") == ["Varnesia", "Ana Kowalczyk"]
+
+
 def test_a_batch_gives_the_same_mentions_as_one_article_at_a_time(gazetteer):
     texts = [
         ("a1", "title", "Kurti në Bruksel", "sq"),

@@ -291,9 +291,11 @@ def test_an_untagged_word_the_article_also_writes_in_lower_case_is_no_surname(ga
     assert found.filter(pl.col("surface") == common_noun).is_empty()
 
 
+# The typer must take the word alone for a name (checked below), so the cases are ones it does: trained on the
+# right sentence context, it now leaves most sentence-initial Albanian common nouns out by itself ('Marinën tonë').
 @pytest.mark.parametrize("text, language, common_noun", [
-    ("Emperor of the realm, he wrote.\nThe emperor had no power.", "en", "Emperor"),
-    ("Marinën tonë, të sigurojnë se rrugët janë të hapura.\nAi tha se marinën e ka të fortë.", "sq", "Marinën"),
+    ("Emperor says the realm is safe.\nThe emperor had no power.", "en", "Emperor"),
+    ("Marshal says the realm is safe.\nThe marshal left the hall.", "en", "Marshal"),
 ])
 def test_a_one_word_name_opening_a_sentence_is_a_common_noun_when_the_article_writes_it_lower_cased(
         gazetteer, text, language, common_noun):

@@ -12,6 +12,7 @@ from pipelines.lib.entities.frames import (
     TextBuffer, covered_by_a_match, is_first_of, is_last_of, last_match_before, leading_block_within,
     total_before_within, trailing_block_within,
 )
+from pipelines.lib.entities.features import common_words
 from pipelines.lib.entities.rules import (
     CAPITALISED_WORD, CONNECTOR_WORDS, CORPORATE_TAIL, CORPORATE_WORDS, NEXT_NAME_WORD, CandidateRules,
     load_candidate_rules,
@@ -161,16 +162,17 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     group's edges. Out: the kept words with group (a batch-wide id) and titled."""
     connector = pl.col("word").is_in(CONNECTOR_WORDS)
     bare = pl.col("lower").str.strip_chars_end(",")
-    role = bare.is_in(list(rules.titles | rules.modifiers))
     title = bare.is_in(list(rules.titles))
     same_run = (pl.col("run") == pl.col("run").shift(1)).fill_null(False)
     covered = pl.col("covered")
+    words = words.with_columns(role_words(words, rules).alias("role"))
+    role = pl.col("role")
     grouped = words.with_columns(
         (is_first_of("run") | ends_a_name(pl.col("word")).shift(1).fill_null(False) | role
          | role.shift(1).fill_null(False)).cum_sum().alias("group"),
         (title.shift(1).fill_null(False) & same_run).alias("titled"),
         covered.shift(-1).fill_null(False).alias("before_known"),
-    ).filter(~role)
+    ).filter(~role).drop("role")
     grouped = grouped.with_columns(pl.col("titled").first().over("group")).filter(~covered.all().over("group"))
     # A stop word opening a sentence, or standing before a known name, is not part of a name ('Later Berisha
     # left', 'But Microsoft'); elsewhere it may be ('British Columbia').
@@ -178,6 +180,38 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
                          & (pl.col("sentence_start") | pl.col("before_known")))
     grouped = grouped.filter(~leading_block_within(stop_before_known | connector, "group"))
     return grouped.filter(~trailing_block_within(connector, "group"))
+
+
+def role_words(words: pl.DataFrame, rules: CandidateRules) -> pl.Series:
+    """Which words are a title phrase, not part of a name. A title ('Mr', 'minister', 'kryeministri') always is;
+    modifiers ('of', 'State', 'General', 'Finance') only in a phrase of role words that holds a title, opens the
+    run, or follows a gazetteer name or a possessive ('Secretary of State Rubio', 'UN Secretary General
+    Guterres', 'Kosovo's Foreign Minister'). After another word they are the name's own ('University of Texas',
+    'Hall of Fame', 'Ministry of Finance', 'Islamic State')."""
+    bare = pl.col("lower").str.strip_chars_end(",")
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    # The word before a phrase: the last other word before it, if it is in the same run.
+    flagged = words.select(
+        bare.is_in(list(rules.titles | rules.modifiers)).alias("role_word"), "run",
+    ).with_columns(pl.when(~pl.col("role_word")).then(index).forward_fill().alias("opener"))
+    # Role words are few: the phrase test runs on their rows only.
+    phrases = flagged.with_row_index("word_number").filter(pl.col("role_word"))
+    opener_run = words["run"].gather(phrases["opener"].fill_null(0))
+    follows_a_name_word = phrases["opener"].is_not_null() & (opener_run == phrases["run"])
+    openers = words.select("covered", "word")[phrases["opener"].fill_null(0)]
+    # A common word opening a sentence is no name either ('Shares of Northwind Traders Ltd fell').
+    openers = openers.with_columns(words["sentence_start"].gather(phrases["opener"].fill_null(0)))
+    opener_closes_a_name = openers.select(
+        pl.col("covered") | ends_a_name(pl.col("word"))
+        | (pl.col("sentence_start") & pl.col("word").str.to_lowercase().is_in(common_words().implode()))
+    ).to_series()
+    phrases = phrases.with_columns(
+        words["lower"].gather(phrases["word_number"]).str.strip_chars_end(",").is_in(list(rules.titles)).alias("title"),
+        pl.when(follows_a_name_word).then(phrases["opener"]).otherwise(-1 - phrases["run"].cast(pl.Int64)).alias("phrase"),
+        (~follows_a_name_word | opener_closes_a_name).alias("opens"),
+    ).with_columns((pl.col("title").any().over("phrase") | pl.col("opens")).alias("role"))
+    return pl.zeros(words.height, dtype=pl.Boolean, eager=True).scatter(
+        phrases.filter(pl.col("role"))["word_number"], True)
 
 
 def type_of_groups(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
