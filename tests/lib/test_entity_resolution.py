@@ -186,12 +186,58 @@ SHORT_FORM_CASES = [
                  (1, "Miller", 0), ("cand:miller", "candidate", False), id="another article's full name"),
     pytest.param(["Stephen Miller spoke. Stephen left."], [cand("Stephen Miller"), cand("Stephen", 1)],
                  (0, "Stephen", 1), (candidate_key("Stephen"), "candidate", False), id="a first name is no surname"),
+    # an Arabic article before the surname is no part of it
+    pytest.param(["Presidenti Ahmed al-Sharaa erdhi. Trumpi e quajti al-Sharaan të fortë."],
+                 [(0, "Ahmed al-Sharaa", "person:ahmed_al_sharaa", "alias", True, None, 0), cand("Sharaan")],
+                 (0, "Sharaan", 0), ("person:ahmed_al_sharaa", "short_form", True), id="sq al- surname"),
+    pytest.param(["Omar el-Masri was charged. Masri denied it."], [cand("Omar el-Masri"), cand("Masri")],
+                 (0, "Masri", 0), (candidate_key("Omar el-Masri"), "short_form", False), id="en el- surname"),
+    # a full name without its first word
+    pytest.param(["His son, Donald Trump Jr., went further. Trump Jr. is no member."],
+                 [(0, "Donald Trump Jr.", "person:donald_trump_jr", "alias", True, None, 0), cand("Trump Jr.")],
+                 (0, "Trump Jr.", 0), ("person:donald_trump_jr", "short_form", True), id="en Trump Jr."),
+    pytest.param(["Vizita e Donald Trump Jr. në Nuuk. Trump Jr. foli."],
+                 [(0, "Donald Trump Jr.", "person:donald_trump_jr", "alias", True, None, 0), cand("Trump Jr.")],
+                 (0, "Trump Jr.", 0), ("person:donald_trump_jr", "short_form", True), id="sq Trump Jr."),
+    # a bare word the typer took for a person shortens a candidate it typed otherwise, in both languages
+    pytest.param(["Për Evo Morales, presidentin. Retorika e Morales u rrit."],
+                 [cand("Evo Morales", candidate_type="ORG"), cand("Morales", 1, candidate_type="PERSON")],
+                 (0, "Morales", 1), (candidate_key("Evo Morales"), "short_form", False), id="sq full name typed an org"),
+    pytest.param(["Rick Santorum ran. Santorum lost."],
+                 [cand("Rick Santorum", candidate_type="LOC"), cand("Santorum", 1, candidate_type="PERSON")],
+                 (0, "Santorum", 1), (candidate_key("Rick Santorum"), "short_form", False), id="en full name typed a place"),
+    # ... but a bare word typed an organisation does not take an organisation's last word
+    pytest.param(["Banco Morales grew. Morales fell."],
+                 [cand("Banco Morales", candidate_type="ORG"), cand("Morales", 1, candidate_type="ORG")],
+                 (0, "Morales", 1), (candidate_key("Morales"), "candidate", False), id="organisation and org word"),
+    # a sentence opened by a common word before the surname is no second holder
+    pytest.param(["Eduard Hitzig was born in Berlin. Apparently Hitzig erred. Hitzig left."],
+                 [cand("Eduard Hitzig", candidate_type="PERSON"), cand("Apparently Hitzig", candidate_type="PERSON"),
+                  cand("Hitzig", 2, candidate_type="PERSON")],
+                 (0, "Hitzig", 2), (candidate_key("Eduard Hitzig"), "short_form", False), id="en common opener"),
+    pytest.param(["Eduard Hitzig was born in Berlin. Apparently Hitzig erred. Hitzig left."],
+                 [cand("Eduard Hitzig", candidate_type="PERSON"), cand("Apparently Hitzig", candidate_type="PERSON"),
+                  cand("Hitzig", 2, candidate_type="PERSON")],
+                 (0, "Apparently Hitzig", 0), (candidate_key("Eduard Hitzig"), "short_form", False),
+                 id="en common opener takes the full name"),
+    pytest.param(["Ardian Hoxha foli. Megjithatë Hoxha nuk erdhi. Hoxha tha."],
+                 [cand("Ardian Hoxha", candidate_type="PERSON"), cand("Megjithatë Hoxha", candidate_type="PERSON"),
+                  cand("Hoxha", 2, candidate_type="PERSON")],
+                 (0, "Hoxha", 2), (candidate_key("Ardian Hoxha"), "short_form", False), id="sq common opener"),
 ]
 
 
 @pytest.mark.parametrize(("texts", "rows", "asked", "expected"), SHORT_FORM_CASES)
 def test_short_forms(texts, rows, asked, expected):
     assert linked_within(texts, rows)[asked] == expected
+
+
+def test_a_full_name_its_person_typed_surnames_shorten_becomes_a_person():
+    linked = linked_within(["Për Evo Morales, presidentin. Retorika e Morales u rrit. Evo Morales foli."],
+                           [cand("Evo Morales", candidate_type="ORG"), cand("Morales", 1, candidate_type="PERSON"),
+                            cand("Evo Morales", 1, candidate_type="ORG")],
+                           columns=("entity_id", "candidate_type"))
+    assert set(linked.values()) == {(candidate_key("Evo Morales"), "PERSON")}
 
 
 def test_a_linked_surname_takes_the_person_type():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.lib.entities.features import common_words, first_names
 from pipelines.lib.entities.frames import TextBuffer
 from pipelines.lib.entities.resolve import candidate_key_expression
 
@@ -18,6 +19,8 @@ UNTAGGED_WORD = "untagged_word"
 # unknown (null).
 PERSON_TYPES = ("PERSON",)
 HYPHENATED_ENDING = r"-\p{Ll}{1,4}$"
+# An Arabic article before a surname ('al-Sharaa', 'el-Sisi'): the bare surname is written without it.
+ARABIC_ARTICLE = r"^(?:al|el|ad|as|ash|at|az|ar)-"
 ACRONYM = r"^\p{Lu}[\p{Lu}\p{N}&]{1,9}$"
 # The copied columns: what a short form takes from its full name (those of them the frame has).
 HOLDER_COLUMNS = ("entity_id", "linked", "candidate_type", "entity_type", "type_score")
@@ -37,8 +40,23 @@ def link_within_articles(mentions: pl.DataFrame, buffer: TextBuffer, entity_type
         pl.col("surface").str.contains(r"\s").alias("several_words"),
     )
     framed = apply_links(framed, acronym_links(framed, buffer), "acronym")
-    framed = apply_links(framed, short_form_links(framed), "short_form")
+    short_forms = short_form_links(framed, buffer)
+    framed = apply_links(framed, short_forms, "short_form")
+    framed = persons_by_their_surnames(framed, short_forms.filter(pl.col("person_evidence")))
     return framed.select(columns)
+
+
+def persons_by_their_surnames(framed: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """A candidate full name the typer typed otherwise, shortened by bare words it typed PERSON ('Evo Morales' ORG,
+    'Morales' PERSON twice), is a person: every mention of that identity in the article takes the type."""
+    if links.is_empty():
+        return framed
+    retyped = framed.select("article", "entity_id").gather(links["holder_index"]).unique()
+    is_retyped = pl.struct("article", "entity_id").is_in(retyped.select(pl.struct("article", "entity_id")).to_series()
+                                                         .implode())
+    return framed.with_columns(
+        pl.when(is_retyped).then(pl.lit("PERSON")).otherwise(pl.col(column)).alias(column)
+        for column in ("mention_type", "candidate_type", "entity_type") if column in framed.columns)
 
 
 def mention_types(mentions: pl.DataFrame, entity_types: pl.DataFrame) -> pl.Series:
@@ -53,33 +71,61 @@ def mention_types(mentions: pl.DataFrame, entity_types: pl.DataFrame) -> pl.Seri
         pl.when(pl.col("linked")).then(gazetteer_type).otherwise(pl.col("candidate_type"))).to_series()
 
 
-def short_form_links(framed: pl.DataFrame) -> pl.DataFrame:
+def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     """mention_index -> holder_index: an unlinked single word whose folded key is the folded last word of exactly one
     full name of a person (or of an untyped candidate) in the same article, anywhere in it, title included. The
     full name decides, whatever type the typer gave the bare word ('Kanye West' ... 'West' typed GPE); the word
-    takes the person's type. Two full names sharing the surname ('Bujar Osmani', 'Arben Osmani') leave it unlinked;
-    a double-barrelled name ('Black-Daley') does not share 'Daley'."""
-    person_like = pl.col("mention_type").is_null() | pl.col("mention_type").is_in(PERSON_TYPES)
-    holders = (
-        framed.filter(pl.col("several_words") & person_like & pl.col("surface").str.contains(r"\s\p{Lu}\S*$"))
-        .select("article", "mention_index", "entity_id",
-                candidate_key_expression(pl.col("surface").str.extract(r"(\S+)$")).str.strip_prefix("cand:")
-                .alias("surname_key"),
-                candidate_key_expression(pl.col("surface").str.extract(r"^(\S+)")).alias("given_key"))
+    takes the person's type. A bare word the typer itself took for a person may also shorten a candidate full name
+    of another type (the typer's 'Evo Morales' ORG, 'Morales' PERSON). Two full names sharing the surname ('Bujar
+    Osmani', 'Arben Osmani') leave it unlinked; a double-barrelled name ('Black-Daley') does not share 'Daley'; an
+    Arabic article before the surname is no part of it ('Ahmed al-Sharaa' ... 'Sharaan'). A sentence opened by a
+    common word that is no first name before the surname of another full name ('Eduard Hitzig' ... 'Apparently
+    Hitzig') is no second holder: it shortens that full name too. Unlinked names of
+    several words that are a full name without its first word ('Trump Jr.' after 'Donald Trump Jr.') link the same
+    way."""
+    is_person = pl.col("mention_type").is_in(PERSON_TYPES)
+    person_like = pl.col("mention_type").is_null() | is_person
+    is_candidate = pl.col("entity_id").str.starts_with("cand:")
+    first_word = pl.col("surface").str.extract(r"^(\S+)")
+    last_word = pl.col("surface").str.extract(r"(\S+)$").str.replace(ARABIC_ARTICLE, "")
+    # A common word that is no first name opening a sentence: the run may be a surname after it, not a person.
+    text_bytes = buffer.byte_values()
+    before = text_bytes.gather((framed["start"] - 1).clip(0))
+    two_before = text_bytes.gather((framed["start"] - 2).clip(0))
+    opens_sentence = ((framed["start"] == 0) | (before == ord("\n"))
+                      | ((before == ord(" ")) & two_before.is_in([ord("."), ord("!"), ord("?")])))
+    framed = framed.with_columns(opens_sentence.alias("opens_sentence"))
+    opened_by_a_common_word = (pl.col("opens_sentence") & first_word.str.to_lowercase().is_in(common_words().implode())
+                               & ~first_word.str.to_lowercase().is_in(list(first_names())))
+    full_names = (
+        framed.filter(pl.col("several_words") & (person_like | is_candidate)
+                      & pl.col("surface").str.contains(r"\s(?:\p{Ll}{1,3}-)?\p{Lu}\S*$"))
+        .select("article", "mention_index", "entity_id", is_person.fill_null(True).alias("person_holder"),
+                person_like.alias("person_like"),
+                candidate_key_expression(last_word).str.strip_prefix("cand:").alias("surname_key"),
+                candidate_key_expression(first_word).alias("given_key"),
+                (opened_by_a_common_word & is_candidate & ~pl.col("linked")).alias("common_opening"))
         .drop_nulls("surname_key")
     )
+    # ... when another full name, not so opened, has that surname
+    full_names = full_names.with_columns(
+        (pl.col("common_opening") & (~pl.col("common_opening")).any().over("article", "surname_key"))
+        .alias("common_opening"))
+    holders = full_names.filter(~pl.col("common_opening"))
     # Full names are one person when they share the identity, or the first and last word with or without a middle
-    # name ('Sayfullo Saipov', 'Sayfullo Habibullaevic Saipov'); the earliest mention lends its identity.
+    # name ('Sayfullo Saipov', 'Sayfullo Habibullaevic Saipov'); the earliest mention lends its identity. Holders of
+    # any type count here, so that a surname two names share is never given to one of them.
     unique_holders = (
         holders.group_by("article", "surname_key")
         .agg(pl.min_horizontal(pl.col("entity_id").n_unique(), pl.col("given_key").n_unique()).alias("holder_count"),
-             pl.col("mention_index").min().alias("holder_index"))
+             pl.col("mention_index").min().alias("holder_index"), pl.col("person_like").any().alias("person_like"),
+             pl.col("entity_id").sort_by("mention_index").first().str.starts_with("cand:").alias("holder_is_candidate"))
         .filter(pl.col("holder_count") == 1)
     )
     short_forms = framed.filter(
-        ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES)
-        & pl.col("entity_id").str.starts_with("cand:")
-    ).select("article", "mention_index", "surface", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"))
+        ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES) & is_candidate
+    ).select("article", "mention_index", "surface", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"),
+             is_person.fill_null(False).alias("typed_person"))
     # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname: only those few words
     # are keyed again, without it.
     hyphenated = pl.col("surface").str.contains(HYPHENATED_ENDING)
@@ -89,7 +135,25 @@ def short_form_links(framed: pl.DataFrame) -> pl.DataFrame:
             candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, ""))
             .str.strip_prefix("cand:").alias("surname_key")),
     ])
-    return short_forms.join(unique_holders, on=["article", "surname_key"]).select("mention_index", "holder_index")
+    surname_links = short_forms.join(unique_holders, on=["article", "surname_key"]).filter(
+        pl.col("person_like") | pl.col("typed_person"))
+    common_openings = full_names.filter(pl.col("common_opening")).join(
+        unique_holders.filter(pl.col("person_like")), on=["article", "surname_key"])
+    # 'Trump Jr.' after 'Donald Trump Jr.': the key of a full name without its first word
+    tails = framed.filter(pl.col("surface").str.count_matches(r"\s") >= 2).select(
+        "article", pl.col("mention_index").alias("holder_index"), "entity_id",
+        candidate_key_expression(pl.col("surface").str.replace(r"^\S+\s+", "")).alias("tail_key"),
+    ).filter(pl.col("entity_id").n_unique().over("article", "tail_key") == 1).unique(
+        ["article", "tail_key"], keep="first", maintain_order=True)
+    tail_links = framed.filter(pl.col("several_words") & ~pl.col("linked") & is_candidate).select(
+        "article", "mention_index", pl.col("entity_id").alias("tail_key")).join(tails, on=["article", "tail_key"])
+    # a bare word the typer took for a person, shortening a candidate typed otherwise, makes that name a person
+    evidence = pl.col("typed_person") & ~pl.col("person_like") & pl.col("holder_is_candidate")
+    return pl.concat([
+        surname_links.select("mention_index", "holder_index", evidence.alias("person_evidence")),
+        common_openings.select("mention_index", "holder_index", pl.lit(False).alias("person_evidence")),
+        tail_links.select("mention_index", "holder_index", pl.lit(False).alias("person_evidence")),
+    ])
 
 
 def acronym_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
