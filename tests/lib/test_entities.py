@@ -192,6 +192,21 @@ def test_albanian_office_titles_are_not_part_of_a_candidate_name(gazetteer):
     assert found["candidate_type"].to_list() == ["PERSON"]
 
 
+@pytest.mark.parametrize("text, language, expected", [
+    ("Ministri i Mbrojtjes, Artan Hoxha, tha se jo.", "sq", ["Artan Hoxha"]),
+    ("Sekretari i Thesarit, Scott Bessent, tha se marrëveshja shmang tarifat.", "sq", ["Scott Bessent"]),
+    ("Zëvendësministri i Ekonomisë, Valon Krasniqi, tha se qeveria ka plane.", "sq", ["Valon Krasniqi"]),
+    ("The Minister of Defence, Ben Wallace, said no.", "en", ["Ben Wallace"]),
+    # an acronym or a place after the title is a name of its own
+    ("Drejtori i FBI-së, Kash Patel, tha se jo.", "sq", ["FBI-së", "Kash Patel"]),
+    ("The Mayor of Brampton, Susan Fennell, said no.", "en", ["Brampton", "Susan Fennell"]),
+])
+def test_a_portfolio_between_a_title_and_a_comma_is_no_name(gazetteer, text, language, expected):
+    """'Ministri i Mbrojtjes, Artan Hoxha': the capitalised word after the title is the office, the name follows the
+    comma; the typer used to take 'Mbrojtjes' ('of Defence') for a person."""
+    assert mentions_of(gazetteer, text, language)["surface"].to_list() == expected
+
+
 def test_video_is_not_a_candidate(gazetteer):
     assert mentions_of(gazetteer, "Video").is_empty()
     assert mentions_of(gazetteer, "Watch the Video here.").is_empty()

@@ -12,7 +12,8 @@ from pipelines.lib.entities.frames import (
     TextBuffer, covered_by_a_match, is_first_of, is_last_of, last_match_before, leading_block_within,
     total_before_within, trailing_block_within,
 )
-from pipelines.lib.entities.features import common_words
+from pipelines.lib.entities.features import common_words, place_keys
+from pipelines.lib.entities.resolve import candidate_key_expression
 from pipelines.lib.entities.rules import (
     CAPITALISED_WORD, CONNECTOR_WORDS, CORPORATE_TAIL, CORPORATE_WORDS, NEXT_NAME_WORD, CandidateRules,
     load_candidate_rules,
@@ -165,7 +166,20 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     title = bare.is_in(list(rules.titles))
     same_run = (pl.col("run") == pl.col("run").shift(1)).fill_null(False)
     covered = pl.col("covered")
-    words = words.with_columns(role_words(words, rules).alias("role"))
+    # A title, a connector and one capitalised word before a comma: the word is the title's portfolio, and the name
+    # follows the comma ('Ministri i Mbrojtjes, Artan Hoxha', 'Sekretari i Thesarit, Scott Bessent', 'the Minister
+    # of Defence, Ben Wallace'). An acronym there is an institution ('drejtori i FBI-së, Kash Patel'), a GeoNames
+    # place a place ('Mayor of Brampton, Susan Fennell').
+    portfolio = words.select(
+        is_last_of("run") & pl.col("next_word").str.starts_with(",") & ~covered
+        & ~pl.col("word").str.contains(r"^\p{Lu}{2}") & connector.shift(1).fill_null(False)
+        & title.shift(2).fill_null(False) & same_run & same_run.shift(1).fill_null(False)).to_series()
+    # the place lookup only on the few words the pattern holds
+    held = portfolio.arg_true()
+    places = words["word"].gather(held).to_frame().select(
+        candidate_key_expression(pl.col("word")).is_in(place_keys()["key"].implode())).to_series()
+    portfolio = portfolio.scatter(held.filter(places), False)
+    words = words.with_columns((role_words(words, rules) | portfolio).alias("role"))
     role = pl.col("role")
     grouped = words.with_columns(
         (is_first_of("run") | ends_a_name(pl.col("word")).shift(1).fill_null(False) | role
