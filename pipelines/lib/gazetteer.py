@@ -90,9 +90,11 @@ def parse_alias_item(item: str) -> dict[str, object]:
     }
 
 
-def merge_duplicate_aliases(aliases: pl.DataFrame) -> pl.DataFrame:
+def merge_duplicate_aliases(aliases: pl.DataFrame, person_ids: frozenset[str] = frozenset()) -> pl.DataFrame:
     """One row per (entity, alias): a spelling listed for both languages is 'any'; then pick its suffix rules.
-    Albanian endings apply to sq/any names, hyphenated endings to acronyms, none to English-only spellings."""
+    Albanian endings apply to sq/any names and to every name of a person (Albanian text writes 'Marco Rubios',
+    'Bashar al-Assadit' on the English spelling), hyphenated endings to acronyms, none to other English-only
+    spellings ('Roseau' is 'Roso' in Albanian)."""
     merged = aliases.group_by("entity_id", "alias", maintain_order=True).agg(
         pl.when(pl.col("language").n_unique() > 1).then(pl.lit("any")).otherwise(pl.col("language").first()).alias("language"),
         pl.col("alias_kind").first(),
@@ -103,7 +105,7 @@ def merge_duplicate_aliases(aliases: pl.DataFrame) -> pl.DataFrame:
     return merged.with_columns(
         pl.when(pl.col("noinflect")).then(pl.lit("none"))
         .when(pl.col("alias_kind") == "acronym").then(pl.lit("acronym"))
-        .when(pl.col("language") == "en").then(pl.lit("none"))
+        .when((pl.col("language") == "en") & ~pl.col("entity_id").is_in(list(person_ids))).then(pl.lit("none"))
         .otherwise(pl.lit("sq"))
         .alias("inflect")
     ).drop("noinflect")
@@ -295,7 +297,8 @@ def build_gazetteer(directory: Path, user_file: Path | None = None) -> Gazetteer
         schema={"entity_id": pl.String, "alias": pl.String, "language": pl.String, "alias_kind": pl.String,
                 "is_default": pl.Boolean, "noinflect": pl.Boolean, "fold": pl.Boolean, "country": pl.String},
     )
-    aliases = merge_duplicate_aliases(add_folded_variants(aliases).drop("fold"))
+    person_ids = frozenset(entities.filter(pl.col("entity_type") == "PERSON")["entity_id"])
+    aliases = merge_duplicate_aliases(add_folded_variants(aliases).drop("fold"), person_ids)
     aliases = drop_curated_aliases(aliases, split_off, rejected)
     countries = set(entities.filter(pl.col("entity_type") == "GPE")["entity_id"])
     unknown = sorted(set(aliases["country"].drop_nulls()) - countries)

@@ -94,6 +94,9 @@ LINKED_CASES = [
     ("Kosova, Kosovës, Kosovë", "sq", ["gpe:iso:XK"] * 3),
     ("Uashingtoni dhe Moska", "sq", ["gpe:washington_d_c", "gpe:moscow"]),
     ("Lindja e Mesme dhe Ballkani", "sq", ["loc:middle_east", "loc:balkans"]),
+    # a person's English spelling takes Albanian endings too; another English-only spelling does not
+    ("regjimin e Bashar al-Assadit dhe deklarata e Marco Rubios", "sq",
+     ["person:bashar_al_assad", "person:marco_rubio"]),
 ]
 
 
