@@ -387,3 +387,20 @@ def test_a_stem_link_needs_an_albanian_ending(gazetteer, text, language, surface
     found = article_mentions(gazetteer, {"a": text}, language)
     assert "stem" not in found["match_rule"].to_list()
     assert not found.filter(pl.col("surface").str.contains(surface.split()[0]))["linked"].any()
+
+
+# ---- a common noun opening a sentence before a known name does not swallow it ------------------------------------
+
+def test_a_common_noun_and_a_genitive_before_a_known_name_leave_the_known_name():
+    """'Buxheti i Ministrisë së Mbrojtjes arrin ...' is the ministry's budget: the article writes 'buxheti' in lower
+    case, so the typer's name around the ministry gives way to the ministry. Without that evidence the typer's
+    choice stands; an organisation word ('Universiteti i Prishtinës') is a name even so."""
+    text = ("Mbrojtja merr rritjen më të madhe. Buxheti i Ministrisë së Mbrojtjes arrin në 61 miliardë lekë. "
+            "Qeveria tha se buxheti është i qëndrueshëm.")
+    found = article_mentions(load_gazetteer(), {"a": text}, "sq")
+    assert found.select("surface", "entity_id").rows() == [("Ministrisë së Mbrojtjes", "org:albanian_defence_ministry")]
+    alone = article_mentions(load_gazetteer(), {"a": text.rsplit(" Qeveria", 1)[0]}, "sq")
+    assert alone["surface"].to_list() == ["Buxheti i Ministrisë së Mbrojtjes"]
+    university = article_mentions(load_gazetteer(), {"a": "Studentët protestuan. Universiteti i Prishtinës mbylli "
+                                                           "dyert. Rektori tha se universiteti do të rihapet."}, "sq")
+    assert university["surface"].to_list() == ["Universiteti i Prishtinës"]

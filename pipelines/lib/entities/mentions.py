@@ -10,7 +10,13 @@ from pipelines.lib.entities.candidates import find_candidate_words
 from pipelines.lib.entities.features import text_casing
 from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
 from pipelines.lib.entities.matcher import build_matcher, raw_matches
-from pipelines.lib.entities.resolve import candidate_key_expression, link_candidates_by_stem, link_matches
+from pipelines.lib.entities.resolve import (
+    LINKING_ARTICLES,
+    candidate_key_expression,
+    link_candidates_by_stem,
+    link_matches,
+)
+from pipelines.lib.entities.rules import load_candidate_rules
 from pipelines.lib.entities.typer import TyperModel, class_probabilities, load_typer, tag_names, vote_types
 from pipelines.lib.gazetteer import Gazetteer
 
@@ -87,7 +93,8 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
     opens_sentence = names.select("start").join(words.select("start", "sentence_start"), on="start", how="left",
                                                 maintain_order="left")["sentence_start"].fill_null(False)
     one_word_opening = opens_sentence & ~names["surface"].str.contains(r"\s")
-    names = names.filter(~written_in_lower_case(names, pl.lit(one_word_opening), texts, text_rows))
+    names = names.filter(~written_in_lower_case(names, pl.lit(one_word_opening), texts, text_rows)
+                         & ~common_noun_before_a_known_name(names, opens_sentence, matches, texts, text_rows))
     untagged = untagged_words(words, names, buffer)
     return names.select(
         "row", "start", "end", "surface", "entity_id",
@@ -97,6 +104,24 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         "entity_type",
         pl.col("score").alias("type_score"),
     ), released_starts, untagged
+
+
+def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Series, matches: pl.DataFrame,
+                                    texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.Series:
+    """For each name: is it a common noun opening a sentence, a connector and a gazetteer name ('Buxheti i
+    Ministrisë së Mbrojtjes arrin ...': the budget of the ministry)? The opener is a common noun when the article also
+    writes it in lower case ('buxheti') and it is no organisation word ('Universiteti i Prishtinës', 'Gjykata e
+    ...' are names). Such a name is dropped, so the gazetteer name inside it stands."""
+    rules = load_candidate_rules()
+    connectors = "|".join(LINKING_ARTICLES + ("of", "for", "për"))
+    head = pl.col("surface").str.extract(rf"^(\S+\s+(?:{connectors})\s+)\S")
+    tested = names.select(
+        "article", pl.col("surface").str.extract(r"^(\S+)").alias("surface"),
+        (pl.col("start") + head.str.len_bytes().cast(pl.Int64)).alias("known_start"),
+    ).with_columns(opens_sentence.alias("opens_sentence"))
+    candidate = (pl.col("opens_sentence") & pl.col("known_start").is_in(matches["start"].implode())
+                 & ~pl.col("surface").is_in(list(rules.type_word_set))).fill_null(False)
+    return written_in_lower_case(tested, candidate, texts, text_rows)
 
 
 def with_candidate_keys(spans: pl.DataFrame) -> pl.DataFrame:
