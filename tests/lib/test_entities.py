@@ -384,6 +384,15 @@ def test_title_modifiers_inside_a_name_are_the_names_own(gazetteer):
     assert groups("Then Varnesia's Foreign Minister Ana Kowalczyk spoke.") == ["Varnesia", "Ana Kowalczyk"]
 
 
+def test_a_stop_word_before_a_connector_opens_no_name(gazetteer):
+    # A month, day or demonym followed by a connector is no name's first word ('in October on Rosneft and Lukoil'):
+    # the known names after it stay the gazetteer's.
+    text = "Sanctions were imposed in October on Rosneft and Lukoil."
+    assert "October" not in words_of(gazetteer, text)["name_word"].to_list()
+    assert mentions_of(gazetteer, text, "en").select("entity_id", "linked").rows() == [
+        ("org:rosneft", True), ("org:lukoil", True)]
+
+
 def test_a_batch_gives_the_same_mentions_as_one_article_at_a_time(gazetteer):
     texts = [
         ("a1", "title", "Kurti në Bruksel", "sq"),

@@ -188,10 +188,11 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
         covered.shift(-1).fill_null(False).alias("before_known"),
     ).filter(~role).drop("role")
     grouped = grouped.with_columns(pl.col("titled").first().over("group")).filter(~covered.all().over("group"))
-    # A stop word opening a sentence, or standing before a known name, is not part of a name ('Later Berisha
-    # left', 'But Microsoft'); elsewhere it may be ('British Columbia').
+    # A stop word opening a sentence, standing before a known name or before a connector is not part of a name
+    # ('Later Berisha left', 'But Microsoft', 'in October on Rosneft'); elsewhere it may be ('British Columbia').
     stop_before_known = (pl.col("lower").is_in(list(rules.stopwords))
-                         & (pl.col("sentence_start") | pl.col("before_known")))
+                         & (pl.col("sentence_start") | pl.col("before_known")
+                            | connector.shift(-1).fill_null(False)))
     grouped = grouped.filter(~leading_block_within(stop_before_known | connector, "group"))
     return grouped.filter(~trailing_block_within(connector, "group"))
 
