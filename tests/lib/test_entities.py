@@ -210,6 +210,18 @@ def test_a_portfolio_between_a_title_and_a_comma_is_no_name(gazetteer, text, lan
     assert mentions_of(gazetteer, text, language)["surface"].to_list() == expected
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Borxhi publik ka rënë nën 55 për qind të PBB-së, tha ministri.", "sq"),
+    ("TVSH-ja mbetet 20 për qind.", "sq"),
+    ("Poland already spends about 4.7 percent of GDP on defence.", "en"),
+])
+def test_an_abbreviation_of_a_common_noun_is_no_name(gazetteer, text, language):
+    """GDP / PBB (prodhimi i brendshëm bruto) are written in capitals but name nothing; an Albanian ending after a
+    hyphen leaves the stop word a stop word."""
+    surfaces = mentions_of(gazetteer, text, language)["surface"].to_list()
+    assert not [surface for surface in surfaces if surface.startswith(("PBB", "TVSH", "GDP"))], surfaces
+
+
 def test_video_is_not_a_candidate(gazetteer):
     assert mentions_of(gazetteer, "Video").is_empty()
     assert mentions_of(gazetteer, "Watch the Video here.").is_empty()

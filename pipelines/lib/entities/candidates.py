@@ -298,7 +298,9 @@ def find_candidate_words(
         pl.col("word").is_in(CONNECTOR_WORDS).alias("is_connector"),
         pl.col("word").str.contains(POSSESSIVE).alias("possessive"),
     ).with_columns(
-        pl.col("name_word").str.to_lowercase().is_in(list(rules.stopwords)).alias("is_stopword"),
+        # an Albanian ending after a hyphen leaves a stop word one ('PBB-së', 'GDP-ja')
+        pl.col("name_word").str.to_lowercase().str.replace(r"-\p{Ll}{1,4}$", "").is_in(list(rules.stopwords))
+        .alias("is_stopword"),
         pl.col("name_word").str.to_lowercase().is_in(list(rules.tail_words)).alias("is_tail_word"),
         (pl.col("group_position").max().over("group") + 1).alias("group_size"),
     ).join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
