@@ -404,3 +404,54 @@ def test_a_common_noun_and_a_genitive_before_a_known_name_leave_the_known_name()
     university = article_mentions(load_gazetteer(), {"a": "Studentët protestuan. Universiteti i Prishtinës mbylli "
                                                            "dyert. Rektori tha se universiteti do të rihapet."}, "sq")
     assert university["surface"].to_list() == ["Universiteti i Prishtinës"]
+
+
+# ---- issue 13, point 4 and 6, through the whole stage (typer included), in both languages -------------------------
+
+@pytest.mark.parametrize("text, language, name, uses", [
+    ("Sipas rezultateve të Komisionit Qendror të Zgjedhjeve (KQZ), pjesëmarrja ishte 40 për qind. KQZ-ja do të "
+     "certifikojë rezultatet.", "sq", "Komisionit Qendror të Zgjedhjeve", ["KQZ", "KQZ-ja"]),
+    ("Ushtria Çlirimtare e Kosovës (UÇK) luftoi deri në vitin 1999. UÇK-ja u shpërbë.", "sq",
+     "Ushtria Çlirimtare e Kosovës", ["UÇK", "UÇK-ja"]),
+    ("The Central Election Commission (CEC) published the first results. According to the CEC, turnout was 40 "
+     "percent.", "en", "Central Election Commission", ["CEC", "CEC"]),
+    ("The Kosovo Liberation Army (KLA) fought until 1999. The KLA was disbanded.", "en", "Kosovo Liberation Army",
+     ["KLA", "KLA"]),
+])
+def test_an_acronym_after_its_expansion_is_the_expansion_and_the_place_inside_is_not_mentioned(
+        gazetteer, text, language, name, uses):
+    found = article_mentions(gazetteer, {"a": text}, language)
+    full = found.filter(pl.col("surface") == name)
+    assert full.height == 1
+    assert found.filter(pl.col("surface").is_in(uses)).select("entity_id", "match_rule").rows() == [
+        (full["entity_id"][0], "acronym")] * len(uses)
+    assert "gpe:iso:XK" not in found["entity_id"].to_list()  # Kosovo inside the organisation's name is no mention
+
+
+@pytest.mark.parametrize("text, language, organisation, place", [
+    ("Gjykata Themelore e Prizrenit dënoi dy persona.", "sq", "Gjykata Themelore e Prizrenit", "gpe:prizren"),
+    ("Radio Tirana transmetoi lajmin.", "sq", "Radio Tirana", "gpe:tirana"),
+    ("Shareholders of Tirana Bank met on Monday.", "en", "Tirana Bank", "gpe:tirana"),
+    ("Radio Tirana reported it first.", "en", "Radio Tirana", "gpe:tirana"),
+])
+def test_a_place_inside_an_organisation_name_is_not_the_place(gazetteer, text, language, organisation, place):
+    found = article_mentions(gazetteer, {"a": text}, language)
+    assert found.filter(pl.col("surface") == organisation)["entity_type"].to_list() == ["ORG"]
+    assert place not in found["entity_id"].to_list()
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("Kuvendi i Kosovës nuk u mblodh. Kuvendi do të mblidhet të hënën.", "sq", "org:assembly_of_kosovo"),
+    ("Kuvendi miratoi buxhetin e Shqipërisë për vitin 2026.", "sq", "org:albanian_parliament"),
+    ("In Pristina, the Kuvendi failed again to elect a speaker, Kosovo media said.", "en", "org:assembly_of_kosovo"),
+    ("Albania's Kuvendi passed the budget for 2026.", "en", "org:albanian_parliament"),
+    ("The Kuvendi failed again to elect a speaker.", "en", None),
+    ("Kuvendi votoi sot.", "sq", None),
+])
+def test_bare_kuvendi_is_the_article_country_s_or_unlinked(gazetteer, text, language, expected):
+    found = article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == "Kuvendi")
+    assert found.height >= 1
+    if expected is None:
+        assert found.select("linked", "match_rule").unique().rows() == [(False, "ambiguous")]
+    else:
+        assert set(found["entity_id"]) == {expected}
