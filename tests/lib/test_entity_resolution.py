@@ -455,3 +455,15 @@ def test_bare_kuvendi_is_the_article_country_s_or_unlinked(gazetteer, text, lang
         assert found.select("linked", "match_rule").unique().rows() == [(False, "ambiguous")]
     else:
         assert set(found["entity_id"]) == {expected}
+
+
+@pytest.mark.parametrize("text, head", [
+    ("Kriza ka prekur edhe gazin. Kontrata e Serbisë me Gazprom skadon në mars.", "Kontrata"),
+    ("A do të jetë ky argumenti ynë? Vizita e Donald Trump Jr. në Nuuk u duk si shfaqje.", "Vizita"),
+])
+def test_a_one_word_albanian_name_governing_a_known_name_is_a_common_noun(gazetteer, text, head):
+    """A proper name of one word is not followed by a genitive; a head noun opening a sentence is ('Kontrata e
+    Serbisë': Serbia's contract). The typer took these for names; the known name after them stands."""
+    found = article_mentions(gazetteer, {"a": text}, "sq")
+    assert head not in found["surface"].to_list()
+    assert found["linked"].all()

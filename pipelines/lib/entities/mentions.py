@@ -94,7 +94,8 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
                                                 maintain_order="left")["sentence_start"].fill_null(False)
     one_word_opening = opens_sentence & ~names["surface"].str.contains(r"\s")
     names = names.filter(~written_in_lower_case(names, pl.lit(one_word_opening), texts, text_rows)
-                         & ~common_noun_before_a_known_name(names, opens_sentence, matches, texts, text_rows))
+                         & ~common_noun_before_a_known_name(names, opens_sentence, matches, texts, text_rows,
+                                                             buffer))
     untagged = untagged_words(words, names, buffer)
     return names.select(
         "row", "start", "end", "surface", "entity_id",
@@ -107,21 +108,43 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
 
 
 def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Series, matches: pl.DataFrame,
-                                    texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.Series:
-    """For each name: is it a common noun opening a sentence, a connector and a gazetteer name ('Buxheti i
-    Ministrisë së Mbrojtjes arrin ...': the budget of the ministry)? The opener is a common noun when the article also
-    writes it in lower case ('buxheti') and it is no organisation word ('Universiteti i Prishtinës', 'Gjykata e
-    ...' are names). Such a name is dropped, so the gazetteer name inside it stands."""
+                                    texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer) -> pl.Series:
+    """For each name: is it a common noun opening a sentence and governing a gazetteer name through a connector?
+    - A name holding both ('Buxheti i Ministrisë së Mbrojtjes arrin ...': the ministry's budget), when the article
+      also writes the opener in lower case ('buxheti') and it is no organisation word ('Universiteti i Prishtinës',
+      'Gjykata e ...' are names): dropped, so the gazetteer name inside it stands.
+    - A one-word Albanian name right before a linking article and a gazetteer name ('Kontrata e Serbisë me
+      Gazprom', 'Vizita e Donald Trump Jr.'): a proper name of one word is not followed by a genitive, a head noun
+      is; dropped unless it is an organisation word."""
     rules = load_candidate_rules()
     connectors = "|".join(LINKING_ARTICLES + ("of", "for", "për"))
     head = pl.col("surface").str.extract(rf"^(\S+\s+(?:{connectors})\s+)\S")
+    known_starts = matches["start"].implode()
     tested = names.select(
         "article", pl.col("surface").str.extract(r"^(\S+)").alias("surface"),
         (pl.col("start") + head.str.len_bytes().cast(pl.Int64)).alias("known_start"),
     ).with_columns(opens_sentence.alias("opens_sentence"))
-    candidate = (pl.col("opens_sentence") & pl.col("known_start").is_in(matches["start"].implode())
-                 & ~pl.col("surface").is_in(list(rules.type_word_set))).fill_null(False)
-    return written_in_lower_case(tested, candidate, texts, text_rows)
+    not_an_organisation = ~pl.col("surface").is_in(list(rules.type_word_set))
+    candidate = (pl.col("opens_sentence") & pl.col("known_start").is_in(known_starts) & not_an_organisation
+                 ).fill_null(False)
+    swallowing = written_in_lower_case(tested, candidate, texts, text_rows)
+    # ' e ' / ' i ' (3 bytes) or ' të ' / ' së ' (5 bytes: 'ë' is two) after a one-word name, then a gazetteer name
+    text_bytes = buffer.byte_values()
+    last = text_bytes.len() - 1
+
+    def byte_at(offset: int) -> pl.Series:
+        return text_bytes.gather((names["end"] + offset).clip(0, last))
+
+    short_article = (byte_at(0) == ord(" ")) & byte_at(1).is_in([ord("e"), ord("i")]) & (byte_at(2) == ord(" "))
+    long_article = ((byte_at(0) == ord(" ")) & byte_at(1).is_in([ord("t"), ord("s")]) & (byte_at(2) == 0xC3)
+                    & (byte_at(3) == 0xAB) & (byte_at(4) == ord(" ")))
+    following = (pl.when(short_article).then(names["end"] + 3).when(long_article).then(names["end"] + 5)
+                 .otherwise(None))
+    heads = names.select(
+        (opens_sentence & (text_rows["language"].gather(names["row"]) == "sq")
+         & ~pl.col("surface").str.contains(r"\s") & following.is_in(known_starts)).fill_null(False)
+    ).to_series() & tested.select(not_an_organisation).to_series()
+    return swallowing | heads
 
 
 def with_candidate_keys(spans: pl.DataFrame) -> pl.DataFrame:
