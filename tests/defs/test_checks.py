@@ -2,6 +2,7 @@
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from pipelines.defs.checks import warehouse_check_results
 from pipelines.lib.warehouse import ensure_schema
@@ -20,8 +21,13 @@ def warehouse_with_one_article(path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+# The texts the batch extracted and stored for a1 (the checks judge offsets against them).
+TEXTS = pl.DataFrame({"article_id": ["a1", "a1"], "field": ["title", "body"],
+                      "text": ["Putin in Ankara", "Putini foli."]})
+
+
 def results(connection) -> dict[str, bool]:
-    return {r.check_name: r.passed for r in warehouse_check_results(connection, ["a1"], ["a.txt"])}
+    return {r.check_name: r.passed for r in warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS)}
 
 
 def test_a_clean_batch_passes_every_check(tmp_path):
@@ -51,6 +57,19 @@ def test_orphan_mentions_and_files_without_article_fail(tmp_path):
 def test_shares_warn_rather_than_fail(tmp_path):
     connection = warehouse_with_one_article(tmp_path / "w.duckdb")
     connection.execute("UPDATE articles SET published_at = NULL")
-    check = next(r for r in warehouse_check_results(connection, ["a1"], ["a.txt"])
+    check = next(r for r in warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS)
                  if r.check_name == "share_without_publication_date")
     assert check.passed is False and check.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_mention_on_a_field_without_text_fails(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    checks = warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS.filter(pl.col("field") == "body"))
+    assert {r.check_name: r.passed for r in checks}["mentions_inside_text"] is False
+
+
+def test_a_figure_outside_its_text_fails(tmp_path):
+    connection = warehouse_with_one_article(tmp_path / "w.duckdb")
+    connection.execute("INSERT INTO figures (article_id, surface, value, unit, field, char_start, char_end) "
+                       "VALUES ('a1', '99', 99, 'count', 'body', 10, 40)")
+    assert results(connection)["figures_inside_text"] is False
