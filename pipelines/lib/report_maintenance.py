@@ -46,7 +46,7 @@ _CONTRIBUTION_SQL = {
         per_article AS (
             SELECT s.article_id, count(*) AS sentence_units,
                    count(DISTINCT (s.field, s.paragraph_index)) AS paragraph_units
-            FROM sentences s SEMI JOIN chosen c USING (article_id) GROUP BY ALL
+            FROM {{sentences}} s SEMI JOIN chosen c USING (article_id) GROUP BY ALL
         ),
         monthly AS (
             SELECT 'sentence' AS unit_window, c.month, coalesce(sum(p.sentence_units), 0)::BIGINT AS units
@@ -70,7 +70,7 @@ _CONTRIBUTION_SQL = {
             SELECT DISTINCT c.month,
                    c.article_number * 16777216 + CASE WHEN m.field = 'title' THEN 8388608 ELSE 0 END AS unit_base,
                    m.sentence_index, m.paragraph_index, m.entity_id
-            FROM mentions m
+            FROM {{mentions}} m
             JOIN entities e ON e.entity_id = m.entity_id AND e.linked
             JOIN chosen c ON c.article_id = m.article_id
         )
@@ -87,7 +87,7 @@ _CONTRIBUTION_SQL = {
         GROUP BY GROUPING SETS ((unit_window, month, entity_id), (unit_window, entity_id))""",
     "totals": """
         SELECT m.entity_id, count(*)::BIGINT AS mentions, count(DISTINCT m.article_id)::BIGINT AS articles
-        FROM mentions m JOIN entities e ON e.entity_id = m.entity_id AND e.linked
+        FROM {mentions} m JOIN entities e ON e.entity_id = m.entity_id AND e.linked
         JOIN articles a ON a.article_id = m.article_id   -- as sql/top_entities.sql counts them
         SEMI JOIN ({articles}) c ON c.article_id = m.article_id
         GROUP BY ALL""",
@@ -233,11 +233,14 @@ def counts_are_maintained(connection: duckdb.DuckDBPyConnection) -> bool:
     return bool(stored) and stored[0][0] == linked_fingerprint(connection)
 
 
-def _contributions(connection: duckdb.DuckDBPyConnection, articles_query: str, sign: int) -> None:
-    """Append this set of articles' counts, times `sign`, to the temp tables `delta_<table>`."""
-    connection.execute(_CONTRIBUTION_SQL["entity_units"].format(articles=articles_query))
+def _contributions(connection: duckdb.DuckDBPyConnection, articles_query: str, sign: int,
+                   mentions: str = "mentions", sentences: str = "sentences") -> None:
+    """Append this set of articles' counts, times `sign`, to the temp tables `delta_<table>`. Their mentions and
+    sentences are read from `mentions` and `sentences`: the tables, or the frames a batch has just written."""
+    tables = {"articles": articles_query, "mentions": mentions, "sentences": sentences}
+    connection.execute(_CONTRIBUTION_SQL["entity_units"].format(**tables))
     for table, keys, counts, query in _COUNT_TABLES:
-        sql = _CONTRIBUTION_SQL[query].format(articles=articles_query)
+        sql = _CONTRIBUTION_SQL[query].format(**tables)
         signed = ", ".join(f"{sign} * {count}" for count in counts)
         connection.execute(f"INSERT INTO delta_{table} SELECT {', '.join(keys)}, {signed} FROM ({sql})")
     connection.execute("DROP TABLE maintained_entity_units")
@@ -258,7 +261,8 @@ def _register_ids(connection: duckdb.DuckDBPyConnection, article_ids: list[str])
 
 def before_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> bool:
     """Subtract the current counts of the articles about to be replaced or deleted; call inside the writer's
-    transaction, before it touches them. Returns whether the counts are maintained (else the caller rebuilds)."""
+    transaction, before it touches them. Returns whether the counts are maintained (else the caller rebuilds).
+    Only stored articles have counts: the caller may pass just those (new articles cost nothing here)."""
     if not counts_are_maintained(connection):
         return False
     _start_delta(connection)
@@ -267,14 +271,27 @@ def before_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str])
     return True
 
 
-def after_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str], maintained: bool) -> None:
+def after_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str], maintained: bool, *,
+                 mentions: pl.DataFrame | None = None, sentences: pl.DataFrame | None = None) -> None:
     """Add the new counts of the same articles and merge the delta; rebuild whole if the counts were not
-    maintained or the linked entities changed during the write."""
+    maintained or the linked entities changed during the write.
+
+    `mentions` and `sentences`, when given, are every row these articles now have in those tables (what the batch
+    just wrote): their counts are then read from the frames instead of from scans of the two largest tables."""
     if not maintained or not counts_are_maintained(connection):
         rebuild(connection)
         return
     if article_ids:
-        _contributions(connection, _register_ids(connection, article_ids), 1)
+        sources = {}
+        for name, frame in (("mentions", mentions), ("sentences", sentences)):
+            if frame is not None:
+                connection.register(f"written_{name}", frame.to_arrow())
+                sources[name] = f"written_{name}"
+        try:
+            _contributions(connection, _register_ids(connection, article_ids), 1, **sources)
+        finally:
+            for name in sources.values():
+                connection.unregister(name)
     for table, keys, counts, _ in _COUNT_TABLES:
         key_list = ", ".join(keys)
         match = " AND ".join(f"c.{key} = d.{key}" for key in keys)
@@ -318,6 +335,20 @@ def ensure_view(connection: duckdb.DuckDBPyConnection) -> int:
     connection.execute(VIEW_SQL)   # replaced each time: a newer Kronika may compute it differently
     return connection.execute(f"SELECT count(*) FROM report_pair_counts WHERE units_with_both >= {MIN_SUPPORT}"
                               ).fetchall()[0][0]
+
+
+def top_linked_entities(connection: duckdb.DuckDBPyConnection, top: int) -> pl.DataFrame:
+    """The `top` linked entities by mentions, with their articles (name, entity_type, mentions, articles), from the
+    maintained totals: a batch's summary reads a few thousand rows, not every mention. Counted per entity_id, as the
+    totals are; the scan over `mentions` answers when the counts are not current."""
+    if counts_are_maintained(connection):
+        return connection.execute(
+            "SELECT e.name, e.entity_type, t.mentions, t.articles FROM report_entity_totals t JOIN entities e "
+            "USING (entity_id) WHERE e.linked ORDER BY t.mentions DESC, t.articles DESC, e.name LIMIT ?", [top]).pl()
+    return connection.execute(
+        "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "
+        "FROM mentions m JOIN entities e USING (entity_id) WHERE e.linked "
+        "GROUP BY ALL ORDER BY mentions DESC, articles DESC, e.name LIMIT ?", [top]).pl()
 
 
 def materialize_derived(connection: duckdb.DuckDBPyConnection, table: str) -> int:

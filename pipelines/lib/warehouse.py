@@ -156,6 +156,19 @@ def read_live_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[
         connection.unregister("live_ids")
 
 
+def stored_article_ids(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[str]:
+    """Which of these articles the warehouse holds (a scan of `articles`' id column only)."""
+    if not article_ids:
+        return []
+    ids = pl.DataFrame({"article_id": list(dict.fromkeys(article_ids))}, schema={"article_id": pl.String})
+    connection.register("asked_ids", ids.to_arrow())
+    try:
+        return [row[0] for row in connection.execute(
+            "SELECT article_id FROM articles SEMI JOIN asked_ids USING (article_id)").fetchall()]
+    finally:
+        connection.unregister("asked_ids")
+
+
 def upsert_source_files(connection: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> None:
     if not rows.height:
         return
@@ -326,9 +339,14 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
     try:
         # The pair counts of every article this batch replaces, deletes or re-extracts: out before, in after.
         touched_ids = retired_article_ids + articles["article_id"].to_list() + list(extracted_article_ids)
-        pair_counts_maintained = report_maintenance.before_change(connection, touched_ids)
+        # Only stored articles have rows to delete and counts to subtract. A DELETE or a count by article_id scans
+        # the whole of each big table (no index), so a batch of new articles skips them: they cost in proportion
+        # to the warehouse, not to the batch.
+        stored = set(stored_article_ids(connection, touched_ids))
+        pair_counts_maintained = report_maintenance.before_change(connection, sorted(stored))
         upsert_source_files(connection, source_files)
-        delete_articles(connection, retired_article_ids + articles["article_id"].to_list())
+        delete_articles(connection, [article_id for article_id in retired_article_ids + articles["article_id"].to_list()
+                                     if article_id in stored])
         insert_rows(connection, "articles", articles.with_columns(
             pl.lit(extraction_version).alias("extraction_version"),
             pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")))
@@ -338,12 +356,15 @@ def write_batch(connection: duckdb.DuckDBPyConnection, *, source_files: pl.DataF
             connection.execute("UPDATE articles SET extraction_version = ? WHERE article_id IN "
                                "(SELECT article_id FROM reextracted_ids)", [extraction_version])
             connection.unregister("reextracted_ids")
-        replace_extraction(connection, extracted_article_ids, sentences, mentions, figures, figure_links)
+        replace_extraction(connection, [article_id for article_id in extracted_article_ids if article_id in stored],
+                           sentences, mentions, figures, figure_links)
         replace_entities(connection, entities)
         if entity_id_renames is not None:
             replace_entity_id_renames(connection, entity_id_renames)
         mark_missing(connection, missing_paths, now)
-        report_maintenance.after_change(connection, touched_ids, pair_counts_maintained)
+        # After the write, the touched articles' mentions and sentences are exactly the batch's frames.
+        report_maintenance.after_change(connection, touched_ids, pair_counts_maintained,
+                                        mentions=mentions, sentences=sentences)
         statuses = source_files["status"].value_counts() if source_files.height else None
         count = {} if statuses is None else dict(statuses.iter_rows())
         connection.execute(
