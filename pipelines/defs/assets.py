@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import publication, warehouse
+from pipelines.lib import publication, report_maintenance, warehouse
 from pipelines.lib.report_html import markdown_table
 from pipelines.lib.extract import (
     article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
@@ -316,14 +316,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
             if published.message:
                 context.log.warning(published.message)
         counts = {table: warehouse.scalar(connection, f"SELECT count(*) FROM {table}") for table in WAREHOUSE_TABLES}
-        top = connection.sql(
-            "SELECT e.name, e.entity_type, count(*) AS mentions, count(DISTINCT m.article_id) AS articles "
-            "FROM mentions m JOIN entities e USING (entity_id) WHERE e.linked "
-            "GROUP BY ALL ORDER BY mentions DESC LIMIT 10").pl()
+        top = report_maintenance.top_linked_entities(connection, 10)
         check_results = warehouse_check_results(
             connection,
             article_ids=extraction_texts["article_ids"]["article_id"].to_list() + list(retired),
-            source_paths=source_files["source_path"].to_list())
+            source_paths=source_files["source_path"].to_list(), texts=extraction_texts["texts"])
     statuses = dict(source_files.group_by("status").len().iter_rows()) if source_files.height else {}
     for table in WAREHOUSE_TABLES:
         metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path),

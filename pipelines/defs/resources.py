@@ -7,10 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from pipelines.lib import warehouse_files
+from pipelines.lib.lake import configured_lake
 from pipelines.lib.lease import acquire_lease, release_lease
 from pipelines.lib.settings import Settings, settings_from_env
 from pipelines.lib.warehouse import CONNECTION_CONFIG, build_path_for, connect_writer, public_path_for
@@ -44,20 +47,38 @@ class KronikaResource(dg.ConfigurableResource):
 
 class WarehouseWriterResource(DuckDBResource):
     """The build file's connection. A run that uses it holds the writer lease from its start to its end, so a
-    second writer (another run, `kronika run`, `purge-missing`) waits for the whole run, not for one asset."""
+    second writer (another run, `kronika run`, `purge-missing`) waits for the whole run, not for one asset.
+
+    The build file is opened once per run (per step process under the multiprocess executor) and every asset gets
+    its own session on it (a cursor: its own temp tables, variables and settings). Opening it per asset cost a
+    checkpoint at each close and a cold buffer cache at each open: 1.9 s of 18 opens in a 100-file batch onto
+    100,000 articles. In DuckLake mode each asset still connects (a lake session is an ATTACH plus USE)."""
+
+    _database: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.run
-        acquire_lease(public_path_for(Path(self.database)),
-                      command=f"dagster run {run.run_id}" if run is not None else "dagster")
+        public = public_path_for(Path(self.database))
+        acquire_lease(public, command=f"dagster run {run.run_id}" if run is not None else "dagster")
+        if configured_lake() is None:
+            try:
+                self._database = connect_writer(Path(self.database))
+            except BaseException:
+                release_lease(public)
+                raise
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        release_lease(public_path_for(Path(self.database)))
+        try:
+            if self._database is not None:
+                self._database.close()
+                self._database = None
+        finally:
+            release_lease(public_path_for(Path(self.database)))
 
     @contextmanager
     def get_connection(self):
         # Kronika's own connect: a bounded wait and a one-line error instead of the base class's ~100 s of retries.
-        connection = connect_writer(Path(self.database))
+        connection = self._database.cursor() if self._database is not None else connect_writer(Path(self.database))
         try:
             yield connection
         finally:
