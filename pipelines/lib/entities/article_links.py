@@ -86,25 +86,21 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     is_person = pl.col("mention_type").is_in(PERSON_TYPES)
     person_like = pl.col("mention_type").is_null() | is_person
     is_candidate = pl.col("entity_id").str.starts_with("cand:")
-    first_word = pl.col("surface").str.extract(r"^(\S+)")
-    last_word = pl.col("surface").str.extract(r"(\S+)$").str.replace(ARABIC_ARTICLE, "")
+    full_names = framed.filter(pl.col("several_words") & (person_like | is_candidate)
+                               & pl.col("surface").str.contains(r"\s(?:\p{Ll}{1,3}-)?\p{Lu}\S*$"))
     # A common word that is no first name opening a sentence: the run may be a surname after it, not a person.
     text_bytes = buffer.byte_values()
-    before = text_bytes.gather((framed["start"] - 1).clip(0))
-    two_before = text_bytes.gather((framed["start"] - 2).clip(0))
-    opens_sentence = ((framed["start"] == 0) | (before == ord("\n"))
+    before = text_bytes.gather((full_names["start"] - 1).clip(0))
+    two_before = text_bytes.gather((full_names["start"] - 2).clip(0))
+    opens_sentence = ((full_names["start"] == 0) | (before == ord("\n"))
                       | ((before == ord(" ")) & two_before.is_in([ord("."), ord("!"), ord("?")])))
-    framed = framed.with_columns(opens_sentence.alias("opens_sentence"))
-    opened_by_a_common_word = (pl.col("opens_sentence") & first_word.str.to_lowercase().is_in(common_words().implode())
-                               & ~first_word.str.to_lowercase().is_in(list(first_names())))
     full_names = (
-        framed.filter(pl.col("several_words") & (person_like | is_candidate)
-                      & pl.col("surface").str.contains(r"\s(?:\p{Ll}{1,3}-)?\p{Lu}\S*$"))
-        .select("article", "mention_index", "entity_id", is_person.fill_null(True).alias("person_holder"),
-                person_like.alias("person_like"),
-                candidate_key_expression(last_word).str.strip_prefix("cand:").alias("surname_key"),
-                candidate_key_expression(first_word).alias("given_key"),
-                (opened_by_a_common_word & is_candidate & ~pl.col("linked")).alias("common_opening"))
+        full_names.with_columns(opens_sentence.alias("opens_sentence"))
+        .join(full_name_keys(full_names["surface"]), on="surface", how="left", maintain_order="left")
+        .select("article", "mention_index", "entity_id", person_like.alias("person_like"), "surname_key",
+                "given_key",
+                (pl.col("opens_sentence") & pl.col("common_opener") & is_candidate & ~pl.col("linked"))
+                .alias("common_opening"))
         .drop_nulls("surname_key")
     )
     # ... when another full name, not so opened, has that surname
@@ -140,10 +136,11 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     common_openings = full_names.filter(pl.col("common_opening")).join(
         unique_holders.filter(pl.col("person_like")), on=["article", "surname_key"])
     # 'Trump Jr.' after 'Donald Trump Jr.': the key of a full name without its first word
-    tails = framed.filter(pl.col("surface").str.count_matches(r"\s") >= 2).select(
-        "article", pl.col("mention_index").alias("holder_index"), "entity_id",
-        candidate_key_expression(pl.col("surface").str.replace(r"^\S+\s+", "")).alias("tail_key"),
-    ).filter(pl.col("entity_id").n_unique().over("article", "tail_key") == 1).unique(
+    tails = framed.filter(is_person & pl.col("surface").str.contains(r"\S\s+\S+\s")).select(
+        "article", pl.col("mention_index").alias("holder_index"), "entity_id", "surface")
+    tail_keys = tails.select("surface").unique().with_columns(
+        candidate_key_expression(pl.col("surface").str.replace(r"^\S+\s+", "")).alias("tail_key"))
+    tails = tails.join(tail_keys, on="surface", maintain_order="left").filter(pl.col("entity_id").n_unique().over("article", "tail_key") == 1).unique(
         ["article", "tail_key"], keep="first", maintain_order=True)
     tail_links = framed.filter(pl.col("several_words") & ~pl.col("linked") & is_candidate).select(
         "article", "mention_index", pl.col("entity_id").alias("tail_key")).join(tails, on=["article", "tail_key"])
@@ -154,6 +151,19 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
         common_openings.select("mention_index", "holder_index", pl.lit(False).alias("person_evidence")),
         tail_links.select("mention_index", "holder_index", pl.lit(False).alias("person_evidence")),
     ])
+
+
+def full_name_keys(surfaces: pl.Series) -> pl.DataFrame:
+    """surface, surname_key (the folded last word, an Arabic article dropped), given_key (the first word's cand:
+    key), common_opener (the first word is a common word and no first name), once per distinct surface."""
+    first_word = pl.col("surface").str.extract(r"^(\S+)")
+    last_word = pl.col("surface").str.extract(r"(\S+)$").str.replace(ARABIC_ARTICLE, "")
+    return surfaces.unique().to_frame("surface").with_columns(
+        candidate_key_expression(last_word).str.strip_prefix("cand:").alias("surname_key"),
+        candidate_key_expression(first_word).alias("given_key"),
+        (first_word.str.to_lowercase().is_in(common_words().implode())
+         & ~first_word.str.to_lowercase().is_in(list(first_names()))).alias("common_opener"),
+    )
 
 
 def acronym_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:

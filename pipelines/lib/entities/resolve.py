@@ -205,14 +205,16 @@ def link_candidates_by_stem(candidates: pl.DataFrame, language: pl.Series, gazet
     `language` is each candidate's text language."""
     if candidates.is_empty():
         return candidates
-    stems = gazetteer_name_stems(gazetteer)
+    stems = gazetteer_name_stems(gazetteer).rename({"entity_id": "stem_entity", "entity_type": "stem_type"})
     stem = stem_key_expression(pl.col("surface"))
     several_words = pl.col("surface").str.contains(r"\s")
-    found = candidates.select(
-        pl.when((language == "sq") & (several_words | (stem != stem_key_expression(pl.col("surface"), strip=False))))
-        .then(stem).alias("stem")
-    ).join(stems.rename({"entity_id": "stem_entity", "entity_type": "stem_type"}), on="stem", how="left",
-           maintain_order="left")
+    # Names recur: each distinct Albanian surface is stemmed once.
+    surfaces = candidates.filter(language == "sq").select("surface").unique().with_columns(
+        pl.when(several_words | (stem != stem_key_expression(pl.col("surface"), strip=False))).then(stem).alias("stem")
+    ).join(stems, on="stem")
+    found = candidates.select("surface", language.alias("language")).join(
+        surfaces, on="surface", how="left", maintain_order="left")
+    found = found.with_columns(pl.when(pl.col("language") == "sq").then(pl.col("stem_entity")).alias("stem_entity"))
     hit = found["stem_entity"].is_not_null()
     return candidates.with_columns(
         pl.when(hit).then(found["stem_entity"]).otherwise(pl.col("entity_id")).alias("entity_id"),
