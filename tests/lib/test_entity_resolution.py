@@ -467,3 +467,21 @@ def test_a_one_word_albanian_name_governing_a_known_name_is_a_common_noun(gazett
     found = article_mentions(gazetteer, {"a": text}, "sq")
     assert head not in found["surface"].to_list()
     assert found["linked"].all()
+
+
+@pytest.mark.parametrize("title, body, language, expected", [
+    ("VELAJ: NUK JAM FAJTOR", "Policia arrestoi Dritan Velaj të hënën. Velaj pretendon se është i pafajshëm.", "sq",
+     {"VELAJ": candidate_key("Dritan Velaj")}),
+    ("TAKIMI I KURTIT ME RAMËN", "Albin Kurti dhe Edi Rama u takuan sot në Tiranë.", "sq",
+     {"KURTIT": "person:albin_kurti", "RAMËN": "person:edi_rama"}),
+    ("KURTI: NUK DO TË HEQIM DORË", "Albin Kurti foli sot në Prishtinë.", "sq", {"KURTI": "person:albin_kurti"}),
+    ("KOVAL SAYS NO", "Stephen Koval spoke on Monday. Koval said more.", "en", {"KOVAL": "cand:stephen_koval"}),
+])
+def test_a_surname_in_an_all_caps_headline_links_to_the_full_name_in_the_body(gazetteer, title, body, language,
+                                                                              expected):
+    frame = pl.DataFrame({"article_id": ["a", "a"], "field": ["title", "body"], "text": [title, body],
+                          "language": [language, language]})
+    found = extract_mentions(frame, gazetteer).filter(pl.col("field") == "title")
+    assert {surface: entity for surface, entity in found.select("surface", "entity_id").rows()
+            if surface in expected} == expected
+    assert set(found.filter(pl.col("surface").is_in(list(expected)))["match_rule"]) == {"short_form"}

@@ -22,6 +22,7 @@ HYPHENATED_ENDING = r"-\p{Ll}{1,4}$"
 # An Arabic article before a surname ('al-Sharaa', 'el-Sisi'): the bare surname is written without it.
 ARABIC_ARTICLE = r"^(?:al|el|ad|as|ash|at|az|ar)-"
 ACRONYM = r"^\p{Lu}[\p{Lu}\p{N}&]{1,9}$"
+ALL_CAPITALS = r"^\p{Lu}[\p{Lu}\p{M}’'-]+$"
 # The copied columns: what a short form takes from its full name (those of them the frame has).
 HOLDER_COLUMNS = ("entity_id", "linked", "candidate_type", "entity_type", "type_score")
 
@@ -125,10 +126,12 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname: only those few words
     # are keyed again, without it.
     hyphenated = pl.col("surface").str.contains(HYPHENATED_ENDING)
+    # A word in capitals ('KURTIT' in a headline) is keyed as the capitalised word, whose endings fold.
+    capitals = pl.col("surface").str.contains(ALL_CAPITALS)
     short_forms = pl.concat([
-        short_forms.filter(~hyphenated),
-        short_forms.filter(hyphenated).with_columns(
-            candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, ""))
+        short_forms.filter(~hyphenated & ~capitals),
+        short_forms.filter(hyphenated | capitals).with_columns(
+            candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, "").str.to_titlecase())
             .str.strip_prefix("cand:").alias("surname_key")),
     ])
     surname_links = short_forms.join(unique_holders, on=["article", "surname_key"]).filter(
@@ -158,6 +161,7 @@ def full_name_keys(surfaces: pl.Series) -> pl.DataFrame:
     key), common_opener (the first word is a common word and no first name), once per distinct surface."""
     first_word = pl.col("surface").str.extract(r"^(\S+)")
     last_word = pl.col("surface").str.extract(r"(\S+)$").str.replace(ARABIC_ARTICLE, "")
+    last_word = pl.when(last_word.str.contains(ALL_CAPITALS)).then(last_word.str.to_titlecase()).otherwise(last_word)
     return surfaces.unique().to_frame("surface").with_columns(
         candidate_key_expression(last_word).str.strip_prefix("cand:").alias("surname_key"),
         candidate_key_expression(first_word).alias("given_key"),

@@ -156,11 +156,13 @@ def with_candidate_keys(spans: pl.DataFrame) -> pl.DataFrame:
 
 def untagged_words(words: pl.DataFrame, names: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     """Single capitalised words outside every gazetteer match and typed name (the typer said O: 'Saipov' opening a
-    sentence, 'Zinke pretendon'), as mention rows. Stop words (months, demonyms) only after a title ('znj. May').
+    sentence, 'Zinke pretendon'; a surname in an ALL-CAPS headline), as mention rows. Stop words (months, demonyms) only after a title ('znj. May').
     Connectors, initials and acronyms are no surnames."""
     inside_a_name = covered_by_a_match(words["start"], words["end"], names.select("start", "end").sort("start"))
     untagged = words.filter(
-        ~inside_a_name & ~pl.col("covered") & ~pl.col("is_connector") & (pl.col("shape") == "X")
+        ~inside_a_name & ~pl.col("covered") & ~pl.col("is_connector")
+        # capitalised, or in capitals in an ALL-CAPS text (a headline 'KURTI: ...', 'VELAJ: NUK JAM FAJTOR')
+        & ((pl.col("shape") == "X") | ((pl.col("shape") == "A") & (pl.col("casing") == "caps")))
         & (~pl.col("is_stopword") | pl.col("titled"))
     ).select("row", "start", "end").sort("start")
     untagged = with_candidate_keys(
