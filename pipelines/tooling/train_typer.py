@@ -23,6 +23,8 @@ TYPES = ("PERSON", "ORG", "GPE", "LOC", "EVENT", "OTHER")
 CLASSES = (NOT_ENTITY, *(f"{tag}-{name}" for name in TYPES for tag in ("B", "I")))
 MINIMUM_FEATURE_COUNT = 2
 TWEETS = ("btc", "wnut17")
+TWEET_WEIGHT = 1.0
+TWEET_CASING = "tweet-"  # prefix of a tweet word's casing value in training (see labelled_words)
 REGULARISATION = 1.0  # sklearn's C; chosen on the dev splits (see models/MODEL_CARD.md)
 # English sets mark every place LOC. A place whose name has a landform or facility word, or is a continent, stays
 # LOC; other English places (towns, countries, states: the bulk in news) are trained as GPE.
@@ -50,6 +52,12 @@ def labelled_words(documents: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFram
     one, O outside every gold span, null (skipped) where it overlaps a gold span of a kind Kronika does not type
     or a gold boundary falls inside it."""
     words = candidate_words(document_texts(documents), gazetteer).with_row_index("word_id")
+    # Tweets write capitals their own way (ALL-CAPS shouting, Title Case posts, lower-case names): their casing
+    # values are their own, so the casing template learns tweets apart from news, and the shared templates
+    # (capitalised common word, shape) fit news-like text better. Kronika reads news: these never fire at run time.
+    is_tweet = documents["corpus"].is_in(TWEETS).gather(words["row"])
+    words = words.with_columns(pl.when(pl.lit(is_tweet)).then(TWEET_CASING + pl.col("casing"))
+                               .otherwise(pl.col("casing")).alias("casing"))
     gold = (documents.with_row_index("row").select(pl.col("row").cast(pl.Int64), "language", "spans")
             .explode("spans").unnest("spans").drop_nulls("entity_type"))
     gold = gold.with_columns(english_place_type(gold, documents).alias("entity_type"))
@@ -96,7 +104,7 @@ def build_vocabulary(spans: pl.DataFrame) -> pl.DataFrame:
 
 
 def train(documents: pl.DataFrame, gazetteer: Gazetteer, regularisation: float = REGULARISATION,
-          albanian_weight: float = 3.0, tweet_weight: float = 1.0, spans: pl.DataFrame | None = None
+          albanian_weight: float = 3.0, tweet_weight: float = TWEET_WEIGHT, spans: pl.DataFrame | None = None
           ) -> tuple[pl.DataFrame, np.ndarray, dict]:
     """(vocabulary, weights (features x classes, the intercept folded into 'bias'), training facts)."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 (training extra only)
@@ -114,6 +122,11 @@ def train(documents: pl.DataFrame, gazetteer: Gazetteer, regularisation: float =
     weights[:, model.classes_] = model.coef_.T
     bias_row = vocabulary.filter(pl.col("feature") == "bias")["feature_index"][0]
     weights[bias_row, model.classes_] += model.intercept_
+    # Tweet casing values never occur at run time: their features are not saved.
+    kept = ~vocabulary["feature"].str.starts_with("case=" + TWEET_CASING).to_numpy()
+    weights = weights[kept]
+    vocabulary = vocabulary.filter(pl.lit(kept)).with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("feature_index"))
     facts = {"words": spans.height, "features": vocabulary.height,
              "labels": dict(spans.group_by("label").len().sort("label").iter_rows())}
     return vocabulary, weights, facts
@@ -130,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--regularisation", type=float, default=REGULARISATION)
     parser.add_argument("--albanian-weight", type=float, default=3.0)
+    parser.add_argument("--tweet-weight", type=float, default=TWEET_WEIGHT)
     arguments = parser.parse_args(argv)
     try:
         import sklearn  # noqa: F401, PLC0415
@@ -139,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     documents = load_documents()
     training = documents.filter(pl.col("split") == "train")
-    vocabulary, weights, facts = train(training, load_gazetteer(), arguments.regularisation, arguments.albanian_weight)
+    vocabulary, weights, facts = train(training, load_gazetteer(), arguments.regularisation, arguments.albanian_weight,
+                                       arguments.tweet_weight)
     save(arguments.out, vocabulary, weights)
     facts["seconds"] = round(time.perf_counter() - started, 1)
     facts["documents"] = dict(training.group_by("corpus").len().sort("corpus").iter_rows())

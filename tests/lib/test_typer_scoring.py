@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.entities.features import (
-    common_keys, common_words, first_names, lower_case_letters, place_keys, word_features, word_lookups,
+    common_keys, first_names, is_common_word, lower_case_letters, place_keys, word_features, word_lookups,
 )
 from pipelines.lib.entities.mentions import candidate_words
 from pipelines.lib.entities.resolve import candidate_key_expression
@@ -57,7 +57,7 @@ def test_lookups_once_per_distinct_word_equal_the_lookups_per_row(dev_words):
     per_row = dev_words.with_columns(
         candidate_key_expression(pl.col("name_word")).alias("key"),
         pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
-        pl.col("name_word").str.to_lowercase().is_in(common_words().implode()).alias("common"),
+        is_common_word(pl.col("name_word")).alias("common"),
     ).with_columns(pl.col("key").is_in(common_keys().implode()).alias("common_stem")).join(
         place_keys(), on="key", how="left", maintain_order="left")
     columns = ["key", "first_name", "common", "common_stem", "place_kind"]
@@ -72,3 +72,8 @@ def test_lower_case_letters_equal_a_regex_count_per_text():
     for sample in (texts, texts.slice(5, 20), pl.concat([texts.slice(1, 4), texts.slice(9, 3)], rechunk=False)):
         expected = sample.str.count_matches(r"\p{Ll}").cast(pl.Int64)
         assert lower_case_letters(sample).equals(expected)
+
+
+def test_an_english_plural_of_a_common_word_is_common():
+    words = pl.DataFrame({"name_word": ["Premiums", "Premium", "Zelvians", "Kowalczyk"]})
+    assert words.select(is_common_word(pl.col("name_word"))).to_series().to_list() == [True, True, False, False]

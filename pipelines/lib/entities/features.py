@@ -87,6 +87,12 @@ def context_shape(word: pl.Expr) -> pl.Expr:
     )
 
 
+def is_common_word(word: pl.Expr) -> pl.Expr:
+    """The word, lower-cased, is a common word, or an English plural of one ('Premiums will ...', 'Officials')."""
+    lower = word.str.to_lowercase()
+    return lower.is_in(common_words().implode()) | lower.str.strip_suffix("s").is_in(common_words().implode())
+
+
 def word_lookups(words: pl.DataFrame) -> pl.DataFrame:
     """name_word, lower, key (cand:), first_name, common, common_stem, place_kind: the lookups, which read the word
     alone. A batch repeats few distinct words many times, so they run once per distinct (name_word, lower) pair
@@ -94,7 +100,7 @@ def word_lookups(words: pl.DataFrame) -> pl.DataFrame:
     return words.select("name_word", "lower").unique().with_columns(
         candidate_key_expression(pl.col("name_word")).alias("key"),
         pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
-        pl.col("name_word").str.to_lowercase().is_in(common_words().implode()).alias("common"),
+        is_common_word(pl.col("name_word")).alias("common"),
     ).with_columns(
         pl.col("key").is_in(common_keys().implode()).alias("common_stem"),
     ).join(place_keys(), on="key", how="left")
