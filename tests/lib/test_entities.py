@@ -532,6 +532,15 @@ def test_an_acronym_with_an_albanian_ending_can_end_a_sentence(gazetteer):
     assert words.filter(pl.col("name_word") == "Komandantët")["sentence_start"].to_list() == [True]
 
 
+def test_a_name_with_a_hyphenated_albanian_ending_can_end_a_sentence(gazetteer):
+    """'Volta-s.' ends its sentence as 'NATO-s.' does: the next sentence's opener is no part of the name, and the
+    surname links to the full name."""
+    text = "Ai luan Jason Voltën. Të gjithë hynë në shtëpinë e Volta-s. Pastaj dolën."
+    found = mentions_of(gazetteer, text, "sq")
+    assert found.select("surface", "entity_id", "match_rule").rows() == [
+        ("Jason Voltën", "cand:jason_vol", "candidate"), ("Volta-s", "cand:jason_vol", "short_form")]
+
+
 def test_a_connector_never_ends_a_name():
     # Two names of different types back to back with a connector between ('Lidhja e | Kosovës'): the connector
     # goes with neither. Tags are given here, so the rule is tested without the model.

@@ -26,7 +26,7 @@ CONTEXT_CHARS = 40
 SENTENCE_OPENING = r"(?:^|\n|[.!?…:;][\"'”’»)\]]*\s)[\s\"“«‘'(\[\-–—•*]*$"
 # A word whose final dot ends a sentence rather than an initial or abbreviation (J., U.S., Mr., St., Inc.); an
 # acronym with a hyphenated Albanian ending ends one too ('NATO-s.', 'BE-së.').
-SENTENCE_END_WORD = r"(?:[\p{Ll}\p{Lu}\p{N}]{2,}|[\p{Lu}\p{N}]-\p{Ll}+)[.!?]$"
+SENTENCE_END_WORD = r"(?:[\p{Ll}\p{Lu}\p{N}]{2,}|[\p{L}\p{N}]-\p{Ll}+)[.!?]$"
 POSSESSIVE = r"\p{L}['’]s?$"
 ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Jr.", "Sr.", "Mt.", "Ft.", "Gen.", "Gov.", "Sen.", "Rep.",
                  "Lt.", "Col.", "Sgt.", "Capt.", "Prof.", "Rev.", "Inc.", "Co.", "Corp.", "Ltd.", "Bros.", "No.",
