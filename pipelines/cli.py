@@ -375,9 +375,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Verbs that hand everything after their name to their own parser ('kronika eval --json'). argparse's REMAINDER
+# does not take arguments that start with '-' when they come first, so those verbs are parsed leniently.
+PASS_THROUGH_COMMANDS = ("eval", "bench")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if getattr(args, "command", None) in PASS_THROUGH_COMMANDS:
+        args.rest = argv[argv.index(args.command) + 1:]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0

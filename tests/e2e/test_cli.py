@@ -23,8 +23,10 @@ SEED = "000_569b95381efc9f15.txt"
 pytestmark = pytest.mark.e2e
 
 
-def kronika(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(BIN / "kronika"), *args], capture_output=True, text=True, env=env, timeout=600)
+def kronika(*args: str, env: dict | None = None, check: bool = True, cwd: Path | None = None
+            ) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "kronika"), *args], capture_output=True, text=True, env=env, timeout=600,
+                            cwd=cwd)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -143,3 +145,15 @@ def test_the_duckdb_cli_opens_the_warehouse_and_runs_every_report(built):
     count = subprocess.run([cli, "-readonly", "-csv", "-noheader", str(built["warehouse"]), "-c",
                             "SELECT count(*) FROM articles"], capture_output=True, text=True)
     assert int(count.stdout.strip()) > 10
+
+
+def test_eval_and_bench_take_their_options_first():
+    """`kronika eval --json` used to stop at kronika's own parser ('unrecognized arguments: --json'): argparse's
+    REMAINDER takes no leading option. The options now reach the verb's parser, and a wrong one is its error."""
+    scores = json.loads(kronika("eval", "--json", "--no-spans", cwd=ROOT).stdout)
+    assert scores["entities"]["micro"]["f1"] >= 0.95
+    assert {row["test_set"] for row in scores["surname_pairs"]} == {"sq_ntrex", "en_ntrex"}
+    assert all(row["rate"] >= 0.9 for row in scores["surname_pairs"])
+    wrong = kronika("eval", "--bogus", check=False)
+    assert wrong.returncode == 2 and "kronika eval: error: unrecognized arguments: --bogus" in wrong.stderr
+    assert kronika("status", "--bogus", check=False).returncode == 2
