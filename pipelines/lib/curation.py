@@ -67,6 +67,7 @@ def mark_affected_articles(connection: duckdb.DuckDBPyConnection, spellings: lis
         return 0
     pattern = r"(?:^|[^\p{L}\p{N}])(?:" + "|".join(escape_regex(spelling) for spelling in spellings) + ")" \
         if spellings else None
+    surfaces = spellings + stem_sharing_surfaces(connection, spellings)
     connection.execute("BEGIN TRANSACTION")
     try:
         connection.execute(
@@ -77,7 +78,7 @@ def mark_affected_articles(connection: duckdb.DuckDBPyConnection, spellings: lis
                UNION
                SELECT article_id FROM mentions
                WHERE list_contains(?::VARCHAR[], entity_id) OR list_contains(?::VARCHAR[], surface)""",
-            [pattern, pattern or "", entity_ids, spellings])
+            [pattern, pattern or "", entity_ids, surfaces])
         marked = connection.sql("SELECT count(*) FROM curation_affected").fetchone()[0]
         connection.execute("UPDATE articles SET extraction_version = ? WHERE article_id IN "
                            "(SELECT article_id FROM curation_affected)", [CURATION_STALE_VERSION])
@@ -87,6 +88,19 @@ def mark_affected_articles(connection: duckdb.DuckDBPyConnection, spellings: lis
         connection.execute("ROLLBACK")
         raise
     return int(marked)
+
+
+def stem_sharing_surfaces(connection: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[str]:
+    """The stored mention surfaces whose stem is a changed spelling's: a candidate links to a gazetteer name by its stem
+    ('Pançevës' to 'Pančevo', resolve.link_candidates_by_stem), so a changed name affects them although the text
+    does not contain the spelling. One pass over the distinct surfaces."""
+    if not spellings:
+        return []
+    from pipelines.lib.entities.resolve import stem_key_expression  # noqa: PLC0415 (the entity stage is heavy)
+
+    stems = pl.DataFrame({"spelling": spellings}).select(stem_key_expression(pl.col("spelling")).alias("stem"))
+    surfaces = connection.sql("SELECT DISTINCT surface FROM mentions WHERE surface IS NOT NULL").pl()
+    return surfaces.filter(stem_key_expression(pl.col("surface")).is_in(stems["stem"].implode()))["surface"].to_list()
 
 
 def write_user_changes(path: Path, changes: list[dict[str, str]]) -> None:

@@ -82,6 +82,20 @@ def test_mark_affected_articles_marks_only_articles_containing_a_spelling():
     assert mark_affected_articles(connection, [], []) == 0
 
 
+def test_a_changed_name_marks_the_articles_whose_candidates_share_its_stem():
+    """'Pançevës' links to 'Pančevo' by its stem, though the text never contains 'Pančevo': promoting, merging or
+    removing that name must re-extract the article too."""
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE articles (article_id VARCHAR, title VARCHAR, body VARCHAR, extraction_version VARCHAR)")
+    connection.execute("CREATE TABLE mentions (article_id VARCHAR, entity_id VARCHAR, surface VARCHAR)")
+    connection.execute("""INSERT INTO articles VALUES ('a', 'x', 'rafineria e Pançevës ndaloi', 'v'),
+                          ('b', 'x', 'Pançova e re', 'v')""")
+    connection.execute("INSERT INTO mentions VALUES ('a', 'cand:pancev', 'Pançevës'), ('b', 'cand:pancov', 'Pançova')")
+    assert mark_affected_articles(connection, ["Pančevo"], []) == 1
+    assert connection.sql("SELECT article_id FROM articles WHERE extraction_version = ?",
+                          params=[CURATION_STALE_VERSION]).fetchall() == [("a",)]
+
+
 def test_load_gazetteer_reads_the_user_file_from_the_setting(tmp_path, monkeypatch):
     user_file = tmp_path / "mine.tsv"
     write_user_changes(user_file, [new_change("promote", entity_id="org:zrre", entity_type="ORG", name="ZRRE",
