@@ -227,8 +227,11 @@ def linked_fingerprint(connection: duckdb.DuckDBPyConnection) -> str:
 
 
 def counts_are_maintained(connection: duckdb.DuckDBPyConnection) -> bool:
-    """True when the stored counts were built for the current linked entities."""
-    ensure_tables(connection)
+    """True when the stored counts were built for the current linked entities. Creates nothing, so it also answers on
+    a read-only connection (a warehouse without the count tables has no maintained counts; writers then rebuild)."""
+    if not connection.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'report_pair_state' "
+                              "AND database_name = current_database() AND schema_name = current_schema()").fetchall():
+        return False
     stored = connection.execute("SELECT linked_fingerprint FROM report_pair_state").fetchall()
     return bool(stored) and stored[0][0] == linked_fingerprint(connection)
 

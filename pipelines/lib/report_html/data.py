@@ -11,6 +11,7 @@ import shlex
 import duckdb
 import polars as pl
 
+from pipelines.lib import report_maintenance
 from pipelines.lib.reports import find_report, run_report, set_display_timezone
 from pipelines.lib.settings import DEFAULT_TIMEZONE
 
@@ -91,10 +92,14 @@ def report_data(connection: duckdb.DuckDBPyConnection, *, period: str = "week", 
         raise ValueError(f"report period must be one of {', '.join(PERIODS)}, not {period!r}")
     zone = display_timezone or DEFAULT_TIMEZONE
     set_display_timezone(connection, zone)
+    # Linked entities with a mention are the maintained totals' rows (a count, not a distinct over every mention).
+    entities_mentioned = ("(SELECT count(*) FROM report_entity_totals t JOIN entities e USING (entity_id) "
+                          "WHERE e.linked AND t.mentions > 0)" if report_maintenance.counts_are_maintained(connection)
+                          else "(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) "
+                               "WHERE e.linked)")
     counts = connection.sql(
         "SELECT (SELECT count(*) FROM articles) AS articles, (SELECT count(*) FROM mentions) AS mentions, "
-        "(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) WHERE e.linked) "
-        "AS entities_mentioned, "
+        f"{entities_mentioned} AS entities_mentioned, "
         "(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) WHERE NOT e.linked) "
         "AS unlinked_names, "
         "(SELECT min(published_at)::DATE FROM articles) AS first_day, "
