@@ -67,7 +67,9 @@ def raw_files(context: dg.AssetExecutionContext, config: DiscoverConfig, kronika
     settings = kronika.settings()
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
-        manifest = warehouse.read_manifest(connection)
+        # A batch found by a scan looks at its own files only, so it reads only their manifest rows.
+        manifest = (warehouse.read_manifest_rows(connection, source_paths=config.paths) if config.from_scan
+                    else warehouse.read_manifest(connection))
     if config.from_scan:
         pending = batch_changes(settings.raw_dir, manifest, config.paths, config.missing_paths,
                                 pl.DataFrame({"source_path": config.refused_paths, "reason": config.refused_reasons},
@@ -105,8 +107,11 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
     parsed = parse_documents(documents, timezone=settings.timezone)
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
-        manifest = warehouse.read_manifest(connection)
-        live = warehouse.read_live_articles(connection, parsed["article_id"].drop_nulls().unique().to_list())
+        article_ids = parsed["article_id"].drop_nulls().unique().to_list()
+        manifest = warehouse.read_manifest_rows(
+            connection, source_paths=parsed["source_path"].to_list(),
+            content_hashes=parsed["content_sha256"].drop_nulls().unique().to_list(), article_ids=article_ids)
+        live = warehouse.read_live_articles(connection, article_ids)
     plan = plan_batch(parsed, manifest, live, _now())
     counts = plan.source_files.group_by("status").len()
     context.add_output_metadata({

@@ -145,6 +145,27 @@ def read_manifest(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return read_frame(connection, "SELECT * FROM source_files")
 
 
+def read_manifest_rows(connection: duckdb.DuckDBPyConnection, *, source_paths: list[str] = (),
+                       content_hashes: list[str] = (), article_ids: list[str] = ()) -> pl.DataFrame:
+    """The manifest rows a batch's decisions read: those of its files (a JSON Lines file's every record), of its
+    bytes and of its articles. Planning a batch against these gives what it gives against the whole manifest, whose
+    100,000 rows cost ~0.2 s to bring into Polars, twice per batch."""
+    keys = {"manifest_paths": ("source_path", source_paths), "manifest_hashes": ("content_sha256", content_hashes),
+            "manifest_article_ids": ("article_id", article_ids)}
+    for view, (column, values) in keys.items():
+        connection.register(view, pl.DataFrame({column: list(values)}, schema={column: pl.String}).to_arrow())
+    try:
+        return read_frame(connection, """
+            SELECT * FROM source_files
+            WHERE regexp_replace(source_path, '#\d+$', '') IN (SELECT source_path FROM manifest_paths)
+               OR source_path IN (SELECT source_path FROM manifest_paths)
+               OR content_sha256 IN (SELECT content_sha256 FROM manifest_hashes)
+               OR article_id IN (SELECT article_id FROM manifest_article_ids)""")
+    finally:
+        for view in keys:
+            connection.unregister(view)
+
+
 def read_live_articles(connection: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pl.DataFrame:
     ids = pl.DataFrame({"article_id": article_ids}, schema={"article_id": pl.String})
     connection.register("live_ids", ids.to_arrow())
