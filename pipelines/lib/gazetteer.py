@@ -130,7 +130,25 @@ def entity_alias_rows(entity: dict[str, str]) -> list[dict[str, object]]:
             rows.append(parse_alias_item(f"{surname} {{surname}}"))
     # 'von der Leyen' opens a sentence as 'Von der Leyen'.
     rows += [row | {"alias": row["alias"][0].upper() + row["alias"][1:]} for row in rows if row["alias"][0].islower()]
+    # Albanian writes an adjective of nationality or direction in lower case: 'Ministria e Jashtme Ruse' is also
+    # 'Ministria e Jashtme ruse', 'Kongresi Amerikan' 'Kongresi amerikan'.
+    rows += [row | {"alias": lower_case_adjective} for row in rows if row["language"] in ("sq", "any")
+             and (lower_case_adjective := with_lower_case_adjective(row["alias"])) is not None]
     return [row | {"entity_id": entity["entity_id"]} for row in rows]
+
+
+def with_lower_case_adjective(alias: str) -> str | None:
+    """The alias with its last word in lower case, when that word is a capitalised adjective of nationality or
+    direction (a demonym or direction of entity_rules/name_stopwords.txt) after another word; else None."""
+    from pipelines.lib.entities.rules import load_candidate_rules  # noqa: PLC0415 (the entities package imports this)
+
+    rules = load_candidate_rules()
+    head, _, last = alias.rpartition(" ")
+    # tail words ('News', 'Lajme', the days) end names as they are written
+    if (not head or not last[:1].isupper() or last.lower() not in rules.stopwords
+            or last.lower() in rules.tail_words):
+        return None
+    return f"{head} {last.lower()}"
 
 
 def add_folded_variants(aliases: pl.DataFrame) -> pl.DataFrame:

@@ -97,6 +97,9 @@ LINKED_CASES = [
     # a person's English spelling takes Albanian endings too; another English-only spelling does not
     ("regjimin e Bashar al-Assadit dhe deklarata e Marco Rubios", "sq",
      ["person:bashar_al_assad", "person:marco_rubio"]),
+    # Albanian writes adjectives of nationality in lower case
+    ("Zëdhënësja e Ministrisë së Jashtme ruse foli. Kongresi amerikan votoi.", "sq",
+     ["org:russian_foreign_ministry", "org:us_congress"]),
 ]
 
 
