@@ -325,7 +325,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, kronika: KronikaResource
         check_results = warehouse_check_results(
             connection,
             article_ids=extraction_texts["article_ids"]["article_id"].to_list() + list(retired),
-            source_paths=source_files["source_path"].to_list(), texts=extraction_texts["texts"])
+            source_paths=source_files["source_path"].to_list(), texts=extraction_texts["texts"],
+            mentions=mentions, figures=figures, sentences=sentences)
     statuses = dict(source_files.group_by("status").len().iter_rows()) if source_files.height else {}
     for table in WAREHOUSE_TABLES:
         metadata = {"dagster/row_count": counts[table], "warehouse": str(settings.warehouse_path),

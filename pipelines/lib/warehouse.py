@@ -157,7 +157,7 @@ def read_manifest_rows(connection: duckdb.DuckDBPyConnection, *, source_paths: l
     try:
         return read_frame(connection, """
             SELECT * FROM source_files
-            WHERE regexp_replace(source_path, '#\d+$', '') IN (SELECT source_path FROM manifest_paths)
+            WHERE regexp_replace(source_path, '#\\d+$', '') IN (SELECT source_path FROM manifest_paths)
                OR source_path IN (SELECT source_path FROM manifest_paths)
                OR content_sha256 IN (SELECT content_sha256 FROM manifest_hashes)
                OR article_id IN (SELECT article_id FROM manifest_article_ids)""")

@@ -26,8 +26,16 @@ TEXTS = pl.DataFrame({"article_id": ["a1", "a1"], "field": ["title", "body"],
                       "text": ["Putin in Ankara", "Putini foli."]})
 
 
+def check(connection, texts: pl.DataFrame = TEXTS) -> list[dg.AssetCheckResult]:
+    """The checks of a batch that wrote a1, given the rows it wrote (here: what the tables hold, faults included)."""
+    return warehouse_check_results(connection, ["a1"], ["a.txt"], texts,
+                                   mentions=connection.sql("SELECT * FROM mentions").pl(),
+                                   figures=connection.sql("SELECT * FROM figures").pl(),
+                                   sentences=connection.sql("SELECT * FROM sentences").pl())
+
+
 def results(connection) -> dict[str, bool]:
-    return {r.check_name: r.passed for r in warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS)}
+    return {r.check_name: r.passed for r in check(connection)}
 
 
 def test_a_clean_batch_passes_every_check(tmp_path):
@@ -57,14 +65,13 @@ def test_orphan_mentions_and_files_without_article_fail(tmp_path):
 def test_shares_warn_rather_than_fail(tmp_path):
     connection = warehouse_with_one_article(tmp_path / "w.duckdb")
     connection.execute("UPDATE articles SET published_at = NULL")
-    check = next(r for r in warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS)
-                 if r.check_name == "share_without_publication_date")
-    assert check.passed is False and check.severity == dg.AssetCheckSeverity.WARN
+    found = next(r for r in check(connection) if r.check_name == "share_without_publication_date")
+    assert found.passed is False and found.severity == dg.AssetCheckSeverity.WARN
 
 
 def test_a_mention_on_a_field_without_text_fails(tmp_path):
     connection = warehouse_with_one_article(tmp_path / "w.duckdb")
-    checks = warehouse_check_results(connection, ["a1"], ["a.txt"], TEXTS.filter(pl.col("field") == "body"))
+    checks = check(connection, TEXTS.filter(pl.col("field") == "body"))
     assert {r.check_name: r.passed for r in checks}["mentions_inside_text"] is False
 
 
