@@ -44,7 +44,7 @@ MILLION = 1_000_000
 
 
 def generator_version() -> str:
-    return hashlib.sha256((PROJECT_ROOT / "pipelines" / "lib" / "synthetic.py").read_bytes()).hexdigest()[:12]
+    return hashlib.sha256((PROJECT_ROOT / "pipelines" / "tooling" / "synthetic.py").read_bytes()).hexdigest()[:12]
 
 
 def cached_corpus(work_dir: Path, size: int, seed: int) -> dict:
