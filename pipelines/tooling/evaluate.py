@@ -575,6 +575,20 @@ def _worst_misses(report: EvaluationReport) -> list[str]:
     return lines
 
 
+def format_entity_misses(report: EvaluationReport) -> str:
+    """Every entity miss, one line each: 'missed' (gold, not found) or 'spurious' (found, not gold), article,
+    identity (gazetteer id, or cand: + the gold name's key) and mention count; then the micro scores."""
+    lines = []
+    for article in report.articles:
+        lines += [f"missed\t{article.article_id}\t{identity}\t{count}" for identity, count in article.entities.missed]
+        lines += [f"spurious\t{article.article_id}\t{identity}\t{count}"
+                  for identity, count in article.entities.spurious]
+    micro = report.entity_micro
+    lines.append(f"entities micro P {_percent(micro.precision)} R {_percent(micro.recall)} F1 {_percent(micro.f1)} "
+                 f"(tp {micro.true_positives}, fp {micro.false_positives}, fn {micro.false_negatives})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kronika eval", description="Score extraction against the gold articles.")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD_DIR, help="gold directory (articles/, annotations/)")
@@ -582,8 +596,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-spans", action="store_true",
                         help="skip the span-level NER scores on the held-out test splits (docs/ner_data.md)")
     parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy en_core_web_sm peer")
+    parser.add_argument("--misses", action="store_true",
+                        help="list every gold entity not found and every predicted one not in gold, per article "
+                             "(the report shows the worst 15)")
     arguments = parser.parse_args(argv)
     report = evaluate(arguments.gold)
+    if arguments.misses:
+        print(format_entity_misses(report))
+        return 0
     from pipelines.tooling.surname_eval import as_dicts, format_surname_pairs, measure_test_sets
 
     surname_pairs = measure_test_sets()

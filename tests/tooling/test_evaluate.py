@@ -136,6 +136,16 @@ def test_report_micro_and_macro_averages():
     assert report.count_mean_absolute_error == 0.0
 
 
+def test_every_entity_miss_is_listed_with_its_article():
+    from pipelines.tooling.evaluate import format_entity_misses
+
+    x = GoldArticle("x", Path("x.txt"), "sq", tuple(GoldEntity(n, "PERSON", 1) for n in "ABCD"), ())
+    report = EvaluationReport(articles=(score_article(x, {}, {"cand:a": 1, "cand:b": 1, "cand:z": 3}, []),))
+    lines = format_entity_misses(report).splitlines()
+    assert lines[:3] == ["missed\tx\tcand:c\t1", "missed\tx\tcand:d\t1", "spurious\tx\tcand:z\t3"]
+    assert lines[-1] == "entities micro P 66.7 R 50.0 F1 57.1 (tp 2, fp 1, fn 2)"
+
+
 def test_format_report_lists_articles_units_and_worst_misses():
     gold = GoldArticle(
         "g99_test",
