@@ -211,6 +211,12 @@ SHORT_FORM_CASES = [
     pytest.param(["Banco Morales grew. Morales fell."],
                  [cand("Banco Morales", candidate_type="ORG"), cand("Morales", 1, candidate_type="ORG")],
                  (0, "Morales", 1), (candidate_key("Morales"), "candidate", False), id="organisation and org word"),
+    # an organisation named after the person does not compete with the person
+    pytest.param(["Shoqata Cromwell protestoi. Statuja e Oliver Cromwell mbetet. Sipas Cromwell, jo."],
+                 [cand("Shoqata Cromwell", candidate_type="ORG"), cand("Oliver Cromwell", candidate_type="PERSON"),
+                  cand("Cromwell", 2, candidate_type="PERSON")],
+                 (0, "Cromwell", 2), (candidate_key("Oliver Cromwell"), "short_form", False),
+                 id="sq a person beside an organisation of the surname"),
     # a sentence opened by a common word before the surname is no second holder
     pytest.param(["Eduard Hitzig was born in Berlin. Apparently Hitzig erred. Hitzig left."],
                  [cand("Eduard Hitzig", candidate_type="PERSON"), cand("Apparently Hitzig", candidate_type="PERSON"),
@@ -486,3 +492,18 @@ def test_a_surname_in_an_all_caps_headline_links_to_the_full_name_in_the_body(ga
     assert {surface: entity for surface, entity in found.select("surface", "entity_id").rows()
             if surface in expected} == expected
     assert set(found.filter(pl.col("surface").is_in(list(expected)))["match_rule"]) == {"short_form"}
+
+
+@pytest.mark.parametrize("text, language, surname, expected", [
+    # the only full name with the surname is someone nobody listed: the bare surname is that person, not the default
+    ("Liridona Berisha fitoi garën e maratonës. Berisha tha se u përgatit dy vjet.", "sq", "Berisha",
+     candidate_key("Liridona Berisha")),
+    ("Liridona Berisha won the marathon. Berisha said she trained for two years.", "en", "Berisha",
+     candidate_key("Liridona Berisha")),
+    # the default holder named in full, or a listed relative, keeps the default its surname
+    ("Sali Berisha spoke. Liridona Berisha ran. Berisha said no.", "en", "Berisha", "person:sali_berisha"),
+    ("Melania Trump visited a school. Trump said more.", "en", "Trump", "person:donald_trump"),
+])
+def test_a_default_surname_after_an_unlisted_full_name_is_that_person(gazetteer, text, language, surname, expected):
+    found = article_mentions(gazetteer, {"a": text}, language).filter(pl.col("surface") == surname)
+    assert found["entity_id"].to_list() == [expected]

@@ -110,8 +110,10 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
         .alias("common_opening"))
     holders = full_names.filter(~pl.col("common_opening"))
     # Full names are one person when they share the identity, or the first and last word with or without a middle
-    # name ('Sayfullo Saipov', 'Sayfullo Habibullaevic Saipov'); the earliest mention lends its identity. Holders of
-    # any type count here, so that a surname two names share is never given to one of them.
+    # name ('Sayfullo Saipov', 'Sayfullo Habibullaevic Saipov'); the earliest mention lends its identity. Where a
+    # person (or untyped name) has the surname, only those compete ('Oliver Cromwell' beside the organisation
+    # 'Shoqata Cromwell'); where none has it, names of another type do ('Evo Morales' typed ORG).
+    holders = holders.filter(pl.col("person_like") | ~pl.col("person_like").any().over("article", "surname_key"))
     unique_holders = (
         holders.group_by("article", "surname_key")
         .agg(pl.min_horizontal(pl.col("entity_id").n_unique(), pl.col("given_key").n_unique()).alias("holder_count"),
@@ -123,6 +125,12 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
         ~pl.col("several_words") & ~pl.col("linked") & pl.col("match_rule").is_in(SHORT_FORM_RULES) & is_candidate
     ).select("article", "mention_index", "surface", pl.col("entity_id").str.strip_prefix("cand:").alias("surname_key"),
              is_person.fill_null(False).alias("typed_person"))
+    # A gazetteer surname its default holder took ('Berisha' -> Sali Berisha) in an article whose only full name with
+    # that surname is a person nobody listed ('Liridona Berisha'): that person, as for any bare surname. A gazetteer
+    # holder named in full ('Melania Trump') leaves the default its surname (see resolve.link_matches).
+    defaults = framed.filter(~pl.col("several_words") & (pl.col("match_rule") == "surname")).select(
+        "article", "mention_index", "surface", candidate_key_expression(pl.col("surface")).str.strip_prefix("cand:")
+        .alias("surname_key"), pl.lit(True).alias("typed_person"))
     # An Albanian ending after a hyphen ('Volta-s', 'Trump-it') is no part of the surname: only those few words
     # are keyed again, without it.
     hyphenated = pl.col("surface").str.contains(HYPHENATED_ENDING)
@@ -134,8 +142,11 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
             candidate_key_expression(pl.col("surface").str.replace(HYPHENATED_ENDING, "").str.to_titlecase())
             .str.strip_prefix("cand:").alias("surname_key")),
     ])
-    surname_links = short_forms.join(unique_holders, on=["article", "surname_key"]).filter(
-        pl.col("person_like") | pl.col("typed_person"))
+    surname_links = pl.concat([
+        short_forms,
+        defaults.join(unique_holders.filter(pl.col("holder_is_candidate") & pl.col("person_like")),
+                      on=["article", "surname_key"], how="semi"),
+    ]).join(unique_holders, on=["article", "surname_key"]).filter(pl.col("person_like") | pl.col("typed_person"))
     common_openings = full_names.filter(pl.col("common_opening")).join(
         unique_holders.filter(pl.col("person_like")), on=["article", "surname_key"])
     # 'Trump Jr.' after 'Donald Trump Jr.': the key of a full name without its first word
