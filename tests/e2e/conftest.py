@@ -229,11 +229,21 @@ def dagster_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    """A real PostgreSQL server for the DuckLake catalog, as an unprivileged user; stopped by PID at the end."""
+def postgres_server():
+    """A real PostgreSQL server for the DuckLake catalog, as an unprivileged user; stopped by PID at the end.
+
+    Its folder is outside pytest's temporary tree on purpose: every pytest session starting on the machine resets
+    /tmp/pytest-of-<user> to mode 0700, which locks `nobody` out of the socket of a server another session runs
+    (seen when two suites ran at once: 'createdb: ... socket ... Permission denied')."""
+    import tempfile
+
     from tests.e2e.postgres_server import start_postgres
-    server = start_postgres(tmp_path_factory.mktemp("postgres") / "server")
+    root = Path(tempfile.mkdtemp(prefix="kronika-postgres-"))
     try:
-        yield server
+        server = start_postgres(root / "server")
+        try:
+            yield server
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -70,6 +70,14 @@ def _as_user(user: str) -> dict:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
+def _run(command: list[str], user: str, **arguments) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL client or tool as `user`; a failure raises with the tool's own message, not only its code."""
+    result = subprocess.run(command, capture_output=True, text=True, **arguments, **_as_user(user))
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()}")
+    return result
+
+
 def start_postgres(root: Path) -> PostgresServer:
     """initdb + postgres on 127.0.0.1 and a unix socket in `root`, as `nobody` when run as root."""
     bin_dir = postgres_bin_dir()
@@ -115,12 +123,10 @@ def clone_lake(server: PostgresServer, source_database: str, source_data: Path, 
     The catalog records its data path, so the copy's is pointed at the copied folder; file paths are relative."""
     bin_dir = postgres_bin_dir()
     connection = ["-h", str(server.socket_dir), "-p", str(server.port), "-U", server.user]
-    subprocess.run([str(bin_dir / "createdb"), *connection, "-T", source_database, target_database],
-                   check=True, capture_output=True, **_as_user(server.user))
+    _run([str(bin_dir / "createdb"), *connection, "-T", source_database, target_database], server.user)
     if source_data.exists():
         shutil.copytree(source_data, target_data)
     data_path = str(target_data).replace("'", "''") + "/"
-    subprocess.run([str(bin_dir / "psql"), *connection, "-d", target_database, "-v", "ON_ERROR_STOP=1", "-c",
-                    f"UPDATE ducklake_metadata SET value = '{data_path}' WHERE key = 'data_path'"],
-                   check=True, capture_output=True, **_as_user(server.user))
+    _run([str(bin_dir / "psql"), *connection, "-d", target_database, "-v", "ON_ERROR_STOP=1", "-c",
+          f"UPDATE ducklake_metadata SET value = '{data_path}' WHERE key = 'data_path'"], server.user)
     return server.catalog(target_database)

@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.lib import lake
 from pipelines.lib.reports import find_report, run_report
+from pipelines.lib.settings import DEFAULT_TIMEZONE
 from pipelines.tooling.synthetic import generate_corpus
 from tests.e2e.postgres_server import clone_lake
 
@@ -142,12 +143,13 @@ def content_summary(store: Store) -> dict[str, list[tuple]]:
 
 
 def assert_reports_fresh(store: Store) -> None:
-    """The stored report table equals the report run now over the stored tables."""
+    """The stored report table equals the report run now over the stored tables, in the zone the runs used (the
+    default KRONIKA_TIMEZONE: kronika_env drops every KRONIKA_ variable)."""
     connection = store.connect()
     try:
         report = find_report("top_entities")
         stored = connection.sql(f"SELECT * FROM {report.materialize_as}").pl()
-        current = run_report(connection, report)
+        current = run_report(connection, report, display_timezone=DEFAULT_TIMEZONE)
     finally:
         connection.close()
     assert stored.sort(stored.columns).equals(current.sort(current.columns))
