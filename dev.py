@@ -20,8 +20,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 REQUIREMENTS_DIR = ROOT / "requirements"
 # Each install path and the extras it adds to the base dependencies; `requirements/<path>.txt` is its locked,
-# hashed export of uv.lock. Every extra of pyproject.toml is in at least one path (a test checks).
-INSTALL_PATHS = {"base": (), "dev": ("dev",), "bench": ("dev", "bench"), "spacy": ("spacy",), "train": ("train",)}
+# hashed export of uv.lock. Every extra of pyproject.toml is in at least one path (a test checks). The test path
+# carries the training extra so the suite runs the typer's training tests (tests/tooling/test_train_typer.py).
+INSTALL_PATHS = {"base": (), "dev": ("dev", "train"), "bench": ("dev", "bench", "train"), "spacy": ("spacy",),
+                 "train": ("train",)}
 # `lock` needs only uv (the version dev locks), not an install of the dev path.
 VERB_INSTALL_PATHS = {"run": "base", "ui": "base", "eval": "spacy", "test": "dev", "bench": "bench", "lock": "dev"}
 REQUIREMENTS_HEADER = ("# Locked by `python3 dev.py lock` from uv.lock (install path {name!r}; "
