@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS mentions (
     char_end         BIGINT NOT NULL,
     match_rule       VARCHAR
 );
+-- The type the typer gave a candidate mention (null when linked): a candidate entity's type is the most frequent
+-- one over all its stored mentions, however the corpus was cut into batches.
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS candidate_type VARCHAR;
 
 CREATE TABLE IF NOT EXISTS figures (
     article_id       VARCHAR NOT NULL,

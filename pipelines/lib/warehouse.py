@@ -254,7 +254,8 @@ def replace_extraction(connection: duckdb.DuckDBPyConnection, article_ids: list[
 
 
 def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFrame) -> None:
-    """The gazetteer is replaced whole; candidate entities are kept while any mention uses them."""
+    """The gazetteer is replaced whole; candidate entities are kept while any mention uses them, their name and type
+    chosen over every stored mention, as one batch of the whole corpus would choose them."""
     connection.execute("DELETE FROM entities WHERE linked")
     connection.register("entity_rows", entities.to_arrow())
     columns = ", ".join(entities.columns)
@@ -271,6 +272,18 @@ def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFra
         "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked) GROUP BY ALL)"
         "  QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, surface) = 1) chosen "
         "WHERE entities.entity_id = chosen.entity_id AND NOT entities.linked AND entities.name <> chosen.surface"
+    )
+    # Its type likewise: the most frequent type its stored mentions were given (ties: the first by name), where any
+    # stored mention carries one (mentions written before the column existed carry none and leave the type).
+    connection.execute(
+        "UPDATE entities SET entity_type = chosen.candidate_type FROM ("
+        "  SELECT entity_id, candidate_type FROM ("
+        "    SELECT entity_id, candidate_type, count(*) AS uses FROM mentions"
+        "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked) AND candidate_type IS NOT NULL"
+        "    GROUP BY ALL)"
+        "  QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, candidate_type) = 1) chosen "
+        "WHERE entities.entity_id = chosen.entity_id AND NOT entities.linked "
+        "AND entities.entity_type IS DISTINCT FROM chosen.candidate_type"
     )
     connection.unregister("entity_rows")
     connection.execute(

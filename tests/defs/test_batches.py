@@ -66,3 +66,43 @@ def test_a_run_in_several_batches_writes_the_same_warehouse_as_one_batch(raw_dir
     (runs,), = duckdb.connect(str(several.warehouse_path), read_only=True).execute(
         "SELECT count(*) FROM ingest_runs").fetchone(),
     assert runs == several_summary.batches  # one transaction per batch
+
+
+def test_a_candidates_name_and_type_come_from_all_its_stored_mentions_whatever_the_batches():
+    # The candidate is typed ORG in the first batch and PERSON, twice, in the second: the whole corpus says PERSON
+    # (and 'Zelvan Drovnici' is its commonest spelling), as one batch of both would have said.
+    import polars as pl
+
+    from pipelines.lib import warehouse
+    from pipelines.lib.extract import entity_rows
+    from pipelines.lib.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+
+    def mentions(article_id: str, spellings: list[tuple[str, str]]) -> pl.DataFrame:
+        return pl.DataFrame({
+            "article_id": [article_id] * len(spellings), "entity_id": ["cand:zelvan_drovnic"] * len(spellings),
+            "surface": [surface for surface, _ in spellings], "field": ["body"] * len(spellings),
+            "sentence_index": list(range(len(spellings))), "paragraph_index": [0] * len(spellings),
+            "char_start": [index * 40 for index in range(len(spellings))],
+            "char_end": [index * 40 + len(surface) for index, (surface, _) in enumerate(spellings)],
+            "match_rule": ["candidate"] * len(spellings), "linked": [False] * len(spellings),
+            "candidate_type": [entity_type for _, entity_type in spellings]})
+
+    def write(connection, batch: pl.DataFrame) -> None:
+        for article_id in batch["article_id"].unique().to_list():
+            part = batch.filter(pl.col("article_id") == article_id)
+            warehouse.replace_extraction(connection, [article_id], pl.DataFrame(), part, pl.DataFrame(), pl.DataFrame())
+        warehouse.replace_entities(connection, entity_rows(batch, gazetteer))
+
+    first = mentions("a1", [("Zelvan Drovnic", "ORG")])
+    second = mentions("a2", [("Zelvan Drovnici", "PERSON"), ("Zelvan Drovnici", "PERSON")])
+    chosen = []
+    for batches in ([first, second], [pl.concat([first, second])]):
+        with duckdb.connect() as connection:
+            warehouse.ensure_schema(connection)
+            for batch in batches:
+                write(connection, batch)
+            chosen.append(connection.execute(
+                "SELECT name, entity_type FROM entities WHERE entity_id = 'cand:zelvan_drovnic'").fetchall())
+    assert chosen[0] == chosen[1] == [("Zelvan Drovnici", "PERSON")]

@@ -16,8 +16,8 @@ def warehouse_with_one_article(path) -> duckdb.DuckDBPyConnection:
     connection.execute("""INSERT INTO source_files (source_path, content_sha256, status, article_id, first_seen_at, last_seen_at)
                           VALUES ('a.txt', 'sha', 'ingested', 'a1', now(), now())""")
     connection.execute("INSERT INTO entities VALUES ('person:vladimir_putin', 'Vladimir Putin', 'PERSON', 'Q7747', NULL, true)")
-    connection.execute("""INSERT INTO mentions VALUES ('a1', 'person:vladimir_putin', 'Putin', 'title', 0, 0, 0, 5, 'alias'),
-                                                      ('a1', 'person:vladimir_putin', 'Putini', 'body', 0, 0, 0, 6, 'inflected')""")
+    connection.execute("""INSERT INTO mentions VALUES ('a1', 'person:vladimir_putin', 'Putin', 'title', 0, 0, 0, 5, 'alias', NULL),
+                                                      ('a1', 'person:vladimir_putin', 'Putini', 'body', 0, 0, 0, 6, 'inflected', NULL)""")
     return connection
 
 
