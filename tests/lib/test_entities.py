@@ -590,3 +590,27 @@ def test_only_a_tail_word_continues_a_name():
                               [0.0, 0.0, 0.0, 0.9, 0.1], [0.1, 0.0, 0.0, 0.0, 0.9], [0.9, 0.0, 0.1, 0.0, 0.0]])
     names = tag_names(words, probabilities, classes)
     assert names.select("start", "end", "entity_type").rows() == [(0, 17, "ORG"), (30, 45, "PERSON")]
+
+
+def test_a_role_word_before_a_full_name_is_no_part_of_the_person():
+    # Roles no title list holds, before invented names: the name starts at the given name.
+    found = mentions_of(gazetteer=load_gazetteer(), language="en", text=(
+        "Striker Zelvan Kowalczyk scored twice on Sunday. Representative Ana Drovnic said the vote would wait."))
+    people = found.filter(pl.col("entity_type") == "PERSON")["surface"].to_list()
+    assert "Zelvan Kowalczyk" in people and "Ana Drovnic" in people
+    assert not any(surface.startswith(("Striker", "Representative")) for surface in found["surface"].to_list())
+
+
+def test_role_trimming_keeps_given_names_that_are_common_words():
+    from pipelines.lib.entities.mentions import given_names, without_leading_role_words
+
+    texts = ["Will Kowalczyk spoke.", "Striker Zelvan Kowalczyk spoke.", "Bill de Blasio spoke.", "Ri Yong Ho spoke."]
+    names = ["Will Kowalczyk", "Striker Zelvan Kowalczyk", "Bill de Blasio", "Ri Yong Ho"]
+    buffer = TextBuffer.of(pl.DataFrame({"text": texts}))
+    starts = buffer.text_starts.to_list()
+    frame = pl.DataFrame({"start": starts, "end": [start + len(name.encode()) for start, name in zip(starts, names)],
+                          "entity_type": ["PERSON"] * len(names), "surface": names})
+    kept = without_leading_role_words(frame, given_names(load_gazetteer()), buffer)
+    # Two words keep a common first word ('Will'); 'Bill' is a gazetteer person's given name; 'Ri' is too short.
+    assert kept["surface"].to_list() == ["Will Kowalczyk", "Zelvan Kowalczyk", "Bill de Blasio", "Ri Yong Ho"]
+    assert (kept["end"] - kept["start"]).to_list() == [len(name.encode()) for name in kept["surface"].to_list()]

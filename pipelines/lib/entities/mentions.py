@@ -7,7 +7,7 @@ import polars as pl
 
 from pipelines.lib.entities.article_links import UNTAGGED_WORD, link_within_articles
 from pipelines.lib.entities.candidates import find_candidate_words
-from pipelines.lib.entities.features import text_casing
+from pipelines.lib.entities.features import common_words, first_names, text_casing
 from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
 from pipelines.lib.entities.matcher import build_matcher, raw_matches
 from pipelines.lib.entities.resolve import (
@@ -44,7 +44,7 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
         return pl.DataFrame(schema=MENTION_SCHEMA)
     texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
     candidates, released_starts, untagged = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
-                                                             typer or load_typer())
+                                                             typer or load_typer(), given_names(gazetteer))
     candidates = link_candidates_by_stem(candidates, text_rows["language"].gather(candidates["row"]), gazetteer)
     # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
     inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
@@ -74,7 +74,8 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
 
 
 def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame,
-                     typer: TyperModel) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+                     typer: TyperModel, known_given_names: pl.Series | None = None,
+                     ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
     """Open-vocabulary names outside the gazetteer matches, typed: row, start, end (buffer bytes), surface,
     entity_id (cand: key), match_rule, linked, candidate_type, entity_type, type_score; the released surnames;
     and the candidate words the typer left out of every name (same columns, match_rule UNTAGGED_WORD), which
@@ -86,6 +87,8 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         text_slices(buffer, names["start"], names["end"]).alias("surface"),
         text_rows["article"].gather(names["row"]).alias("article"),
     )
+    names = without_leading_role_words(names, known_given_names if known_given_names is not None
+                                       else pl.Series(first_names()), buffer)
     names = with_candidate_keys(names)
     names = vote_types(names, typer.classes)
     # A one-word name opening a sentence that the article also writes in lower case is a common noun ('Tarifat
@@ -105,6 +108,35 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         "entity_type",
         pl.col("score").alias("type_score"),
     ), released_starts, untagged
+
+
+def given_names(gazetteer: Gazetteer) -> pl.Series:
+    """Lower-case given names: the Albanian name list and the first words of the gazetteer's people."""
+    people = gazetteer.entities.filter(pl.col("entity_type") == "PERSON")["name"]
+    return pl.concat([pl.Series(first_names()), people.str.split(" ").list.first().str.to_lowercase()]).unique()
+
+
+def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series, buffer: TextBuffer) -> pl.DataFrame:
+    """A person's name of three words or more loses a first word that is a role rather than a given name
+    ('Striker Darwin Nunez', 'Representative Jamie Raskin'; 'Home Secretary Yvette Cooper' loses two): a word
+    usually written in lower case (features.common_words), of three letters or more ('Ri Yong Ho' keeps 'Ri'), that
+    no name list gives as a first name. A two-word name
+    keeps it: 'Will Smith' and 'Rose Byrne' are given names usually written in lower case.
+    `names` needs start, end (buffer bytes), entity_type; surface is re-read from the buffer."""
+    if names.is_empty():
+        return names
+    common = common_words().implode()
+    given = known_given_names.implode()
+    for _ in range(2):  # 'Home Secretary Yvette Cooper': two role words
+        first = pl.col("surface").str.extract(r"^(\S+)\s").str.to_lowercase()
+        role = ((pl.col("entity_type") == "PERSON") & (pl.col("surface").str.count_matches(r"\S+") >= 3)
+                & first.is_in(common) & ~first.is_in(given) & (first.str.len_chars() >= 3)).fill_null(False)
+        rest = pl.col("surface").str.replace(r"^\S+\s+", "")
+        names = names.with_columns(
+            pl.when(role).then(pl.col("start") + pl.col("surface").str.len_bytes() - rest.str.len_bytes())
+            .otherwise(pl.col("start")).alias("start"))
+        names = names.with_columns(text_slices(buffer, names["start"], names["end"]).alias("surface"))
+    return names
 
 
 def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Series, matches: pl.DataFrame,
