@@ -614,3 +614,38 @@ def test_role_trimming_keeps_given_names_that_are_common_words():
     # Two words keep a common first word ('Will'); 'Bill' is a gazetteer person's given name; 'Ri' is too short.
     assert kept["surface"].to_list() == ["Will Kowalczyk", "Zelvan Kowalczyk", "Bill de Blasio", "Ri Yong Ho"]
     assert (kept["end"] - kept["start"]).to_list() == [len(name.encode()) for name in kept["surface"].to_list()]
+
+
+def test_names_in_an_all_caps_headline_link_to_the_gazetteer(gazetteer):
+    # The scan is case-sensitive; a headline in capitals is read through a title-cased view with the same offsets.
+    found = mentions_of(gazetteer, "KURTI TAKON RAMËN NË TIRANË", language="sq", field="title")
+    assert found.select("surface", "entity_id").rows() == [
+        ("KURTI", "person:albin_kurti"), ("RAMËN", "person:edi_rama"), ("TIRANË", "gpe:tirana")]
+    found = mentions_of(gazetteer, "PUTIN MAY VISIT CHINA IN MAY", language="en", field="title")
+    # 'MAY' is a stop word, no surname; the acronym-like words stay as written.
+    assert found.select("surface", "entity_id").rows() == [("PUTIN", "person:vladimir_putin"), ("CHINA", "gpe:iso:CN")]
+    found = mentions_of(gazetteer, "SHBA PARALAJMËRON RUSINË PËR UKRAINËN", language="sq", field="title")
+    assert found["entity_id"].to_list() == ["gpe:iso:US", "gpe:iso:RU", "gpe:iso:UA"]
+
+
+def test_a_wire_dateline_in_capitals_links_its_place(gazetteer):
+    found = mentions_of(gazetteer, "LONDON, Oct 17 (Reuters) - Shares of Northwind rose.", language="en")
+    assert found.filter(pl.col("surface") == "LONDON")["entity_id"].to_list() == ["gpe:london"]
+
+
+def test_a_name_around_a_match_replaces_it_in_prose_only(gazetteer):
+    # In prose the typer's name holds the place ('Tirana Times' is a newspaper); in capitals it cannot see where a
+    # name ends, so the match stands.
+    prose = mentions_of(gazetteer, "The Tirana Times reported it on Monday.", language="en")
+    assert "gpe:tirana" not in prose["entity_id"].to_list()
+    caps = mentions_of(gazetteer, "KRYEMINISTRI RAMA TAKON ZELENSKIN NË KIEV", language="sq", field="title")
+    assert caps["entity_id"].to_list() == ["person:edi_rama", "person:volodymyr_zelensky", "gpe:kyiv"]
+
+
+def test_the_title_cased_view_keeps_every_offset():
+    from pipelines.lib.entities.matcher import title_cased_view
+
+    texts = pl.Series(["KURTI TAKON RAMËN", "Prose with NATO only.", "İSTANBUL DHE ANKARA", "LONDON, Oct 17 (Reuters)"])
+    view = title_cased_view(texts)
+    assert view.to_list() == ["Kurti Takon Ramën", "Prose with NATO only.", "İstanbul Dhe Ankara", "London, Oct 17 (Reuters)"]
+    assert (view.str.len_bytes() == texts.str.len_bytes()).all()

@@ -9,7 +9,7 @@ from itertools import chain
 import ahocorasick_rs
 import polars as pl
 
-from pipelines.lib.entities.frames import TextBuffer
+from pipelines.lib.entities.frames import TextBuffer, last_match_before, text_slices
 from pipelines.lib.entities.rules import alias_forms
 from pipelines.lib.gazetteer import Gazetteer
 
@@ -197,3 +197,44 @@ def raw_matches(buffer: TextBuffer, matcher: Matcher) -> pl.DataFrame:
         matches = matches.join(non_ascii.filter(pl.Series(inside_word)).select("start"), on="start", how="anti")
     row = buffer.text_starts.search_sorted(matches["start"], side="right") - 1
     return matches.select(pl.Series("row", row, dtype=pl.Int64), "pattern_index", "start", "end")
+
+
+# A word in capitals (three letters or more) and a phrase or dateline of them: ALL-CAPS headlines ('PUTIN AND TRUMP
+# TO MEET IN BUDAPEST', 'KURTI TAKON RAMËN'), wire datelines ('LONDON, Oct 17 (Reuters)'), names set in capitals.
+CAPITALS_WORD = r"\p{Lu}{3,}"
+HOLDS_CAPITALS = rf"{CAPITALS_WORD}[\s,]+\p{{Lu}}{{2,}}|(?m:^{CAPITALS_WORD}(?:[ -]{CAPITALS_WORD})*\s*[,(])"
+
+
+def title_cased_view(texts: pl.Series) -> pl.Series:
+    """Each text with its words in capitals written as names are ('KURTI TAKON RAMËN' -> 'Kurti Takon Ramën'), byte
+    for byte as long as the text, so a match in the view has the text's own offsets; texts without a phrase or
+    dateline in capitals, and the rare text whose case change would move bytes, stay as they are."""
+    pieces = texts.str.extract_all(rf"{CAPITALS_WORD}|\P{{Lu}}+|\p{{Lu}}{{1,2}}")
+    view = pieces.list.eval(pl.when(pl.element().str.contains(rf"^{CAPITALS_WORD}$"))
+                            .then(pl.element().str.to_titlecase()).otherwise(pl.element())).list.join("")
+    keep = texts.str.contains(HOLDS_CAPITALS) & (view.str.len_bytes() == texts.str.len_bytes())
+    return pl.select(pl.when(keep).then(view).otherwise(texts)).to_series()
+
+
+def matches_in_capitals(texts: pl.Series, buffer: TextBuffer, matcher: Matcher, matches: pl.DataFrame,
+                        stopwords: frozenset[str]) -> pl.DataFrame:
+    """Gazetteer names written in capitals, which the case-sensitive scan misses ('PUTIN', 'RAMËN', 'LONDON'): the
+    whole-word matches of the title-cased view over words it changed, where the text itself matched nothing. A one-word
+    match of a stop word is dropped ('MAY' is no surname). Same columns as raw_matches; the caller reads surfaces
+    from the text."""
+    capitals = texts.str.contains(HOLDS_CAPITALS)
+    if not capitals.any():
+        return matches.clear()
+    view_texts = title_cased_view(texts)
+    view = TextBuffer.of(pl.DataFrame({"text": view_texts}))
+    found = raw_matches(view, matcher)
+    if found.is_empty():
+        return found
+    changed = text_slices(view, found["start"], found["end"]) != text_slices(buffer, found["start"], found["end"])
+    surfaces = text_slices(view, found["start"], found["end"])
+    one_stop_word = ~surfaces.str.contains(r"\s") & surfaces.str.to_lowercase().is_in(list(stopwords))
+    found = found.filter(changed & ~one_stop_word)
+    if found.is_empty() or matches.is_empty():
+        return found
+    previous = last_match_before(found["end"], matches.select("start", "end"), inclusive=False)
+    return found.filter(~(previous["end"] > found["start"]).fill_null(False))

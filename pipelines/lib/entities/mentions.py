@@ -8,8 +8,14 @@ import polars as pl
 from pipelines.lib.entities.article_links import UNTAGGED_WORD, link_within_articles
 from pipelines.lib.entities.candidates import find_candidate_words
 from pipelines.lib.entities.features import common_words, first_names, text_casing
-from pipelines.lib.entities.frames import TextBuffer, covered_by_a_match, text_slices, to_text_offsets
-from pipelines.lib.entities.matcher import build_matcher, raw_matches
+from pipelines.lib.entities.frames import (
+    TextBuffer,
+    covered_by_a_match,
+    last_match_before,
+    text_slices,
+    to_text_offsets,
+)
+from pipelines.lib.entities.matcher import build_matcher, matches_in_capitals, raw_matches
 from pipelines.lib.entities.resolve import (
     LINKING_ARTICLES,
     candidate_key_expression,
@@ -46,6 +52,7 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
     candidates, released_starts, untagged = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
                                                              typer or load_typer(), given_names(gazetteer))
     candidates = link_candidates_by_stem(candidates, text_rows["language"].gather(candidates["row"]), gazetteer)
+    candidates = names_in_capitals_yield_to_matches(candidates, linked, texts)
     # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
     inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()) & ~inside_a_name)
@@ -108,6 +115,25 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         "entity_type",
         pl.col("score").alias("type_score"),
     ), released_starts, untagged
+
+
+def names_in_capitals_yield_to_matches(candidates: pl.DataFrame, linked: pl.DataFrame, texts: pl.DataFrame,
+                                       ) -> pl.DataFrame:
+    """In a text set in capitals (an ALL-CAPS headline) capitalisation shows no name's end, and the typer runs words
+    together ('KURTI TAKON RAMËN': Kurti meets Rama): there a typed name holding a gazetteer match is dropped and the
+    match stands, where in prose the name around the match replaces it ('Tirana Times')."""
+    if candidates.is_empty() or linked.is_empty():
+        return candidates
+    ordered = candidates.with_row_index("position").sort("start")
+    previous = last_match_before(ordered["end"], linked.select("start", "end").sort("start"), inclusive=False)
+    holds_match = (previous["start"] >= ordered["start"]).fill_null(False)
+    if not holds_match.any():
+        return candidates
+    rows = ordered.filter(holds_match)["row"].unique()
+    casing = text_casing(texts[rows.to_list()].select("text"))
+    caps_rows = rows.filter(casing == "caps")
+    dropped = ordered.filter(holds_match & pl.col("row").is_in(caps_rows.implode()))["position"]
+    return candidates.with_row_index("position").filter(~pl.col("position").is_in(dropped.implode())).drop("position")
 
 
 def given_names(gazetteer: Gazetteer) -> pl.Series:
@@ -243,6 +269,9 @@ def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFra
     )
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
+    in_capitals = matches_in_capitals(texts["text"], buffer, matcher, matches, load_candidate_rules().stopwords)
+    if in_capitals.height:
+        matches = pl.concat([matches, in_capitals]).sort("start")
     # Rows are numbered 0..n-1, so their columns are gathered rather than joined.
     linked = link_matches(
         matches.with_columns(
@@ -256,6 +285,8 @@ def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFra
         pl.coalesce("gazetteer_type", "candidate_type").alias("entity_type"),
         pl.when(pl.col("linked")).then(pl.lit(1.0)).alias("type_score"),
     ).sort("start")
+    if in_capitals.height:  # a name found in capitals is written as the text writes it ('PUTIN'), not as listed
+        linked = linked.with_columns(text_slices(buffer, linked["start"], linked["end"]).alias("surface"))
     return texts, text_rows, buffer, linked
 
 
