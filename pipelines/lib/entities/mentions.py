@@ -252,9 +252,10 @@ def written_in_lower_case(spans: pl.DataFrame, tested: pl.Expr, texts: pl.DataFr
     return flagged.scatter(found["span"].unique(), True)
 
 
-def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
+def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer, *, capitals: bool = True,
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
     """The gazetteer half of the stage: the normalised texts, their row table, the batch buffer and the linked
-    gazetteer matches (buffer bytes)."""
+    gazetteer matches (buffer bytes); `capitals`: also the names written in capitals (matches_in_capitals)."""
     matcher = build_matcher(gazetteer)
     if "language" not in texts.columns:
         texts = texts.with_columns(pl.lit(None, dtype=pl.String).alias("language"))
@@ -269,7 +270,8 @@ def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer) -> tuple[pl.DataFra
     )
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
-    in_capitals = matches_in_capitals(texts["text"], buffer, matcher, matches, load_candidate_rules().stopwords)
+    in_capitals = (matches_in_capitals(texts["text"], buffer, matcher, matches, load_candidate_rules().stopwords)
+                   if capitals else matches.clear())
     if in_capitals.height:
         matches = pl.concat([matches, in_capitals]).sort("start")
     # Rows are numbered 0..n-1, so their columns are gathered rather than joined.
@@ -296,10 +298,10 @@ def gazetteer_spans(linked: pl.DataFrame) -> pl.DataFrame:
     return linked.select("start", "end", is_surname, "entity_type")
 
 
-def candidate_words(texts: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+def candidate_words(texts: pl.DataFrame, gazetteer: Gazetteer, *, capitals: bool = True) -> pl.DataFrame:
     """For training and inspection: every word the typer would tag, with its feature inputs and its character
     offsets in its text (row is the texts frame's row)."""
-    texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer)
+    texts, text_rows, buffer, linked = scan_and_link(texts, gazetteer, capitals=capitals)
     words, _ = find_candidate_words(texts, buffer, gazetteer_spans(linked))
     return to_text_offsets(add_word_context(words, texts, text_rows), buffer)
 
