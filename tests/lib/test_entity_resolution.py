@@ -491,7 +491,10 @@ def test_a_surname_in_an_all_caps_headline_links_to_the_full_name_in_the_body(ga
     found = extract_mentions(frame, gazetteer).filter(pl.col("field") == "title")
     assert {surface: entity for surface, entity in found.select("surface", "entity_id").rows()
             if surface in expected} == expected
-    assert set(found.filter(pl.col("surface").is_in(list(expected)))["match_rule"]) == {"short_form"}
+    # An unknown person's surname links as a short form; a listed person's may already match the gazetteer's
+    # surname, read in capitals (matcher.matches_in_capitals): the same entity either way.
+    for surface, rule in found.filter(pl.col("surface").is_in(list(expected))).select("surface", "match_rule").rows():
+        assert rule == "short_form" if expected[surface].startswith("cand:") else rule in ("surname", "short_form")
 
 
 @pytest.mark.parametrize("text, language, surname, expected", [
