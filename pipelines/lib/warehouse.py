@@ -263,27 +263,26 @@ def replace_entities(connection: duckdb.DuckDBPyConnection, entities: pl.DataFra
         f"INSERT INTO entities ({columns}) SELECT {columns} FROM entity_rows e "
         "WHERE e.linked OR e.entity_id NOT IN (SELECT entity_id FROM entities)"
     )
-    # A candidate's name is its most frequent surface over every stored mention (ties: the first in byte order),
-    # as one batch would choose it, so cutting a corpus into batches does not change the names.
+    # A candidate's name and type are its most frequent surface and type over every stored mention (ties: the first
+    # in byte order), as one batch would choose them, so cutting a corpus into batches changes neither. One pass over
+    # the candidates' mentions gives both; mentions written before `candidate_type` existed carry none and leave the
+    # type as it was.
     connection.execute(
-        "UPDATE entities SET name = chosen.surface FROM ("
-        "  SELECT entity_id, surface FROM ("
-        "    SELECT entity_id, surface, count(*) AS uses FROM mentions"
-        "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked) GROUP BY ALL)"
-        "  QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, surface) = 1) chosen "
-        "WHERE entities.entity_id = chosen.entity_id AND NOT entities.linked AND entities.name <> chosen.surface"
-    )
-    # Its type likewise: the most frequent type its stored mentions were given (ties: the first by name), where any
-    # stored mention carries one (mentions written before the column existed carry none and leave the type).
-    connection.execute(
-        "UPDATE entities SET entity_type = chosen.candidate_type FROM ("
-        "  SELECT entity_id, candidate_type FROM ("
-        "    SELECT entity_id, candidate_type, count(*) AS uses FROM mentions"
-        "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked) AND candidate_type IS NOT NULL"
-        "    GROUP BY ALL)"
-        "  QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, candidate_type) = 1) chosen "
+        "UPDATE entities SET name = chosen.name, entity_type = coalesce(chosen.entity_type, entities.entity_type) "
+        "FROM ("
+        "  WITH used AS MATERIALIZED ("
+        "    SELECT entity_id, surface, candidate_type FROM mentions"
+        "    WHERE entity_id IN (SELECT entity_id FROM entity_rows WHERE NOT linked)),"
+        "  names AS (SELECT entity_id, surface FROM (SELECT entity_id, surface, count(*) AS uses FROM used GROUP BY ALL)"
+        "    QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, surface) = 1),"
+        "  types AS (SELECT entity_id, candidate_type FROM ("
+        "      SELECT entity_id, candidate_type, count(*) AS uses FROM used WHERE candidate_type IS NOT NULL GROUP BY ALL)"
+        "    QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY uses DESC, candidate_type) = 1)"
+        "  SELECT n.entity_id, n.surface AS name, t.candidate_type AS entity_type"
+        "  FROM names n LEFT JOIN types t USING (entity_id)) chosen "
         "WHERE entities.entity_id = chosen.entity_id AND NOT entities.linked "
-        "AND entities.entity_type IS DISTINCT FROM chosen.candidate_type"
+        "AND (entities.name <> chosen.name OR entities.entity_type IS DISTINCT FROM "
+        "     coalesce(chosen.entity_type, entities.entity_type))"
     )
     connection.unregister("entity_rows")
     connection.execute(

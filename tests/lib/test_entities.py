@@ -610,7 +610,7 @@ def test_role_trimming_keeps_given_names_that_are_common_words():
     starts = buffer.text_starts.to_list()
     frame = pl.DataFrame({"start": starts, "end": [start + len(name.encode()) for start, name in zip(starts, names)],
                           "entity_type": ["PERSON"] * len(names), "surface": names})
-    kept = without_leading_role_words(frame, given_names(load_gazetteer()), buffer)
+    kept = without_leading_role_words(frame, given_names(load_gazetteer()))
     # Two words keep a common first word ('Will'); 'Bill' is a gazetteer person's given name; 'Ri' is too short.
     assert kept["surface"].to_list() == ["Will Kowalczyk", "Zelvan Kowalczyk", "Bill de Blasio", "Ri Yong Ho"]
     assert (kept["end"] - kept["start"]).to_list() == [len(name.encode()) for name in kept["surface"].to_list()]

@@ -208,12 +208,17 @@ HOLDS_CAPITALS = rf"{CAPITALS_WORD}[\s,]+\p{{Lu}}{{2,}}|(?m:^{CAPITALS_WORD}(?:[
 def title_cased_view(texts: pl.Series) -> pl.Series:
     """Each text with its words in capitals written as names are ('KURTI TAKON RAMËN' -> 'Kurti Takon Ramën'), byte
     for byte as long as the text, so a match in the view has the text's own offsets; texts without a phrase or
-    dateline in capitals, and the rare text whose case change would move bytes, stay as they are."""
-    pieces = texts.str.extract_all(rf"{CAPITALS_WORD}|\P{{Lu}}+|\p{{Lu}}{{1,2}}")
+    dateline in capitals, and the rare text whose case change would move bytes, stay as they are. Only the texts
+    holding capitals are cut into pieces."""
+    holding = texts.str.contains(HOLDS_CAPITALS).fill_null(False)
+    chosen = texts.filter(holding)
+    pieces = chosen.str.extract_all(rf"{CAPITALS_WORD}|\P{{Lu}}+|\p{{Lu}}{{1,2}}")
     view = pieces.list.eval(pl.when(pl.element().str.contains(rf"^{CAPITALS_WORD}$"))
                             .then(pl.element().str.to_titlecase()).otherwise(pl.element())).list.join("")
-    keep = texts.str.contains(HOLDS_CAPITALS) & (view.str.len_bytes() == texts.str.len_bytes())
-    return pl.select(pl.when(keep).then(view).otherwise(texts)).to_series()
+    same_length = view.str.len_bytes() == chosen.str.len_bytes()
+    positions = holding.arg_true().filter(same_length)
+    # scatter writes in place: on a copy, so the texts themselves stay as written
+    return texts.clone().scatter(positions, view.filter(same_length)) if positions.len() else texts
 
 
 def matches_in_capitals(texts: pl.Series, buffer: TextBuffer, matcher: Matcher, matches: pl.DataFrame,
@@ -222,16 +227,15 @@ def matches_in_capitals(texts: pl.Series, buffer: TextBuffer, matcher: Matcher, 
     whole-word matches of the title-cased view over words it changed, where the text itself matched nothing. A one-word
     match of a stop word is dropped ('MAY' is no surname). Same columns as raw_matches; the caller reads surfaces
     from the text."""
-    capitals = texts.str.contains(HOLDS_CAPITALS)
-    if not capitals.any():
-        return matches.clear()
     view_texts = title_cased_view(texts)
+    if view_texts.equals(texts):
+        return matches.clear()
     view = TextBuffer.of(pl.DataFrame({"text": view_texts}))
     found = raw_matches(view, matcher)
     if found.is_empty():
         return found
-    changed = text_slices(view, found["start"], found["end"]) != text_slices(buffer, found["start"], found["end"])
     surfaces = text_slices(view, found["start"], found["end"])
+    changed = surfaces != text_slices(buffer, found["start"], found["end"])
     one_stop_word = ~surfaces.str.contains(r"\s") & surfaces.str.to_lowercase().is_in(list(stopwords))
     found = found.filter(changed & ~one_stop_word)
     if found.is_empty() or matches.is_empty():

@@ -81,8 +81,7 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
 
 
 def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer, matches: pl.DataFrame,
-                     typer: TyperModel, known_given_names: pl.Series | None = None,
-                     ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+                     typer: TyperModel, known_given_names: pl.Series) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
     """Open-vocabulary names outside the gazetteer matches, typed: row, start, end (buffer bytes), surface,
     entity_id (cand: key), match_rule, linked, candidate_type, entity_type, type_score; the released surnames;
     and the candidate words the typer left out of every name (same columns, match_rule UNTAGGED_WORD), which
@@ -94,8 +93,7 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
         text_slices(buffer, names["start"], names["end"]).alias("surface"),
         text_rows["article"].gather(names["row"]).alias("article"),
     )
-    names = without_leading_role_words(names, known_given_names if known_given_names is not None
-                                       else pl.Series(first_names()), buffer)
+    names = without_leading_role_words(names, known_given_names)
     names = with_candidate_keys(names)
     names = vote_types(names, typer.classes)
     # A one-word name opening a sentence that the article also writes in lower case is a common noun ('Tarifat
@@ -142,13 +140,12 @@ def given_names(gazetteer: Gazetteer) -> pl.Series:
     return pl.concat([pl.Series(first_names()), people.str.split(" ").list.first().str.to_lowercase()]).unique()
 
 
-def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series, buffer: TextBuffer) -> pl.DataFrame:
+def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series) -> pl.DataFrame:
     """A person's name of three words or more loses a first word that is a role rather than a given name
     ('Striker Darwin Nunez', 'Representative Jamie Raskin'; 'Home Secretary Yvette Cooper' loses two): a word
     usually written in lower case (features.common_words), of three letters or more ('Ri Yong Ho' keeps 'Ri'), that
-    no name list gives as a first name. A two-word name
-    keeps it: 'Will Smith' and 'Rose Byrne' are given names usually written in lower case.
-    `names` needs start, end (buffer bytes), entity_type; surface is re-read from the buffer."""
+    no name list gives as a first name. A two-word name keeps it: 'Will Smith' and 'Rose Byrne' are given names
+    usually written in lower case. `names` needs start (buffer bytes), surface and entity_type."""
     if names.is_empty():
         return names
     common = common_words().implode()
@@ -158,10 +155,11 @@ def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series
         role = ((pl.col("entity_type") == "PERSON") & (pl.col("surface").str.count_matches(r"\S+") >= 3)
                 & first.is_in(common) & ~first.is_in(given) & (first.str.len_chars() >= 3)).fill_null(False)
         rest = pl.col("surface").str.replace(r"^\S+\s+", "")
+        # The name now starts where its rest does: as many bytes later as the role word and its space take.
         names = names.with_columns(
             pl.when(role).then(pl.col("start") + pl.col("surface").str.len_bytes() - rest.str.len_bytes())
-            .otherwise(pl.col("start")).alias("start"))
-        names = names.with_columns(text_slices(buffer, names["start"], names["end"]).alias("surface"))
+            .otherwise(pl.col("start")).alias("start"),
+            pl.when(role).then(rest).otherwise(pl.col("surface")).alias("surface"))
     return names
 
 
