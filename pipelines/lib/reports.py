@@ -190,7 +190,9 @@ def run_report(connection: duckdb.DuckDBPyConnection, report: Report, values: di
             values.setdefault("timezone", display_timezone)
     try:
         last = _run_statements(connection, report, values)
-        return connection.sql(last).pl() if last else pl.DataFrame()
+        if not last:
+            return pl.DataFrame()
+        return connection.sql(report_maintenance.maintained_form(connection, report.name, last)).pl()
     except duckdb.CatalogException as error:
         raise _explain_missing_table(error, report.path.parent) from error
 

@@ -13,7 +13,9 @@ from polars.testing import assert_frame_equal
 
 from pipelines.defs.oneshot import run_pipeline
 from pipelines.lib import report_maintenance, warehouse
-from pipelines.lib.reports import find_report, refresh_maintained_tables, run_report, set_display_timezone
+from pipelines.lib.reports import (
+    bind_parameters, find_report, refresh_maintained_tables, run_report, set_display_timezone, statements,
+)
 from pipelines.lib.settings import DEFAULT_TIMEZONE, Settings
 from pipelines.tooling.synthetic import generate_corpus
 
@@ -55,7 +57,29 @@ def assert_derived_tables_equal_files(connection) -> set[str]:
             derived = connection.sql(report_maintenance.DERIVED_REPORTS[table]).pl()  # run_report bound `values`
             assert_frame_equal(derived, from_file)
         checked.add(table)
+    assert_maintained_queries_equal_files(connection)
     return checked
+
+
+def assert_maintained_queries_equal_files(connection) -> None:
+    """A query report that ranks on the maintained counts (`kronika report`, the HTML report) gives the rows its
+    sql/ file gives when run as written, with several parameters; the totals count every entity's mentions."""
+    assert report_maintenance.counts_are_maintained(connection)
+    totals = connection.sql("SELECT entity_id, mentions, articles FROM report_entity_totals").pl().sort("entity_id")
+    counted = connection.sql("SELECT entity_id, count(*) AS mentions, count(DISTINCT article_id) AS articles "
+                             "FROM mentions GROUP BY ALL").pl().sort("entity_id")
+    assert_frame_equal(totals, counted, check_dtypes=False)
+    assert connection.sql("SELECT count(*) FROM report_entity_totals JOIN entities USING (entity_id) "
+                          "WHERE NOT linked").fetchall()[0][0] > 0
+    report = find_report("unlinked_candidates")
+    for values in ({}, {"top": 3}, {"min_articles": 2, "top": 500}):
+        maintained = run_report(connection, report, values)
+        bind_parameters(connection, report, values)
+        as_written = connection.sql(statements(report.sql)[-1]).pl()
+        assert maintained.height > 0
+        assert_frame_equal(maintained, as_written)
+        assert report_maintenance.maintained_form(connection, report.name, statements(report.sql)[-1]) != \
+            statements(report.sql)[-1]
 
 
 def change_some_files(paths, rng, count):

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.lib import report_maintenance
 from pipelines.lib.report_html import (
     markdown_table, promote_command, report_data, report_period_from_env, report_specs, write_html_report,
 )
@@ -58,10 +59,18 @@ def test_tiles_count_entities_mentioned_not_the_gazetteer(warehouse_path, tmp_pa
     copy = tmp_path / "kronika.duckdb"
     copy.write_bytes(warehouse_path.read_bytes())
     connection = duckdb.connect(str(copy))
+    unlinked = connection.sql("SELECT count(DISTINCT entity_id) FROM mentions WHERE entity_id IN "
+                              "(SELECT entity_id FROM entities WHERE NOT linked)").fetchall()[0][0]
+    assert unlinked > 0
+    # From the maintained counts as the run left them, then (a new linked entity) from the mentions themselves.
+    assert report_maintenance.counts_are_maintained(connection)
+    assert report_data(connection)["counts"]["unlinked_names"] == unlinked
     connection.execute("INSERT INTO entities (entity_id, name, entity_type, linked) "
                        "VALUES ('Q-never', 'Never Mentioned', 'PERSON', true)")   # in the gazetteer, in no article
+    assert not report_maintenance.counts_are_maintained(connection)
     data = report_data(connection)
     counts = data["counts"]
+    assert counts["unlinked_names"] == unlinked
     mentioned = connection.sql("SELECT count(DISTINCT entity_id) FROM mentions WHERE entity_id IN "
                                "(SELECT entity_id FROM entities WHERE linked)").fetchall()[0][0]
     gazetteer = connection.sql("SELECT count(*) FROM entities WHERE linked").fetchall()[0][0]

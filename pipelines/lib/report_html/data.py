@@ -92,16 +92,19 @@ def report_data(connection: duckdb.DuckDBPyConnection, *, period: str = "week", 
         raise ValueError(f"report period must be one of {', '.join(PERIODS)}, not {period!r}")
     zone = display_timezone or DEFAULT_TIMEZONE
     set_display_timezone(connection, zone)
-    # Linked entities with a mention are the maintained totals' rows (a count, not a distinct over every mention).
-    entities_mentioned = ("(SELECT count(*) FROM report_entity_totals t JOIN entities e USING (entity_id) "
-                          "WHERE e.linked AND t.mentions > 0)" if report_maintenance.counts_are_maintained(connection)
-                          else "(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) "
-                               "WHERE e.linked)")
+    # Entities with a mention, linked or not, are the maintained totals' rows (a count, not a distinct over every
+    # mention).
+    if report_maintenance.counts_are_maintained(connection):
+        entities_mentioned, unlinked_names = (
+            f"(SELECT count(*) FROM report_entity_totals t JOIN entities e USING (entity_id) "
+            f"WHERE {linked}e.linked AND t.mentions > 0)" for linked in ("", "NOT "))
+    else:
+        entities_mentioned, unlinked_names = (
+            f"(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) WHERE {linked}e.linked)"
+            for linked in ("", "NOT "))
     counts = connection.sql(
         "SELECT (SELECT count(*) FROM articles) AS articles, (SELECT count(*) FROM mentions) AS mentions, "
-        f"{entities_mentioned} AS entities_mentioned, "
-        "(SELECT count(DISTINCT m.entity_id) FROM mentions m JOIN entities e USING (entity_id) WHERE NOT e.linked) "
-        "AS unlinked_names, "
+        f"{entities_mentioned} AS entities_mentioned, {unlinked_names} AS unlinked_names, "
         "(SELECT min(published_at)::DATE FROM articles) AS first_day, "
         "(SELECT max(published_at)::DATE FROM articles) AS last_day").pl().row(0, named=True)
     top = _top_entities(connection, zone)
