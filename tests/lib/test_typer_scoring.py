@@ -13,7 +13,7 @@ from pipelines.lib.entities.features import (
 )
 from pipelines.lib.entities.mentions import candidate_words
 from pipelines.lib.entities.resolve import candidate_key_expression
-from pipelines.lib.entities.typer import class_probabilities, load_typer
+from pipelines.lib.entities.typer import TyperModel, class_probabilities, load_typer, sums_are_exact
 from pipelines.lib.gazetteer import load_gazetteer
 from pipelines.tooling.surname_eval import annotated_documents
 
@@ -31,9 +31,10 @@ def dev_words(request):
     return words
 
 
-def reference_probabilities(words: pl.DataFrame) -> np.ndarray:
-    """The plain computation: every (word, feature) pair, joined to the vocabulary, weight rows summed per word."""
-    model = load_typer()
+def reference_probabilities(words: pl.DataFrame, model: TyperModel | None = None) -> np.ndarray:
+    """The plain computation: every (word, feature) pair, joined to the vocabulary, weight rows summed per word in
+    template order."""
+    model = model or load_typer()
     features = word_features(words).join(model.vocabulary, on="feature", how="inner")
     rows = model.weights[features["feature_index"].to_numpy()].astype(np.float64)
     scores = np.zeros((words.height, len(model.classes)))
@@ -43,9 +44,11 @@ def reference_probabilities(words: pl.DataFrame) -> np.ndarray:
 
 
 def test_probabilities_and_labels_match_the_reference(dev_words):
-    fast = class_probabilities(dev_words, load_typer())
+    model = load_typer()
+    assert model.sums_are_exact  # so the sums per template group are the reference's, bit for bit
+    fast = class_probabilities(dev_words, model)
     reference = reference_probabilities(dev_words)
-    np.testing.assert_allclose(fast, reference, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fast, reference)
     assert (fast.argmax(axis=1) == reference.argmax(axis=1)).all()
     # Not a degenerate comparison: the words get more than one label.
     assert len(set(reference.argmax(axis=1).tolist())) > 2
@@ -77,3 +80,15 @@ def test_lower_case_letters_equal_a_regex_count_per_text():
 def test_an_english_plural_of_a_common_word_is_common():
     words = pl.DataFrame({"name_word": ["Premiums", "Premium", "Zelvians", "Kowalczyk"]})
     assert words.select(is_common_word(pl.col("name_word"))).to_series().to_list() == [True, True, False, False]
+
+
+def test_weights_whose_sums_depend_on_the_order_are_summed_in_model_order(dev_words):
+    """A weight of 1e-12 beside weights near 1 is lost or kept depending on the order of the additions: such a model
+    is scored template by template, in model order, as the reference sums its rows."""
+    model = load_typer()
+    weights = model.weights.copy()
+    weights[0, 0] = np.float32(1e-12)
+    assert not sums_are_exact(weights, terms=32) and sums_are_exact(model.weights, terms=32)
+    inexact = TyperModel(model.classes, model.vocabulary, weights, "test")
+    assert not inexact.sums_are_exact
+    np.testing.assert_array_equal(class_probabilities(dev_words, inexact), reference_probabilities(dev_words, inexact))

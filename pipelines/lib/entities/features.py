@@ -216,10 +216,13 @@ def feature_columns(words: pl.DataFrame) -> pl.DataFrame:
     return feature_inputs(words).select(feature.alias(f"f{index}") for index, feature in enumerate(feature_templates()))
 
 
-def distinct_feature_indexes(words: pl.DataFrame, vocabulary: pl.DataFrame, unknown: int) -> list[np.ndarray]:
-    """Per template (model order), each word's feature_index in `vocabulary` (`unknown` where the template does
-    not fire or its feature is not in the vocabulary): the same as joining feature_columns to the vocabulary, but
-    each template's strings are built and looked up once per distinct value of its group's columns."""
+def distinct_feature_indexes(words: pl.DataFrame, vocabulary: pl.DataFrame, unknown: int,
+                             ) -> list[tuple[np.ndarray, dict[int, np.ndarray]]]:
+    """Per template group (TEMPLATE_GROUPS order): each word's distinct value of the group's columns (a number), and
+    for each of the group's templates the feature_index in `vocabulary` of every distinct value (`unknown` where
+    the template does not fire or its feature is not in the vocabulary). A word's feature_index for a template is
+    its value's: the same as joining feature_columns to the vocabulary, but each template's strings are built and
+    looked up once per distinct value of its group's columns."""
     inputs = feature_inputs(words).with_row_index("word_number")
     templates = feature_templates()
     # Per group: each word's distinct value (its number in the group's table) and the templates' strings per
@@ -239,15 +242,16 @@ def distinct_feature_indexes(words: pl.DataFrame, vocabulary: pl.DataFrame, unkn
     looked_up = pl.concat(strings).join(vocabulary, on="feature", how="left", maintain_order="left")
     feature_index = looked_up["feature_index"].fill_null(unknown).to_numpy()
     bounds = np.cumsum([0] + [frame.height for frame in strings])
-    indexes: list[np.ndarray | None] = [None] * len(templates)
-    position = 0
+    groups, position = [], 0
     for group, (_, members) in enumerate(TEMPLATE_GROUPS):
+        per_template = {}
         for index in members:
-            indexes[index] = feature_index[bounds[position]:bounds[position + 1]][value_of_word[group]]
+            per_template[index] = feature_index[bounds[position]:bounds[position + 1]]
             position += 1
-    if any(index is None for index in indexes):
-        raise ValueError("feature template missing from TEMPLATE_GROUPS")
-    return indexes
+        groups.append((value_of_word[group], per_template))
+    if sorted(index for _, per_template in groups for index in per_template) != list(range(len(templates))):
+        raise ValueError("every feature template must be in exactly one of TEMPLATE_GROUPS")
+    return groups
 
 
 def word_features(words: pl.DataFrame) -> pl.DataFrame:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from pipelines.lib.entities.features import distinct_feature_indexes
+from pipelines.lib.entities.features import distinct_feature_indexes, feature_templates
 from pipelines.lib.entities.frames import leading_block_within, trailing_block_within
 
 MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "typer.npz"
@@ -39,6 +39,15 @@ class TyperModel:
         vocabulary = pl.DataFrame({"feature": features, "feature_index": np.arange(len(features), dtype=np.int64)})
         return TyperModel(classes, vocabulary, weights, hashlib.sha256(path.read_bytes()).hexdigest()[:16])
 
+    @cached_property
+    def summing_weights(self) -> np.ndarray:
+        """The weights in float64 with a zero row after the last (the index of a feature that does not fire)."""
+        return np.vstack([self.weights, np.zeros((1, len(self.classes)), dtype=self.weights.dtype)]).astype(np.float64)
+
+    @cached_property
+    def sums_are_exact(self) -> bool:
+        return sums_are_exact(self.weights, terms=len(feature_templates()))
+
 
 @lru_cache(maxsize=1)
 def load_typer(path: Path = MODEL_PATH) -> TyperModel:
@@ -49,16 +58,38 @@ def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
     """(len(words), len(classes)) softmax probabilities: the features' weight rows summed per word."""
     if words.is_empty():
         return np.zeros((0, len(model.classes)))
-    # A word has at most one feature per template, so its weight rows are added template by template, in model
-    # order (the same sums, bit for bit, as a word-by-feature frame would give); a template that does not fire
-    # points at a zero row.
-    weights = np.vstack([model.weights, np.zeros((1, len(model.classes)), dtype=model.weights.dtype)]).astype(np.float64)
+    # A word has at most one feature per template; a template that does not fire points at a zero row.
+    weights = model.summing_weights
     scores = np.zeros((words.height, len(model.classes)))
-    for feature_index in distinct_feature_indexes(words, model.vocabulary, unknown=len(model.weights)):
-        scores += weights.take(feature_index, axis=0)
+    groups = distinct_feature_indexes(words, model.vocabulary, unknown=len(model.weights))
+    if model.sums_are_exact:
+        # Any order gives the same sums, bit for bit: each group's rows are summed once per distinct value of its
+        # columns (few), and each word adds one row per group instead of one per template.
+        for value_of_word, per_template in groups:
+            group_scores = sum(weights.take(feature_index, axis=0) for feature_index in per_template.values())
+            scores += group_scores.take(value_of_word, axis=0)
+    else:
+        # Rows added template by template in model order (the order a word-by-feature frame would sum them in).
+        by_template = {index: (value_of_word, feature_index) for value_of_word, per_template in groups
+                       for index, feature_index in per_template.items()}
+        for index in sorted(by_template):
+            value_of_word, feature_index = by_template[index]
+            scores += weights.take(feature_index.take(value_of_word), axis=0)
     scores -= scores.max(axis=1, keepdims=True)
     exponentials = np.exp(scores)
     return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def sums_are_exact(weights: np.ndarray, terms: int) -> bool:
+    """Whether float64 sums of up to `terms` of these float32 weights are exact, so their order cannot change them:
+    each weight is a whole multiple of 2**(e - 24) (e its binary exponent; float32 keeps 24 bits), so every partial
+    sum is a whole multiple of the smallest such step, and float64 holds it exactly below 2**53 steps."""
+    nonzero = np.abs(weights[weights != 0].astype(np.float64))
+    if weights.dtype != np.float32 or not nonzero.size:
+        return weights.dtype == np.float32
+    _, exponents = np.frexp(nonzero)
+    step = 2.0 ** (int(exponents.min()) - 24)
+    return bool(terms * nonzero.max() < step * 2.0 ** 53)
 
 
 def entity_types(classes: tuple[str, ...]) -> list[str]:
