@@ -65,18 +65,24 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     is_run = index_in_text % 2 == 1
     # The gaps around a run give its context: the end of the gap before (the previous word, whether a sentence
     # ends there) and the start of the gap after (the next word).
+    piece_start = pl.col("text_start") + total_before_within(piece_bytes, "row")
     return (
         pieces.with_columns(
-            (pl.col("text_start") + total_before_within(piece_bytes, "row")).alias("run_start"),
-            (pl.col("text_start") + total_before_within(piece_bytes, "row") + piece_bytes).alias("run_end"),
+            piece_start.alias("run_start"),
+            (piece_start + piece_bytes).alias("run_end"),
             is_run.alias("is_run"),
-            # '^' in SENTENCE_OPENING must mean the text's start: a later gap is marked so it cannot match there.
-            pl.when(is_run).then(pl.when(index_in_text == 1).then(pl.lit("")).otherwise(pl.lit("\x01"))
-                                   + pl.col("piece").shift(1).str.tail(CONTEXT_CHARS)).alias("before_text"),
-            pl.col("piece").shift(-1).str.head(CONTEXT_CHARS).alias("after_text"),
+            (index_in_text == 1).alias("opens_text"),
+            pl.col("piece").str.tail(CONTEXT_CHARS).shift(1).alias("before_text"),
+            pl.col("piece").str.head(CONTEXT_CHARS).shift(-1).alias("after_text"),
         )
         .filter(pl.col("is_run"))
-        .select("row", "run_start", "run_end", pl.col("piece").alias("run_text"), "before_text", "after_text")
+        .select(
+            "row", "run_start", "run_end", pl.col("piece").alias("run_text"),
+            # '^' in SENTENCE_OPENING must mean the text's start: a later gap is marked so it cannot match there.
+            (pl.when(pl.col("opens_text")).then(pl.lit("")).otherwise(pl.lit("\x01")) + pl.col("before_text"))
+            .alias("before_text"),
+            "after_text",
+        )
         .with_row_index("run")
     )
 
@@ -85,9 +91,14 @@ def run_words(runs: pl.DataFrame) -> pl.DataFrame:
     """The words of every run with buffer offsets and context. Words in a run are separated by one whitespace
     character, so the `word + separator` tokens tile the run. previous_word / next_word: the neighbouring word in
     the run, or the last / first word of the gap around it; sentence_start: the word opens a sentence or text."""
+    # The gaps around a run are read once per run, not on each of its words: their last / first word (the whole
+    # match and a strip give the words a capture group gives, at half its cost) and whether the run opens a sentence.
     tokens = runs.select(
-        "run", "run_start", "before_text", "after_text",
+        "run", "run_start",
         pl.col("run_text").str.extract_all(r"\S+\s?").alias("token"),
+        pl.col("before_text").str.extract(r"\S+\s*$", 0).str.strip_chars_end().alias("word_before_run"),
+        pl.col("after_text").str.strip_chars_start().str.extract(r"^\S+", 0).alias("word_after_run"),
+        pl.col("before_text").fill_null("").str.contains(SENTENCE_OPENING).alias("run_opens_sentence"),
     ).explode("token")
     token_bytes = pl.col("token").str.len_bytes().cast(pl.Int64)
     word = pl.col("token").str.strip_chars_end()
@@ -96,12 +107,9 @@ def run_words(runs: pl.DataFrame) -> pl.DataFrame:
         (pl.col("run_start") + total_before_within(token_bytes, "run")).alias("word_start"),
         word.alias("word"),
         word.str.to_lowercase().alias("lower"),
-        "token",
-        pl.when(is_first_of("run")).then(pl.col("before_text").str.extract(r"(\S+)\s*$"))
-        .otherwise(word.shift(1)).alias("previous_word"),
-        pl.when(is_last_of("run")).then(pl.col("after_text").str.extract(r"^\s*(\S+)"))
-        .otherwise(word.shift(-1)).alias("next_word"),
-        pl.when(is_first_of("run")).then(pl.col("before_text").fill_null("").str.contains(SENTENCE_OPENING))
+        pl.when(is_first_of("run")).then(pl.col("word_before_run")).otherwise(word.shift(1)).alias("previous_word"),
+        pl.when(is_last_of("run")).then(pl.col("word_after_run")).otherwise(word.shift(-1)).alias("next_word"),
+        pl.when(is_first_of("run")).then(pl.col("run_opens_sentence"))
         .otherwise(ends_a_sentence(word.shift(1))).alias("sentence_start"),
     )
     return words.with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
@@ -187,7 +195,9 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
         (title.shift(1).fill_null(False) & same_run).alias("titled"),
         covered.shift(-1).fill_null(False).alias("before_known"),
     ).filter(~role).drop("role")
-    grouped = grouped.with_columns(pl.col("titled").first().over("group")).filter(~covered.all().over("group"))
+    # A group's rows are consecutive: its first row's value, carried down, is cheaper than `.over("group")`.
+    grouped = grouped.with_columns(pl.when(is_first_of("group")).then(pl.col("titled")).forward_fill()).filter(
+        ~pl.when(is_first_of("group")).then(trailing_block_within(covered, "group")).forward_fill())
     # A stop word opening a sentence, standing before a known name or before a connector is not part of a name
     # ('Later Berisha left', 'But Microsoft', 'in October on Rosneft'); elsewhere it may be ('British Columbia').
     stop_before_known = (pl.col("lower").is_in(list(rules.stopwords))
@@ -293,24 +303,32 @@ def find_candidate_words(
     grouped = name_groups(words, rules)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     group_position = index - pl.when(is_first_of("group")).then(index).forward_fill()
-    grouped = grouped.with_columns(
-        group_position.alias("group_position"),
+    grouped = grouped.with_columns(group_position.alias("group_position")).with_columns(
+        # a group's rows are consecutive: its last row's position, carried up
+        (pl.when(is_last_of("group")).then(pl.col("group_position")).backward_fill() + 1).alias("group_size"),
+    ).join(word_properties(grouped["word"], rules), on="word", how="left", maintain_order="left")
+    grouped = grouped.join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
+    grouped = grouped.join(rule_types(grouped, rules), on="group", how="left", maintain_order="left")
+    return grouped.with_columns(
+        pl.col("word_start").alias("start"),
+        (pl.col("word_start") + pl.col("name_word").str.len_bytes().cast(pl.Int64)).alias("end"),
+    ).select(WORD_COLUMNS).filter(pl.col("name_word").str.len_bytes() > 0), released_starts
+
+
+def word_properties(words: pl.Series, rules: CandidateRules) -> pl.DataFrame:
+    """word, name_word, shape, is_connector, possessive, is_stopword, is_tail_word: what a word's own letters say.
+    A batch repeats few distinct words many times, so they are computed once per distinct word (and joined back)."""
+    name_lower = pl.col("name_word").str.to_lowercase()
+    return words.unique().to_frame("word").with_columns(
         name_form(pl.col("word")).alias("name_word"),
         word_shape(pl.col("word")).alias("shape"),
         pl.col("word").is_in(CONNECTOR_WORDS).alias("is_connector"),
         pl.col("word").str.contains(POSSESSIVE).alias("possessive"),
     ).with_columns(
         # an Albanian ending after a hyphen leaves a stop word one ('PBB-së', 'GDP-ja')
-        pl.col("name_word").str.to_lowercase().str.replace(r"-\p{Ll}{1,4}$", "").is_in(list(rules.stopwords))
-        .alias("is_stopword"),
-        pl.col("name_word").str.to_lowercase().is_in(list(rules.tail_words)).alias("is_tail_word"),
-        (pl.col("group_position").max().over("group") + 1).alias("group_size"),
-    ).join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
-    grouped = grouped.join(rule_types(grouped, rules), on="group", how="left", maintain_order="left")
-    return grouped.with_columns(
-        pl.col("word_start").alias("start"),
-        (pl.col("word_start") + pl.col("name_word").str.len_bytes().cast(pl.Int64)).alias("end"),
-    ).select(WORD_COLUMNS).filter(pl.col("name_word").str.len_bytes() > 0), released_starts
+        name_lower.str.replace(r"-\p{Ll}{1,4}$", "").is_in(list(rules.stopwords)).alias("is_stopword"),
+        name_lower.is_in(list(rules.tail_words)).alias("is_tail_word"),
+    )
 
 
 def rule_types(grouped: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
