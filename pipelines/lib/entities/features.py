@@ -58,11 +58,13 @@ def lower_case_letters(text: pl.Series) -> pl.Series:
     values = array.buffers()[2]
     byte_values = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, dtype=np.uint8)
     used = byte_values[offsets[0]:offsets[-1]] if len(array) else byte_values[:0]
-    # Running count of ASCII lower-case bytes (a segmented sum in numpy is far slower than one cumulative sum).
-    running = np.zeros(len(used) + 1, dtype=np.int32 if len(used) < 2**31 else np.int64)
-    np.cumsum(((used >= 0x61) & (used <= 0x7A)).view(np.uint8), dtype=running.dtype, out=running[1:])
-    relative = offsets - offsets[0] if len(array) else offsets
-    ascii_counts = running[relative[1:]].astype(np.int64) - running[relative[:-1]]
+    lengths = np.diff(offsets)
+    ascii_counts = np.zeros(len(array), dtype=np.int64)
+    if len(used):
+        # ASCII lower-case bytes summed per text (the empty texts, which have no bytes, are left out of the cuts)
+        lower = ((used - np.uint8(0x61)) < 26).view(np.uint8)
+        filled = lengths > 0
+        ascii_counts[filled] = np.add.reduceat(lower, (offsets[:-1] - offsets[0])[filled], dtype=np.int64)
     # null for a null text, as a count over it would be
     others = text.str.count_matches(r"[\p{Ll}--\x00-\x7F]").cast(pl.Int64)
     return pl.Series(ascii_counts) + others

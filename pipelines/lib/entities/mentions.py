@@ -52,7 +52,7 @@ def extract_mentions(texts: pl.DataFrame, gazetteer: Gazetteer, typer: TyperMode
     candidates, released_starts, untagged = typed_candidates(texts, text_rows, buffer, gazetteer_spans(linked),
                                                              typer or load_typer(), given_names(gazetteer))
     candidates = link_candidates_by_stem(candidates, text_rows["language"].gather(candidates["row"]), gazetteer)
-    candidates = names_in_capitals_yield_to_matches(candidates, linked, texts)
+    candidates = names_in_capitals_yield_to_matches(candidates, linked, text_rows["casing"])
     # A released surname became part of a candidate; a gazetteer match inside a chosen name gives way to it.
     inside_a_name = covered_by_a_match(linked["start"], linked["end"], candidates.select("start", "end").sort("start"))
     linked = linked.filter(~pl.col("start").is_in(released_starts.implode()) & ~inside_a_name)
@@ -115,7 +115,7 @@ def typed_candidates(texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextB
     ), released_starts, untagged
 
 
-def names_in_capitals_yield_to_matches(candidates: pl.DataFrame, linked: pl.DataFrame, texts: pl.DataFrame,
+def names_in_capitals_yield_to_matches(candidates: pl.DataFrame, linked: pl.DataFrame, casing: pl.Series,
                                        ) -> pl.DataFrame:
     """In a text set in capitals (an ALL-CAPS headline) capitalisation shows no name's end, and the typer runs words
     together ('KURTI TAKON RAMËN': Kurti meets Rama): there a typed name holding a gazetteer match is dropped and the
@@ -128,8 +128,7 @@ def names_in_capitals_yield_to_matches(candidates: pl.DataFrame, linked: pl.Data
     if not holds_match.any():
         return candidates
     rows = ordered.filter(holds_match)["row"].unique()
-    casing = text_casing(texts[rows.to_list()].select("text"))
-    caps_rows = rows.filter(casing == "caps")
+    caps_rows = rows.filter(casing.gather(rows) == "caps")
     dropped = ordered.filter(holds_match & pl.col("row").is_in(caps_rows.implode()))["position"]
     return candidates.with_row_index("position").filter(~pl.col("position").is_in(dropped.implode())).drop("position")
 
@@ -146,21 +145,30 @@ def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series
     usually written in lower case (features.common_words), of three letters or more ('Ri Yong Ho' keeps 'Ri'), that
     no name list gives as a first name. A two-word name keeps it: 'Will Smith' and 'Rose Byrne' are given names
     usually written in lower case. `names` needs start (buffer bytes), surface and entity_type."""
-    if names.is_empty():
+    is_person = (pl.col("entity_type") == "PERSON").fill_null(False)
+    if names.is_empty() or not names.select(is_person.any()).item():
         return names
     common = common_words().implode()
     given = known_given_names.implode()
+    # The trimmed name depends on the surface alone: computed once per distinct surface of a person.
+    surfaces = names.filter(is_person).select("surface").unique().with_columns(pl.col("surface").alias("trimmed"))
     for _ in range(2):  # 'Home Secretary Yvette Cooper': two role words
-        first = pl.col("surface").str.extract(r"^(\S+)\s").str.to_lowercase()
-        role = ((pl.col("entity_type") == "PERSON") & (pl.col("surface").str.count_matches(r"\S+") >= 3)
-                & first.is_in(common) & ~first.is_in(given) & (first.str.len_chars() >= 3)).fill_null(False)
-        rest = pl.col("surface").str.replace(r"^\S+\s+", "")
-        # The name now starts where its rest does: as many bytes later as the role word and its space take.
-        names = names.with_columns(
-            pl.when(role).then(pl.col("start") + pl.col("surface").str.len_bytes() - rest.str.len_bytes())
-            .otherwise(pl.col("start")).alias("start"),
-            pl.when(role).then(rest).otherwise(pl.col("surface")).alias("surface"))
-    return names
+        first = pl.col("trimmed").str.extract(r"^(\S+)\s").str.to_lowercase()
+        role = ((pl.col("trimmed").str.count_matches(r"\S+") >= 3) & first.is_in(common) & ~first.is_in(given)
+                & (first.str.len_chars() >= 3)).fill_null(False)
+        surfaces = surfaces.with_columns(
+            pl.when(role).then(pl.col("trimmed").str.replace(r"^\S+\s+", "")).otherwise(pl.col("trimmed")))
+    trimmed = surfaces.filter(pl.col("trimmed") != pl.col("surface"))
+    if trimmed.is_empty():
+        return names
+    # The name now starts where its rest does: as many bytes later as the role words and their spaces take.
+    names = names.join(trimmed, on="surface", how="left", maintain_order="left")
+    shortened = is_person & pl.col("trimmed").is_not_null()
+    return names.with_columns(
+        pl.when(shortened).then(pl.col("start") + pl.col("surface").str.len_bytes() - pl.col("trimmed").str.len_bytes())
+        .otherwise(pl.col("start")).alias("start"),
+        pl.when(shortened).then(pl.col("trimmed")).otherwise(pl.col("surface")).alias("surface"),
+    ).drop("trimmed")
 
 
 def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Series, matches: pl.DataFrame,
@@ -252,7 +260,8 @@ def written_in_lower_case(spans: pl.DataFrame, tested: pl.Expr, texts: pl.DataFr
 
 def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer, *, capitals: bool = True,
                   ) -> tuple[pl.DataFrame, pl.DataFrame, TextBuffer, pl.DataFrame]:
-    """The gazetteer half of the stage: the normalised texts, their row table, the batch buffer and the linked
+    """The gazetteer half of the stage: the normalised texts, their row table (with each text's casing, see
+    features.text_casing), the batch buffer and the linked
     gazetteer matches (buffer bytes); `capitals`: also the names written in capitals (matches_in_capitals)."""
     matcher = build_matcher(gazetteer)
     if "language" not in texts.columns:
@@ -265,7 +274,7 @@ def scan_and_link(texts: pl.DataFrame, gazetteer: Gazetteer, *, capitals: bool =
         # texts without an article_id count as one article
         pl.col("article_id").rank("dense").cast(pl.Int64).fill_null(0).alias("article"),
         "language", pl.col("language").first().over("article_id").alias("article_language"),
-    )
+    ).with_columns(text_casing(texts).alias("casing"))
     buffer = TextBuffer.of(texts)
     matches = raw_matches(buffer, matcher)
     in_capitals = (matches_in_capitals(texts["text"], buffer, matcher, matches, load_candidate_rules().stopwords)
@@ -307,5 +316,5 @@ def candidate_words(texts: pl.DataFrame, gazetteer: Gazetteer, *, capitals: bool
 def add_word_context(words: pl.DataFrame, texts: pl.DataFrame, text_rows: pl.DataFrame) -> pl.DataFrame:
     return words.with_columns(
         text_rows["language"].gather(words["row"]).alias("language"),
-        text_casing(texts).gather(words["row"]).alias("casing"),
+        text_rows["casing"].gather(words["row"]).alias("casing"),
     )
