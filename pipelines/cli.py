@@ -5,6 +5,7 @@ Every verb calls the same assets and `sql/` files the Dagster UI uses; see `kron
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -50,8 +51,12 @@ def command_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.batch_size:
-        settings = Settings(settings.raw_dir, settings.warehouse_path, settings.timezone,
-                            settings.max_file_bytes, args.batch_size)
+        settings = dataclasses.replace(settings, batch_size=args.batch_size)
+    if args.workers is not None:
+        if args.workers < 1:
+            print("kronika: --workers takes a number of processes, 1 or more", file=sys.stderr)
+            return 2
+        settings = dataclasses.replace(settings, workers=args.workers)
     if not settings.raw_dir.is_dir():
         print(f"kronika: no raw folder at {settings.raw_dir} (set --raw or KRONIKA_RAW_DIR)", file=sys.stderr)
         return 2
@@ -336,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = with_paths(commands.add_parser("run", help="ingest new and changed files and refresh the reports"))
     run.add_argument("--batch-size", type=int, help="files per transaction (default 20000, or KRONIKA_BATCH_SIZE)")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="processes that read, parse and extract batches while this one writes (default: the "
+                          "usable cores, at most 2, or KRONIKA_WORKERS; 1 does everything in one process)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no report at the end")
     run.add_argument("--record", action=argparse.BooleanOptionalAction, default=None,
                      help="record the runs in the Dagster UI's instance (default: when DAGSTER_HOME is set or "
@@ -397,12 +405,16 @@ def main(argv: list[str] | None = None) -> int:
             "Without NAME, lists the reports; `kronika report NAME --help` shows a report's parameters.")
         return 0
     from pipelines.lib.lease import WarehouseBusyError
+    from pipelines.lib.workers import WorkerDiedError
 
     try:
         return args.handler(args)
     except WarehouseBusyError as error:  # another writer, or a read-write session on the published file
         print(f"kronika: {error}", file=sys.stderr)
         return EXIT_BUSY
+    except WorkerDiedError as error:  # the batches before it are committed; the next run resumes after them
+        print(f"kronika: {error}", file=sys.stderr)
+        return 1
     except Exception as error:  # a DuckDB error from any verb is a sentence, never a traceback with its class
         import duckdb
 

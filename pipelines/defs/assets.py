@@ -4,6 +4,7 @@ Each body is a table of contents over `pipelines.lib`; the warehouse step writes
 
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -12,18 +13,19 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks import WAREHOUSE_CHECK_SPECS, warehouse_check_results
 from pipelines.defs.resources import KronikaResource
-from pipelines.lib import publication, report_maintenance, warehouse
+from pipelines.lib import publication, report_maintenance, warehouse, warehouse_files
 from pipelines.lib.report_html import markdown_table
-from pipelines.lib.extract import (
-    article_texts, entity_rows, extract_article_figures, extract_entity_mentions, extract_sentences,
-    figure_entity_links,
-)
+from pipelines.lib.extract import entity_rows, figure_entity_links
 from pipelines.lib.extraction_version import extraction_version, metadata_version
 from pipelines.lib.gazetteer import load_gazetteer
 from pipelines.lib.ingest import (
-    BatchPlan, batch_changes, exclude_failed_articles, pending_changes, parse_documents, plan_batch, read_documents, refused_documents,
+    BatchPlan, batch_changes, exclude_failed_articles, pending_changes, plan_batch, refused_documents,
 )
-from pipelines.lib.isolation import failures_frame, restrict, run_isolated
+from pipelines.lib.isolation import restrict, run_isolated
+from pipelines.lib.prepare import (
+    PreparedBatch, extracted_texts, figures_of, mentions_of, read_prepared, sentences_of, take_prepared,
+)
+from pipelines.lib.workers import BatchFiles, prepare_split
 
 INGEST_GROUP = "ingest"
 # Every asset that opens the warehouse for writing runs in this pool (limit 1, see dagster.yaml).
@@ -38,17 +40,21 @@ class DiscoverConfig(dg.Config):
 
     paths: list[str] = []
     from_scan: bool = False
+    # A folder where a worker process of `kronika run` has already prepared these files (`prepare.prepare_batch`).
+    prepared_dir: str = ""
     missing_paths: list[str] = []
     refused_paths: list[str] = []
     refused_reasons: list[str] = []
 
 
-def batch_config(paths: list[str], missing: list[str] = (), refused: pl.DataFrame | None = None) -> dict:
+def batch_config(paths: list[str], missing: list[str] = (), refused: pl.DataFrame | None = None,
+                 prepared_dir: str = "") -> dict:
     """The run config of one batch found by a scan (see DiscoverConfig)."""
     refused = refused if refused is not None else pl.DataFrame(schema={"source_path": pl.String, "reason": pl.String})
     return {"ops": {"raw_files": {"config": {
         "paths": list(paths), "from_scan": True, "missing_paths": list(missing),
-        "refused_paths": refused["source_path"].to_list(), "refused_reasons": refused["reason"].to_list()}}}}
+        "refused_paths": refused["source_path"].to_list(), "refused_reasons": refused["reason"].to_list(),
+        "prepared_dir": prepared_dir}}}}
 
 
 def _now() -> datetime:
@@ -91,7 +97,25 @@ def raw_files(context: dg.AssetExecutionContext, config: DiscoverConfig, kronika
         "files": files,
         "missing": pl.DataFrame({"source_path": pending.missing}, schema={"source_path": pl.String}),
         "refused": pending.refused,
+        "prepared_dir": pl.DataFrame({"folder": [config.prepared_dir]}),
     }
+
+
+def _prepared_parts(settings, paths: list[str], prepared_dir: str) -> list[PreparedBatch]:
+    """The batch's files read, parsed and extracted: handed over by a worker of `kronika run` (only the files this
+    step still finds pending are kept; one found since is prepared here), else prepared now (in worker
+    processes when the batch is large, see `workers.prepare_split`)."""
+    if not prepared_dir:
+        return prepare_split(BatchFiles(settings.raw_dir, paths, settings.max_file_bytes, settings.timezone),
+                             settings.workers, warehouse_files.workers_dir(settings.warehouse_path))
+    prepared = read_prepared(Path(prepared_dir))
+    file_path = pl.col("source_path").str.replace(r"#\d+$", "")
+    parsed = prepared.parsed.filter(file_path.is_in(pl.Series(paths, dtype=pl.String).implode()))
+    parts = [PreparedBatch(parsed, prepared.extracted_keys, prepared.extraction)]
+    absent = sorted(set(paths) - set(parsed.select(file_path)["source_path"].to_list()))
+    if absent:
+        parts.append(BatchFiles(settings.raw_dir, absent, settings.max_file_bytes, settings.timezone).prepare())
+    return parts
 
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, code_version=metadata_version(), pool=WAREHOUSE_POOL)
@@ -99,12 +123,11 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
                     duckdb: DuckDBResource) -> dict[str, pl.DataFrame]:
     """Decoded, parsed articles with metadata, and each file's status (ingested, duplicate, superseded, quarantined)."""
     settings = kronika.settings()
-    documents = pl.concat([
-        read_documents(settings.raw_dir, raw_files["files"]["source_path"].to_list(),
-                       max_file_bytes=settings.max_file_bytes),
-        refused_documents(raw_files["refused"]),
-    ])
-    parsed = parse_documents(documents, timezone=settings.timezone)
+    parts = _prepared_parts(settings, raw_files["files"]["source_path"].to_list(),
+                            raw_files["prepared_dir"]["folder"][0])
+    # A refused file is never read: it is a quarantined document with the scan's reason.
+    parsed = pl.concat([*(part.parsed for part in parts), refused_documents(raw_files["refused"]).drop("text")],
+                       how="diagonal_relaxed")
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
         article_ids = parsed["article_id"].drop_nulls().unique().to_list()
@@ -113,10 +136,14 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
             content_hashes=parsed["content_sha256"].drop_nulls().unique().to_list(), article_ids=article_ids)
         live = warehouse.read_live_articles(connection, article_ids)
     plan = plan_batch(parsed, manifest, live, _now())
+    prepared, unprepared = take_prepared(parts, plan.articles)
     counts = plan.source_files.group_by("status").len()
+    prepared_by = ("a worker process, ahead of the writer" if raw_files["prepared_dir"]["folder"][0]
+                   else f"{len(parts)} worker processes" if len(parts) > 1 else "this process")
     context.add_output_metadata({
         "files_read": raw_files["files"].height,
-        "records_read": documents.height,
+        "records_read": parsed.height,
+        "read_parsed_and_extracted_in": prepared_by,
         **{f"files_{row['status']}": row["len"] for row in counts.iter_rows(named=True)},
         "articles": plan.articles.height,
         "quarantined": markdown_metadata(plan.source_files.filter(pl.col("status") == "quarantined")
@@ -131,24 +158,43 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
             "files_new": [raw_files["files"].filter(pl.col("change") == "new").height],
             "files_changed": [raw_files["files"].filter(pl.col("change") == "changed").height],
         }),
+        # The extraction of the kept articles, done with their reading; `unprepared` lists those it lacks.
+        **{f"prepared_{name}": getattr(prepared, name) for name in PREPARED_FRAMES},
+        "unprepared": unprepared.select("article_id"),
     }
+
+
+PREPARED_FRAMES = ("texts", "sentences", "mentions", "figures", "failures")
 
 
 @dg.asset(group_name=INGEST_GROUP, kinds={"polars"}, code_version=extraction_version(), pool=WAREHOUSE_POOL)
 def extraction_texts(context: dg.AssetExecutionContext, parsed_articles: dict[str, pl.DataFrame],
                      kronika: KronikaResource, duckdb: DuckDBResource) -> dict[str, pl.DataFrame]:
-    """Titles and bodies to extract: this batch's articles plus stored articles with stale rules."""
+    """Titles and bodies of this batch's articles and of stored articles with stale rules.
+
+    `new_texts` are those the stages after this one still extract: the stale articles' and any batch article
+    the batch's preparation did not cover; the prepared rows pass through to those stages."""
     batch_articles = parsed_articles["articles"]
     with duckdb.get_connection() as connection:
         warehouse.ensure_schema(connection)
         stale = warehouse.read_stale_articles(connection, extraction_version(), kronika.settings().batch_size)
     stale = stale.filter(~pl.col("article_id").is_in(batch_articles["article_id"].implode()))
-    articles = pl.concat([batch_articles.select("article_id", "title", "body", "body_language"), stale],
+    unprepared = batch_articles.join(parsed_articles["unprepared"], on="article_id", how="semi")
+    articles = pl.concat([unprepared.select("article_id", "title", "body", "body_language"), stale],
                          how="vertical_relaxed")
-    texts, failures = run_isolated("texts", articles, "article_id", article_texts)
+    new_texts, new_failures = extracted_texts(articles)
+    failures = pl.concat([parsed_articles["prepared_failures"], new_failures])
     context.add_output_metadata({"batch_articles": batch_articles.height, "stale_articles": stale.height,
-                                 "failed_articles": failures.height})
-    return {"texts": texts, "article_ids": articles.select("article_id"), "failures": failures}
+                                 "failed_articles": failures["article_id"].n_unique()})
+    return {"texts": pl.concat([parsed_articles["prepared_texts"], new_texts], how="vertical_relaxed"),
+            "new_texts": new_texts,
+            "article_ids": pl.concat([batch_articles.select("article_id"), stale.select("article_id")]),
+            "failures": failures,
+            **{f"prepared_{name}": parsed_articles[f"prepared_{name}"] for name in ("sentences", "mentions", "figures")}}
+
+
+def _of_new_texts(frame: pl.DataFrame, new_texts: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(new_texts.select("article_id").unique(), on="article_id", how="semi")
 
 
 # Each extraction stage runs over the whole batch; an article that makes it raise is set aside with the stage and
@@ -158,7 +204,8 @@ def extraction_texts(context: dg.AssetExecutionContext, parsed_articles: dict[st
 def article_sentences(context: dg.AssetExecutionContext,
                       extraction_texts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Paragraph and sentence spans of every title and body."""
-    sentences, failures = run_isolated("sentences", extraction_texts["texts"], "article_id", extract_sentences)
+    new_sentences, failures = sentences_of(extraction_texts["new_texts"])
+    sentences = pl.concat([extraction_texts["prepared_sentences"], new_sentences], how="vertical_relaxed")
     context.add_output_metadata({"sentences": sentences.height, "failed_articles": failures.height})
     return {"sentences": sentences, "failures": failures}
 
@@ -167,9 +214,10 @@ def article_sentences(context: dg.AssetExecutionContext,
 def entity_mentions(context: dg.AssetExecutionContext, extraction_texts: dict[str, pl.DataFrame],
                     article_sentences: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Entity mentions linked to gazetteer identities, and unlinked candidate names."""
-    texts, sentences, gazetteer = extraction_texts["texts"], article_sentences["sentences"], load_gazetteer()
-    mentions, failures = run_isolated("entities", texts, "article_id", lambda part: extract_entity_mentions(
-        part, restrict(sentences, part, texts, "article_id"), gazetteer))
+    texts = extraction_texts["new_texts"]
+    new_mentions, failures = mentions_of(texts, _of_new_texts(article_sentences["sentences"], texts),
+                                         load_gazetteer())
+    mentions = pl.concat([extraction_texts["prepared_mentions"], new_mentions], how="vertical_relaxed")
     context.add_output_metadata({
         "mentions": mentions.height,
         "linked_share": round(float(mentions["linked"].mean() or 0.0), 3) if mentions.height else 0.0,
@@ -182,9 +230,9 @@ def entity_mentions(context: dg.AssetExecutionContext, extraction_texts: dict[st
 def article_figures(context: dg.AssetExecutionContext, extraction_texts: dict[str, pl.DataFrame],
                     article_sentences: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Figures as typed values (percent, currency, count, …) with their sentence."""
-    texts, sentences = extraction_texts["texts"], article_sentences["sentences"]
-    figures, failures = run_isolated("figures", texts, "article_id", lambda part: extract_article_figures(
-        part, restrict(sentences, part, texts, "article_id")))
+    texts = extraction_texts["new_texts"]
+    new_figures, failures = figures_of(texts, _of_new_texts(article_sentences["sentences"], texts))
+    figures = pl.concat([extraction_texts["prepared_figures"], new_figures], how="vertical_relaxed")
     context.add_output_metadata({"figures": figures.height, "failed_articles": failures.height,
                                  "by_unit": markdown_metadata(figures.group_by("unit").len().sort("len", descending=True))})
     return {"figures": figures, "failures": failures}

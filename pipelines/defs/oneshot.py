@@ -3,6 +3,7 @@
 Frames stay in memory between steps (no Parquet hand-over) and each batch is one transaction."""
 
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,12 @@ import dagster as dg
 from pipelines.defs import assets as ingest_assets
 from pipelines.defs.reports import report_assets
 from pipelines.defs.resources import duckdb_resource_for, KronikaResource
-from pipelines.lib import publication, warehouse
+from pipelines.lib import publication, warehouse, warehouse_files
 from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.ingest import pending_changes
 from pipelines.lib.lease import writer_lease
 from pipelines.lib.settings import Settings
+from pipelines.lib.workers import BatchFiles, WorkerDiedError, can_start_workers, prefetched
 
 
 @dataclass
@@ -30,6 +32,7 @@ class RunSummary:
     files_quarantined: int = 0
     files_superseded: int = 0
     articles_reextracted: int = 0  # stored articles extracted again (new rules, or a curation change)
+    batches_in_workers: int = 0    # batches read, parsed and extracted in worker processes (`--workers`)
     seconds: float = 0.0
     ingest_seconds: float = 0.0    # until the batches are committed
     reports_seconds: float = 0.0   # report tables, HTML report and the snapshot publication
@@ -53,6 +56,7 @@ def _count_statuses(result: dg.ExecuteInProcessResult, summary: RunSummary) -> N
             for counter in ("files_read", "records_read"):
                 if metadata.get(counter) is not None:
                     setattr(summary, counter, getattr(summary, counter) + int(metadata[counter].value))
+            summary.batches_in_workers += metadata["read_parsed_and_extracted_in"].value != "this process"
         if materialization.asset_key.path == ["extraction_texts"] and metadata.get("stale_articles") is not None:
             summary.articles_reextracted += int(metadata["stale_articles"].value)
         if materialization.asset_key.path != ["source_files"]:  # the final statuses of the batch
@@ -87,6 +91,8 @@ def _run_pipeline(settings: Settings, *, show_progress: bool, dagster_home: Path
     started = time.perf_counter()
     summary = RunSummary()
     public, build = settings.warehouse_path, warehouse.build_path_for(settings.warehouse_path)
+    # Batches prepared for a writer that was killed before it took them (this run holds the lease now).
+    shutil.rmtree(warehouse_files.workers_dir(public), ignore_errors=True)
     # The writer's state comes from its own build file: the public file may be held open read-write by an analyst.
     # Opening it here also refuses, in one line, a program other than Kronika that holds the build file open,
     # rather than as a failed Dagster step with its log.
@@ -129,17 +135,30 @@ def _run_batches(settings: Settings, summary: RunSummary, started: float, paths:
         # A run with no new files still re-extracts stale articles: then the bar counts batches, not files.
         task = (progress.add_task("ingesting files", total=len(paths)) if paths
                 else progress.add_task("re-extracting stored articles", total=len(batches)) if batches else None)
+    # With several batches of files, worker processes read, parse and extract the next batches while this process
+    # writes the current one (one transaction each, in batch order); one batch is split over them instead (the
+    # parsed_articles asset, as in the UI).
+    file_batches = [BatchFiles(settings.raw_dir, batch, settings.max_file_bytes, settings.timezone)
+                    for batch in batches if batch]
+    folders = (prefetched(file_batches, settings.workers, warehouse_files.workers_dir(settings.warehouse_path))
+               if settings.workers > 1 and len(file_batches) > 1 and can_start_workers() else None)
     try:
         for number, batch in enumerate(batches):
+            prepared_dir = str(next(folders)) if folders is not None and batch else ""
             # This run's scan is handed to its batches (the first also records what is missing and refused),
             # so no batch walks raw/ again.
-            config = (ingest_assets.batch_config(batch, pending.missing, pending.refused) if number == 0
-                      else ingest_assets.batch_config(batch))
-            result = dg.materialize(
-                ingest, resources=resources, instance=instance,
-                run_config={**QUIET_LOGS, **config},
-                selection=dg.AssetSelection.groups(ingest_assets.INGEST_GROUP),
-            )
+            config = (ingest_assets.batch_config(batch, pending.missing, pending.refused, prepared_dir) if number == 0
+                      else ingest_assets.batch_config(batch, prepared_dir=prepared_dir))
+            try:
+                result = dg.materialize(
+                    ingest, resources=resources, instance=instance,
+                    run_config={**QUIET_LOGS, **config},
+                    selection=dg.AssetSelection.groups(ingest_assets.INGEST_GROUP),
+                )
+            except dg.DagsterUserCodeExecutionError as error:  # a batch split over workers, one of which died
+                if isinstance(error.user_exception, WorkerDiedError):
+                    raise error.user_exception from None
+                raise
             summary.batches += 1
             _count_statuses(result, summary)
             if progress and task is not None:
@@ -154,6 +173,8 @@ def _run_batches(settings: Settings, summary: RunSummary, started: float, paths:
             if progress:
                 progress.advance(report_task)
     finally:
+        if folders is not None:
+            folders.close()
         if progress:
             progress.stop()
     summary.seconds = time.perf_counter() - started

@@ -27,6 +27,7 @@ class KronikaResource(dg.ConfigurableResource):
     timezone: str = "Europe/Tirane"
     max_file_bytes: int = 5_000_000
     batch_size: int = 20_000
+    workers: int = 1
     # The UI publishes a snapshot after every ingest batch; `kronika run` publishes once, after the reports.
     publish_each_batch: bool = True
 
@@ -34,11 +35,13 @@ class KronikaResource(dg.ConfigurableResource):
     def from_settings(cls, settings: Settings, *, publish_each_batch: bool = True) -> "KronikaResource":
         return cls(raw_dir=str(settings.raw_dir), warehouse_path=str(settings.warehouse_path),
                    timezone=settings.timezone, max_file_bytes=settings.max_file_bytes,
-                   batch_size=settings.batch_size, publish_each_batch=publish_each_batch)
+                   batch_size=settings.batch_size, workers=settings.workers,
+                   publish_each_batch=publish_each_batch)
 
     def settings(self) -> Settings:
         return Settings(raw_dir=Path(self.raw_dir), warehouse_path=Path(self.warehouse_path),
-                        timezone=self.timezone, max_file_bytes=self.max_file_bytes, batch_size=self.batch_size)
+                        timezone=self.timezone, max_file_bytes=self.max_file_bytes, batch_size=self.batch_size,
+                        workers=self.workers)
 
     @property
     def build_path(self) -> Path:

@@ -1,7 +1,7 @@
 """Where Kronika reads and writes, and the knobs of a run, from the environment with defaults.
 
 `KRONIKA_RAW_DIR`, `KRONIKA_WAREHOUSE`, `KRONIKA_TIMEZONE`, `KRONIKA_MAX_FILE_BYTES`, `KRONIKA_BATCH_SIZE`, `KRONIKA_STORAGE`,
-`KRONIKA_USER_GAZETTEER`."""
+`KRONIKA_USER_GAZETTEER`, `KRONIKA_WORKERS`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ DEFAULT_WAREHOUSE = "warehouse/kronika.duckdb"
 DEFAULT_TIMEZONE = "Europe/Tirane"
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 DEFAULT_BATCH_SIZE = 20_000
+WORKERS_ENVIRONMENT_VARIABLE = "KRONIKA_WORKERS"
+# At most this many worker processes by default: the machines Kronika is measured on have 2 cores.
+DEFAULT_MAX_WORKERS = 2
 # The user's curation file (docs/curation.md), outside pipelines/reference/ so that curating never changes the
 # extraction version: only the articles a change affects are re-extracted.
 DEFAULT_USER_GAZETTEER = "curation/gazetteer.tsv"
@@ -27,6 +30,22 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     batch_size: int = DEFAULT_BATCH_SIZE
+    # Processes that read, parse and extract batches (`pipelines.lib.workers`); 1 does it all in the writer's.
+    workers: int = 1
+
+
+def default_workers() -> int:
+    """KRONIKA_WORKERS, else the usable cores capped at DEFAULT_MAX_WORKERS; 1 means no worker processes."""
+    configured = os.environ.get(WORKERS_ENVIRONMENT_VARIABLE, "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(f"{WORKERS_ENVIRONMENT_VARIABLE}={configured!r} is not a number of processes (1 or more)")
+        return int(configured)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, DEFAULT_MAX_WORKERS))
 
 
 def _resolve(path: str) -> Path:
@@ -42,6 +61,7 @@ def settings_from_env(raw_dir: str | None = None, warehouse: str | None = None) 
         timezone=os.environ.get("KRONIKA_TIMEZONE", DEFAULT_TIMEZONE),
         max_file_bytes=int(os.environ.get("KRONIKA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)),
         batch_size=int(os.environ.get("KRONIKA_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
+        workers=default_workers(),
     )
 
 

@@ -31,6 +31,11 @@ def staging_dir(public_path: Path) -> Path:
     return files_dir(public_path) / "staging"
 
 
+def workers_dir(public_path: Path) -> Path:
+    """Batches that worker processes have prepared (Arrow IPC), each removed once the writer has taken it."""
+    return files_dir(public_path) / "workers"
+
+
 def report_html_path(public_path: Path) -> Path:
     """The static HTML report; its SVG charts go to `report-charts/` beside it."""
     return files_dir(public_path) / "report.html"

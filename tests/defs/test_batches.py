@@ -1,13 +1,17 @@
-"""Streaming batches: `run_pipeline` over several bounded batches writes the same warehouse as one batch.
+"""Streaming batches: `run_pipeline` over several bounded batches writes the same warehouse as one batch, whether
+they are read, parsed and extracted in the writer's process or in worker processes.
 
 The run is the engine function `kronika run` calls (in-process Dagster, one transaction per batch)."""
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.defs.oneshot import run_pipeline
+from pipelines.lib import warehouse_files
+from pipelines.lib import workers as workers_module
 from pipelines.lib.settings import Settings
 from pipelines.tooling.synthetic import generate_corpus
 
@@ -48,24 +52,63 @@ def raw_dir(tmp_path_factory) -> Path:
     return raw
 
 
-def test_a_run_in_several_batches_writes_the_same_warehouse_as_one_batch(raw_dir, tmp_path):
-    one = Settings(raw_dir=raw_dir, warehouse_path=tmp_path / "one" / "kronika.duckdb", batch_size=10_000)
-    several = Settings(raw_dir=raw_dir, warehouse_path=tmp_path / "several" / "kronika.duckdb",
-                       batch_size=SMALL_BATCH)
+@pytest.fixture(scope="module")
+def one_batch(raw_dir, tmp_path_factory) -> dict[str, tuple[int, str]]:
+    """The warehouse of the corpus written in one batch, in one process."""
+    one = Settings(raw_dir=raw_dir, warehouse_path=tmp_path_factory.mktemp("one") / "kronika.duckdb",
+                   batch_size=10_000, workers=1)
+    summary = run_pipeline(one, show_progress=False)
+    assert summary.batches == 1 and summary.files_ingested == ARTICLES
+    content = warehouse_content(one.warehouse_path)
+    assert content["articles"][0] == ARTICLES
+    assert content["mentions"][0] > 0 and content["figures"][0] > 0
+    return content
 
-    one_summary = run_pipeline(one, show_progress=False)
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one process", "two worker processes"])
+def test_a_run_in_several_batches_writes_the_same_warehouse_as_one_batch(raw_dir, one_batch, tmp_path, workers):
+    several = Settings(raw_dir=raw_dir, warehouse_path=tmp_path / "several" / "kronika.duckdb",
+                       batch_size=SMALL_BATCH, workers=workers)
+
     several_summary = run_pipeline(several, show_progress=False)
 
-    assert one_summary.batches == 1
     assert several_summary.batches == -(-ARTICLES // SMALL_BATCH)
-    assert several_summary.files_ingested == one_summary.files_ingested == ARTICLES
-    one_content, several_content = warehouse_content(one.warehouse_path), warehouse_content(several.warehouse_path)
-    assert one_content["articles"][0] == ARTICLES
-    assert one_content["mentions"][0] > 0 and one_content["figures"][0] > 0
-    assert several_content == one_content
+    assert several_summary.files_ingested == ARTICLES
+    assert several_summary.batches_in_workers == (several_summary.batches if workers > 1 else 0)
+    assert warehouse_content(several.warehouse_path) == one_batch
     (runs,), = duckdb.connect(str(several.warehouse_path), read_only=True).execute(
         "SELECT count(*) FROM ingest_runs").fetchone(),
     assert runs == several_summary.batches  # one transaction per batch
+    # The prepared batches were handed over and removed.
+    assert not any(warehouse_files.workers_dir(several.warehouse_path).glob("*"))
+
+
+def test_one_batch_split_over_worker_processes_writes_what_one_process_writes(raw_dir, tmp_path, monkeypatch):
+    # The parsed_articles asset splits a large batch over the workers (as in the UI). Across the parts: the same
+    # bytes under two paths (one is a duplicate of the other, whichever part read it) and a file that cannot be
+    # decoded (quarantined in its worker with its reason).
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    first = sorted(raw.rglob("*.txt"))[0]
+    (raw / "zz").mkdir()
+    shutil.copy(first, raw / "zz" / "copy.txt")
+    (raw / "zz" / "broken.txt").write_bytes(b"\x00\x01binary\xff" * 50)
+    monkeypatch.setattr(workers_module, "PARALLEL_MIN_FILES", 10)
+    contents, summaries = [], []
+    for workers in (1, 2):
+        settings = Settings(raw_dir=raw, warehouse_path=tmp_path / f"w{workers}" / "kronika.duckdb",
+                            batch_size=10_000, workers=workers)
+        summaries.append(run_pipeline(settings, show_progress=False))
+        contents.append(warehouse_content(settings.warehouse_path))
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+            assert connection.execute("SELECT status FROM source_files WHERE source_path = 'zz/broken.txt'"
+                                      ).fetchall() == [("quarantined",)]
+            assert connection.execute("SELECT status, reason FROM source_files WHERE source_path = 'zz/copy.txt'"
+                                      ).fetchall() == [("duplicate", f"same content as {first.relative_to(raw)}")]
+    assert summaries[0].batches == summaries[1].batches == 1
+    assert (summaries[0].batches_in_workers, summaries[1].batches_in_workers) == (0, 1)
+    assert summaries[1].files_ingested == ARTICLES and summaries[1].files_duplicate == 1
+    assert contents[1] == contents[0]
 
 
 def test_a_candidates_name_and_type_come_from_all_its_stored_mentions_whatever_the_batches():

@@ -210,3 +210,24 @@ def test_every_warehouse_table_together_is_still_one_batch(corpus):
     assert {event.asset_key.path[-1] for event in result.get_asset_materialization_events()} >= set(
         ingest_assets.WAREHOUSE_TABLES)
     assert query(corpus, "SELECT count(*) FROM articles") == [(2,)]
+
+
+def test_a_ui_run_splits_a_large_batch_over_worker_processes_and_writes_what_one_process_writes(
+        corpus, tmp_path, monkeypatch):
+    # The UI's path: the asset graph with the Parquet hand-over, in one run process whose parsed_articles step
+    # hands the batch's reading, parsing and extraction to the worker pool (here from 2 files on, one per worker).
+    from pipelines.lib import workers
+    from tests.defs.test_batches import warehouse_content
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 2)
+    contents = {}
+    for count in (1, 2):
+        settings = Settings(raw_dir=corpus.raw_dir, warehouse_path=tmp_path / f"w{count}" / "kronika.duckdb",
+                            batch_size=100, workers=count)
+        result = ingest(settings)
+        metadata = result.asset_materializations_for_node("parsed_articles")[0].metadata
+        assert metadata["read_parsed_and_extracted_in"].value == ("this process" if count == 1
+                                                                  else "2 worker processes")
+        contents[count] = warehouse_content(build_path_for(settings.warehouse_path))
+    assert contents[1]["articles"][0] == 2 and contents[1]["mentions"][0] > 0
+    assert contents[2] == contents[1]

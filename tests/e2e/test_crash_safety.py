@@ -317,3 +317,56 @@ def test_a_run_killed_while_writing_report_tables_keeps_the_published_batch(corp
     (articles,), = query(store, "SELECT count(*) FROM articles")
     assert articles == STORED_ARTICLES + NEW_ARTICLES
     assert_recovery_finishes_the_work(corpus, store)
+
+
+def worker_processes(pid: int) -> list[int]:
+    """The run's worker processes (spawned by `pipelines.lib.workers`), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().decode("utf-8", "replace")
+        except FileNotFoundError:
+            continue
+        if "spawn_main" in command:
+            workers.append(int(child))
+    return workers
+
+
+def test_a_worker_killed_while_preparing_a_batch_fails_the_run_in_one_line_and_leaves_the_state_as_it_was(
+        corpus, tmp_path):
+    """Two worker processes read, parse and extract the batches ahead of the writer; one is killed (SIGKILL, as the
+    OOM killer does) while both hold a batch: the run stops with one line saying so, nothing of those batches is
+    written, no worker is left behind, and the next run finishes the work."""
+    batch_size = 100
+    store = stored_copy(corpus, tmp_path)
+    before_state, before_tables = published_state(store), table_fingerprints(store)
+    pause = tmp_path / "pause"
+    pause.mkdir()
+
+    process = start_kronika(corpus["raw"], store, KRONIKA_BATCH_SIZE=str(batch_size), KRONIKA_WORKERS="2",
+                            KRONIKA_TEST_PAUSE_AT=f"before_read:{pause}")
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+        while not (pause / "ready").exists():
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+        workers = worker_processes(process.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        (pause / "go").touch()
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    finally:
+        kill_hard(process)
+
+    assert process.returncode == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "worker process died while preparing batch 1 of 4" in lines[0], stderr
+    assert "Traceback" not in stderr
+    assert published_state(store) == before_state
+    assert table_fingerprints(store) == before_tables
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived the run"
+    assert_recovery_finishes_the_work(corpus, store)

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines import cli
 from pipelines.defs import assets as ingest_assets
-from pipelines.lib import ingest
+from pipelines.lib import ingest, prepare
 from pipelines.lib.warehouse import query_rows
 
 pytestmark = pytest.mark.e2e
@@ -94,10 +94,11 @@ def inject_failures(monkeypatch) -> None:
 
     monkeypatch.setattr(ingest, "decode_bytes", decode)
     monkeypatch.setattr(ingest, "parse_articles", raising_on_text("parse", ingest.parse_articles))
-    monkeypatch.setattr(ingest_assets, "article_texts", raising_on_text("texts", ingest_assets.article_texts))
+    # The extraction stages run inside the batch's preparation (a small batch: in this process).
+    monkeypatch.setattr(prepare, "article_texts", raising_on_text("texts", prepare.article_texts))
     for stage, name in (("sentences", "extract_sentences"), ("entities", "extract_entity_mentions"),
                         ("figures", "extract_article_figures")):
-        monkeypatch.setattr(ingest_assets, name, raising_on_text(stage, getattr(ingest_assets, name)))
+        monkeypatch.setattr(prepare, name, raising_on_text(stage, getattr(prepare, name)))
     monkeypatch.setattr(ingest_assets, "figure_entity_links",
                         raising_on_article("figure links", ingest_assets.figure_entity_links))
     monkeypatch.setattr(ingest_assets, "entity_rows", raising_on_article("entity rows", ingest_assets.entity_rows))
