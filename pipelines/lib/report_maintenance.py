@@ -344,13 +344,18 @@ def after_change(connection: duckdb.DuckDBPyConnection, article_ids: list[str], 
         changes = ", ".join(f"sum({count})::BIGINT AS change_{count}" for count in counts)
         any_change = " OR ".join(f"sum({count}) <> 0" for count in counts)
         merged = ", ".join(f"coalesce(c.{count}, 0) + d.change_{count} AS {count}" for count in counts)
+        # The join that finds each changed key's stored row also keeps its rowid, so the DELETE reads row ids instead
+        # of joining the 7 M-row pair counts on four VARCHAR keys a second time (CPU 0.45-0.49 -> 0.27-0.34 s for a
+        # 100-article batch at 100,000 articles).
         connection.execute(f"""
             CREATE OR REPLACE TEMP TABLE merged_{table} AS
             WITH d AS (SELECT {key_list}, {changes} FROM delta_{table} GROUP BY ALL HAVING {any_change})
-            SELECT {', '.join(f'd.{key}' for key in keys)}, {merged}
+            SELECT c.rowid AS stored_row, {', '.join(f'd.{key}' for key in keys)}, {merged}
             FROM d LEFT JOIN {table} c ON {match}""")
-        connection.execute(f"DELETE FROM {table} c USING merged_{table} d WHERE {match}")
-        connection.execute(f"INSERT INTO {table} SELECT * FROM merged_{table} WHERE {counts[0]} <> 0")
+        connection.execute(f"DELETE FROM {table} WHERE rowid IN "
+                           f"(SELECT stored_row FROM merged_{table} WHERE stored_row IS NOT NULL)")
+        connection.execute(f"INSERT INTO {table} SELECT {key_list}, {', '.join(counts)} FROM merged_{table} "
+                           f"WHERE {counts[0]} <> 0")
         connection.execute(f"DROP TABLE merged_{table}")
         connection.execute(f"DROP TABLE delta_{table}")
     connection.execute("DROP TABLE IF EXISTS maintained_article_ids")
