@@ -58,13 +58,19 @@ def lower_case_letters(text: pl.Series) -> pl.Series:
     values = array.buffers()[2]
     byte_values = np.frombuffer(values, dtype=np.uint8) if values is not None else np.zeros(0, dtype=np.uint8)
     used = byte_values[offsets[0]:offsets[-1]] if len(array) else byte_values[:0]
-    lengths = np.diff(offsets)
     ascii_counts = np.zeros(len(array), dtype=np.int64)
-    if len(used):
-        # ASCII lower-case bytes summed per text (the empty texts, which have no bytes, are left out of the cuts)
+    # ASCII lower-case bytes summed per text; the empty texts, which have no bytes, are left out of the cuts
+    filled = np.flatnonzero(np.diff(offsets) > 0)
+    if filled.size:
         lower = ((used - np.uint8(0x61)) < 26).view(np.uint8)
-        filled = lengths > 0
-        ascii_counts[filled] = np.add.reduceat(lower, (offsets[:-1] - offsets[0])[filled], dtype=np.int64)
+        starts = offsets[filled] - offsets[0]
+        # reduceat casts its whole input to the sum's type at once (8 bytes a byte of text, each new page a fault):
+        # summed a megabyte of text at a time, the cast stays small and reused (a loop over pieces, not texts).
+        pieces = np.unique(np.append(np.searchsorted(starts, np.arange(0, len(lower), 1 << 20)), len(starts)))
+        for first, last in zip(pieces[:-1], pieces[1:]):
+            low, high = starts[first], starts[last] if last < len(starts) else len(lower)
+            ascii_counts[filled[first:last]] = np.add.reduceat(lower[low:high], starts[first:last] - low,
+                                                               dtype=np.int64)
     # null for a null text, as a count over it would be
     others = text.str.count_matches(r"[\p{Ll}--\x00-\x7F]").cast(pl.Int64)
     return pl.Series(ascii_counts) + others
@@ -96,16 +102,18 @@ def is_common_word(word: pl.Expr) -> pl.Expr:
 
 
 def word_lookups(words: pl.DataFrame) -> pl.DataFrame:
-    """name_word, lower, key (cand:), first_name, common, common_stem, place_kind: the lookups, which read the word
-    alone. A batch repeats few distinct words many times, so they run once per distinct (name_word, lower) pair
-    (the cand: key, the costliest, once rather than twice per word) and are joined back."""
-    return words.select("name_word", "lower").unique().with_columns(
+    """word, word_code (a number per distinct word), name_lower, key (cand:), first_name, common, common_stem,
+    place_kind: what the word alone gives (its name_word and lower are its own). A batch repeats few distinct words
+    many times, so these run once per distinct word (the cand: key, the costliest, once rather than twice per word)
+    and are joined back."""
+    return words.select("word", "name_word", "lower").unique("word").with_columns(
+        pl.col("name_word").str.to_lowercase().alias("name_lower"),
         candidate_key_expression(pl.col("name_word")).alias("key"),
         pl.col("lower").str.strip_chars_end(".").is_in(first_names()).alias("first_name"),
         is_common_word(pl.col("name_word")).alias("common"),
     ).with_columns(
         pl.col("key").is_in(common_keys().implode()).alias("common_stem"),
-    ).join(place_keys(), on="key", how="left")
+    ).join(place_keys(), on="key", how="left").drop("name_word", "lower").with_row_index("word_code")
 
 
 def group_shapes(words: pl.DataFrame, letters: int) -> pl.Expr:
@@ -125,10 +133,9 @@ def feature_inputs(words: pl.DataFrame) -> pl.DataFrame:
     in the group, the group's shape) is computed here, so the templates below read their own row only."""
     same_group_before = (pl.col("group") == pl.col("group").shift(1)).fill_null(False)
     same_group_after = (pl.col("group") == pl.col("group").shift(-1)).fill_null(False)
-    name_lower = pl.col("name_word").str.to_lowercase()
-    return words.with_columns(
+    name_lower = pl.col("name_lower")
+    return words.join(word_lookups(words), on="word", how="left", maintain_order="left").with_columns(
         pl.col("language").fill_null("xx"),
-        name_lower.alias("name_lower"),
         pl.col("group_size").clip(1, 4).cast(pl.String).alias("size"),
         (pl.when(pl.col("group_size") == 1).then(pl.lit("only"))
          .when(pl.col("group_position") == 0).then(pl.lit("first"))
@@ -141,7 +148,7 @@ def feature_inputs(words: pl.DataFrame) -> pl.DataFrame:
         pl.when(same_group_before).then(name_lower.shift(1)).alias("lower_before"),
         pl.when(same_group_after).then(name_lower.shift(-1)).alias("lower_after"),
         group_shapes(words, 6).alias("group_shape"),
-    ).join(word_lookups(words), on=["name_word", "lower"], how="left", maintain_order="left", nulls_equal=True)
+    )
 
 
 def feature_templates() -> list[pl.Expr]:
@@ -202,12 +209,14 @@ def feature_templates() -> list[pl.Expr]:
 # A template reading a column its group does not list would get another row's value: the reference test in
 # tests/lib/test_typer_scoring.py compares this path with feature_columns over every word.
 TEMPLATE_GROUPS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
-    (("language", "name_lower", "shape", "is_connector", "possessive"), (0, 1, 2, 3, 4, 5, 6, 7, 8, 29, 30)),
-    (("language", "name_lower", "shape", "size", "position", "sentence_start", "titled", "casing", "common",
-      "common_stem", "first_name", "place_kind", "is_stopword"), (9, 19, 20, 21, 23, 24, 25, 26, 27, 31)),
+    # word_code stands for everything the word alone gives: name_lower, shape, is_connector, possessive, common,
+    # common_stem, first_name, place_kind, is_stopword (see word_lookups and candidates.word_properties).
+    (("language", "word_code"), (0, 1, 2, 3, 4, 5, 6, 7, 8, 29, 30)),
+    (("language", "word_code", "size", "position", "sentence_start", "titled", "casing"),
+     (9, 19, 20, 21, 23, 24, 25, 26, 27, 31)),
     (("position", "group_shape"), (10,)),
-    (("previous_word", "name_lower", "shape", "group_shape_before"), (11, 13, 15)),
-    (("next_word", "name_lower", "shape", "group_shape_after"), (12, 14, 16)),
+    (("previous_word", "word_code", "group_shape_before"), (11, 13, 15)),
+    (("next_word", "word_code", "group_shape_after"), (12, 14, 16)),
     (("lower_before", "lower_after"), (17, 18)),
     (("rule_type", "position", "covered", "match_type", "match_opens"), (22, 28)),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,11 +55,11 @@ def text_slices(buffer: TextBuffer, starts: pl.Series, ends: pl.Series) -> pl.Se
     and must be sorted, since Arrow offsets are one rising sequence; the gaps become skipped pieces)."""
     if starts.is_empty():
         return pl.Series(dtype=pl.String)
-    cuts = pl.DataFrame({"start": starts.cast(pl.Int64), "end": ends.cast(pl.Int64)})
-    interleaved = cuts.select(pl.concat_list("start", "end").alias("cut")).explode("cut")["cut"]
-    arrow = interleaved.rechunk().to_arrow()
+    interleaved = np.empty(2 * len(starts), dtype=np.int64)
+    interleaved[0::2] = starts.cast(pl.Int64).to_numpy()
+    interleaved[1::2] = ends.cast(pl.Int64).to_numpy()
     pieces = pa.Array.from_buffers(pa.large_string(), len(interleaved) - 1,
-                                   [None, arrow.buffers()[1][arrow.offset * 8:], buffer.arrow_data])
+                                   [None, pa.py_buffer(interleaved), buffer.arrow_data])
     return pl.from_arrow(pieces).gather_every(2)
 
 

@@ -65,9 +65,10 @@ def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
     if model.sums_are_exact:
         # Any order gives the same sums, bit for bit: each group's rows are summed once per distinct value of its
         # columns (few), and each word adds one row per group instead of one per template.
+        gathered = np.empty_like(scores)  # reused: a fresh array of this size per group costs its page faults
         for value_of_word, per_template in groups:
             group_scores = sum(weights.take(feature_index, axis=0) for feature_index in per_template.values())
-            scores += group_scores.take(value_of_word, axis=0)
+            scores += np.take(group_scores, value_of_word, axis=0, out=gathered)
     else:
         # Rows added template by template in model order (the order a word-by-feature frame would sum them in).
         by_template = {index: (value_of_word, feature_index) for value_of_word, per_template in groups
@@ -76,8 +77,9 @@ def class_probabilities(words: pl.DataFrame, model: TyperModel) -> np.ndarray:
             value_of_word, feature_index = by_template[index]
             scores += weights.take(feature_index.take(value_of_word), axis=0)
     scores -= scores.max(axis=1, keepdims=True)
-    exponentials = np.exp(scores)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    exponentials = np.exp(scores, out=scores)
+    exponentials /= exponentials.sum(axis=1, keepdims=True)
+    return exponentials
 
 
 def sums_are_exact(weights: np.ndarray, terms: int) -> bool:
@@ -108,14 +110,18 @@ def tag_names(words: pl.DataFrame, probabilities: np.ndarray, classes: tuple[str
     # A word is tagged inside a name when the tags of names together outweigh NAME_THRESHOLD (chosen on the dev
     # splits: below one half, since O is the majority class the model leans to); its tag is the likeliest of them.
     name_tags = probabilities[:, 1:].argmax(axis=1) + 1
-    labels = np.where(probabilities[:, 0] < 1.0 - NAME_THRESHOLD, np.asarray(classes)[name_tags], NOT_ENTITY)
+    tags = np.where(probabilities[:, 0] < 1.0 - NAME_THRESHOLD, name_tags, classes.index(NOT_ENTITY))
     type_probabilities = {name: probabilities[:, [i for i, c in enumerate(classes) if c[2:] == name]].sum(axis=1)
                           for name in types}
+    # Read per class, then gathered by each word's class index: the tag's prefix, and its type as a number (one per
+    # distinct type, O included), which is all a comparison of types needs.
+    tag_types = [name.lstrip("BI").lstrip("-") for name in classes]
+    type_numbers = {name: number for number, name in enumerate(dict.fromkeys(tag_types))}
     tagged = words.with_columns(
-        pl.Series("tagged", labels != NOT_ENTITY, dtype=pl.Boolean),
-        pl.Series("continuing", np.char.startswith(labels.astype(str), "I-"), dtype=pl.Boolean),
-        pl.Series("begins", np.char.startswith(labels.astype(str), "B-"), dtype=pl.Boolean),
-        pl.Series("tag_type", np.char.lstrip(np.char.lstrip(labels.astype(str), "BI"), "-"), dtype=pl.String),
+        pl.Series("tagged", tags != classes.index(NOT_ENTITY), dtype=pl.Boolean),
+        pl.Series("continuing", np.array([name.startswith("I-") for name in classes])[tags], dtype=pl.Boolean),
+        pl.Series("begins", np.array([name.startswith("B-") for name in classes])[tags], dtype=pl.Boolean),
+        pl.Series("tag_type", np.array([type_numbers[name] for name in tag_types], dtype=np.int64)[tags]),
         *(pl.Series(f"p_{name}", values, dtype=pl.Float64) for name, values in type_probabilities.items()),
     )
     same_group_before = (pl.col("group") == pl.col("group").shift(1)).fill_null(False)
