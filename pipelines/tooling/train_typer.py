@@ -91,30 +91,44 @@ def english_place_type(gold: pl.DataFrame, documents: pl.DataFrame) -> pl.Expr:
             .then(pl.lit("GPE")).otherwise(pl.col("entity_type")))
 
 
-def design_matrix(spans: pl.DataFrame, vocabulary: pl.DataFrame):
+def design_matrix(features: pl.DataFrame, vocabulary: pl.DataFrame, height: int):
+    """(height, len(vocabulary)) 0/1 matrix from a word, feature frame (features outside the vocabulary dropped)."""
     from scipy.sparse import csr_matrix  # noqa: PLC0415 (training extra only)
 
-    features = word_features(spans).join(vocabulary, on="feature", how="inner")
+    features = features.join(vocabulary, on="feature", how="inner")
     values = np.ones(features.height, dtype=np.float32)
     return csr_matrix((values, (features["word"].to_numpy(), features["feature_index"].to_numpy())),
-                      shape=(spans.height, vocabulary.height))
+                      shape=(height, vocabulary.height))
 
 
-def build_vocabulary(spans: pl.DataFrame) -> pl.DataFrame:
-    counts = word_features(spans).group_by("feature").agg(pl.col("word").n_unique().alias("count"))
+def build_vocabulary(features: pl.DataFrame) -> pl.DataFrame:
+    counts = features.group_by("feature").agg(pl.col("word").n_unique().alias("count"))
     kept = counts.filter(pl.col("count") >= MINIMUM_FEATURE_COUNT).sort("feature")["feature"]
     return pl.DataFrame({"feature": kept, "feature_index": np.arange(kept.len(), dtype=np.int64)})
 
 
+def labelled_features(words: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the words with a label, their word, feature frame numbered by that frame's rows). The features are read on
+    every candidate word, as at run time, and only then are the unlabelled words left out: a word whose label is
+    skipped is still its neighbours' neighbour (the shape and the word before and after them in their group)."""
+    labelled = words["label"].is_not_null().to_numpy()
+    number = np.full(words.height, -1, dtype=np.int64)
+    number[labelled] = np.arange(int(labelled.sum()))
+    features = word_features(words)
+    features = features.with_columns(pl.Series("word", number[features["word"].to_numpy()], dtype=pl.Int64))
+    return words.filter(pl.lit(labelled)), features.filter(pl.col("word") >= 0)
+
+
 def train(documents: pl.DataFrame, gazetteer: Gazetteer, regularisation: float = REGULARISATION,
-          albanian_weight: float = 3.0, tweet_weight: float = TWEET_WEIGHT, spans: pl.DataFrame | None = None
+          albanian_weight: float = 3.0, tweet_weight: float = TWEET_WEIGHT, words: pl.DataFrame | None = None
           ) -> tuple[pl.DataFrame, np.ndarray, dict]:
-    """(vocabulary, weights (features x classes, the intercept folded into 'bias'), training facts)."""
+    """(vocabulary, weights (features x classes, the intercept folded into 'bias'), training facts). `words`: what
+    labelled_words gives for `documents` (computed when not given)."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 (training extra only)
 
-    spans = labelled_words(documents, gazetteer).drop_nulls("label") if spans is None else spans
-    vocabulary = build_vocabulary(spans)
-    matrix = design_matrix(spans, vocabulary)
+    spans, features = labelled_features(labelled_words(documents, gazetteer) if words is None else words)
+    vocabulary = build_vocabulary(features)
+    matrix = design_matrix(features, vocabulary, spans.height)
     labels = spans["label"].replace_strict(list(CLASSES), list(range(len(CLASSES))), return_dtype=pl.Int64).to_numpy()
     corpus = documents["corpus"].gather(spans["row"]).to_numpy()
     sample_weight = np.where(corpus == "sq_ntrex", albanian_weight,
