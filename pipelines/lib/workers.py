@@ -20,9 +20,10 @@ from typing import Iterator
 from pipelines.lib.metadata.batch import split_evenly
 from pipelines.lib.prepare import PreparedBatch, prepare_batch, read_prepared, write_prepared
 
-# Below this many files a batch is prepared in the writer's process: spawning a worker (imports, gazetteer)
-# costs about 2 s, more than half of such a batch's work.
-PARALLEL_MIN_FILES = 2000
+# Below this many files one batch is prepared in the writer's process, not split over workers: a spawned worker
+# takes 2-4 s (wall, at load 11) to start (imports, 0.7 s CPU) and about 1 s more to build the gazetteer automaton
+# and the figure patterns, while one process prepares ~1,600 files/s, so halving a smaller batch gains less.
+PARALLEL_MIN_FILES = 10_000
 # Set in every worker, so that a worker never starts workers of its own.
 _IN_WORKER_VARIABLE = "KRONIKA_IN_WORKER"
 
