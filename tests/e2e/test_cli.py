@@ -157,3 +157,21 @@ def test_eval_and_bench_take_their_options_first():
     wrong = kronika("eval", "--bogus", check=False)
     assert wrong.returncode == 2 and "kronika eval: error: unrecognized arguments: --bogus" in wrong.stderr
     assert kronika("status", "--bogus", check=False).returncode == 2
+
+
+def test_run_with_worker_processes_writes_what_one_process_writes(built, tmp_path):
+    # Small batches, so two workers prepare them ahead of the writer (`--workers 2`), one transaction per batch.
+    environment = {**built["env"], "KRONIKA_WAREHOUSE": str(tmp_path / "kronika.duckdb")}
+    result = kronika("run", "--workers", "2", "--batch-size", "10", "--quiet", env=environment)
+    assert "Traceback" not in result.stderr
+    counts = ("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM mentions), (SELECT count(*) FROM figures), "
+              "(SELECT count(*) FROM sentences), (SELECT count(*) FROM source_files), (SELECT count(*) FROM entities)")
+    assert query(tmp_path / "kronika.duckdb", counts) == query(built["warehouse"], counts)
+    assert query(tmp_path / "kronika.duckdb", "SELECT count(*) > 1 FROM ingest_runs") == [(True,)]
+
+
+def test_run_refuses_a_number_of_workers_below_one(built, tmp_path):
+    result = kronika("run", "--workers", "0", env={**built["env"], "KRONIKA_WAREHOUSE": str(tmp_path / "w.duckdb")},
+                     check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "kronika: --workers takes a number of processes, 1 or more"
