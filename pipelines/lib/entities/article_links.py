@@ -87,8 +87,10 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     is_person = pl.col("mention_type").is_in(PERSON_TYPES)
     person_like = pl.col("mention_type").is_null() | is_person
     is_candidate = pl.col("entity_id").str.starts_with("cand:")
-    full_names = framed.filter(pl.col("several_words") & (person_like | is_candidate)
-                               & pl.col("surface").str.contains(r"\s(?:\p{Ll}{1,3}-)?\p{Lu}\S*$"))
+    # the pattern is matched on the few rows the cheap tests keep, and only the columns read below are copied
+    full_names = framed.select("article", "mention_index", "entity_id", "surface", "start", "linked", "mention_type",
+                               "several_words").filter(pl.col("several_words") & (person_like | is_candidate)).filter(
+        pl.col("surface").str.contains(r"\s(?:\p{Ll}{1,3}-)?\p{Lu}\S*$"))
     # A common word that is no first name opening a sentence: the run may be a surname after it, not a person.
     text_bytes = buffer.byte_values()
     before = text_bytes.gather((full_names["start"] - 1).clip(0))
@@ -150,7 +152,8 @@ def short_form_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     common_openings = full_names.filter(pl.col("common_opening")).join(
         unique_holders.filter(pl.col("person_like")), on=["article", "surname_key"])
     # 'Trump Jr.' after 'Donald Trump Jr.': the key of a full name without its first word
-    tails = framed.filter(is_person & pl.col("surface").str.contains(r"\S\s+\S+\s")).select(
+    tails = framed.select("article", "mention_index", "entity_id", "surface", "mention_type").filter(is_person).filter(
+        pl.col("surface").str.contains(r"\S\s+\S+\s")).select(
         "article", pl.col("mention_index").alias("holder_index"), "entity_id", "surface")
     tail_keys = tails.select("surface").unique().with_columns(
         candidate_key_expression(pl.col("surface").str.replace(r"^\S+\s+", "")).alias("tail_key"))
@@ -187,7 +190,9 @@ def acronym_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     'the Central Election Commission (CEC)'; not 'Hashim Thaçi (PDK)'). Every unlinked mention of the acronym in
     that article ('KQZ-së') takes the name's identity; when only the acronym is in the gazetteer, the name and its
     repeats take the acronym's. An acronym defined by two different names in one article links nowhere."""
-    ordered = framed.sort("start")
+    # only the columns read below are put in buffer order
+    ordered = framed.select("row", "article", "start", "end", "surface", "entity_id", "linked", "several_words",
+                            "mention_index").sort("start")
     following = ordered.select(
         pl.col("row").shift(-1).alias("next_row"), pl.col("start").shift(-1).alias("next_start"),
         pl.col("end").shift(-1).alias("next_end"), pl.col("surface").shift(-1).alias("acronym"),
@@ -217,6 +222,8 @@ def acronym_links(framed: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     # One definition per acronym and article: the first, unless another name defines it too.
     definitions = definitions.filter(pl.col("entity_id").n_unique().over("article", "acronym") == 1).unique(
         ["article", "acronym"], keep="first", maintain_order=True)
+    if definitions.is_empty():
+        return pl.DataFrame(schema={"mention_index": pl.Int64, "holder_index": pl.Int64})
     acronym_base = pl.col("surface").str.replace(r"-\p{Ll}{1,3}$", "")
     uses = framed.filter(~pl.col("linked") & ~pl.col("several_words")).select(
         "article", acronym_base.alias("acronym"), pl.col("mention_index").alias("use_index"))

@@ -87,10 +87,11 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
     )
 
 
-def run_words(runs: pl.DataFrame) -> pl.DataFrame:
+def run_words(runs: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     """The words of every run with buffer offsets and context. Words in a run are separated by one whitespace
     character, so the `word + separator` tokens tile the run. previous_word / next_word: the neighbouring word in
-    the run, or the last / first word of the gap around it; sentence_start: the word opens a sentence or text."""
+    the run, or the last / first word of the gap around it; sentence_start: the word opens a sentence or text;
+    and what the word's own letters say (WORD_PROPERTIES, see word_properties)."""
     # The gaps around a run are read once per run, not on each of its words: their last / first word (the whole
     # match and a strip give the words a capture group gives, at half its cost) and whether the run opens a sentence.
     tokens = runs.select(
@@ -101,16 +102,18 @@ def run_words(runs: pl.DataFrame) -> pl.DataFrame:
         pl.col("before_text").fill_null("").str.contains(SENTENCE_OPENING).alias("run_opens_sentence"),
     ).explode("token")
     token_bytes = pl.col("token").str.len_bytes().cast(pl.Int64)
-    word = pl.col("token").str.strip_chars_end()
+    tokens = tokens.with_columns(pl.col("token").str.strip_chars_end().alias("word"))
+    tokens = tokens.join(word_properties(tokens["word"], rules), on="word", how="left", maintain_order="left")
+    word = pl.col("word")
     words = tokens.select(
         "run",
         (pl.col("run_start") + total_before_within(token_bytes, "run")).alias("word_start"),
-        word.alias("word"),
-        word.str.to_lowercase().alias("lower"),
+        "word", "lower",
         pl.when(is_first_of("run")).then(pl.col("word_before_run")).otherwise(word.shift(1)).alias("previous_word"),
         pl.when(is_last_of("run")).then(pl.col("word_after_run")).otherwise(word.shift(-1)).alias("next_word"),
         pl.when(is_first_of("run")).then(pl.col("run_opens_sentence"))
-        .otherwise(ends_a_sentence(word.shift(1))).alias("sentence_start"),
+        .otherwise(pl.col("ends_sentence").shift(1)).alias("sentence_start"),
+        *WORD_PROPERTIES,
     )
     return words.with_columns((pl.col("word_start") + pl.col("word").str.len_bytes().cast(pl.Int64)).alias("word_end"))
 
@@ -169,9 +172,8 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     i Sigurisë i OKB-së'): which words are the name is the typer's call, and a name it makes around a match takes
     the match's place. A group of gazetteer words only is left to the gazetteer. Connectors are trimmed from a
     group's edges. Out: the kept words with group (a batch-wide id) and titled."""
-    connector = pl.col("word").is_in(CONNECTOR_WORDS)
-    bare = pl.col("lower").str.strip_chars_end(",")
-    title = bare.is_in(list(rules.titles))
+    connector = pl.col("is_connector")
+    title = pl.col("is_title")
     same_run = (pl.col("run") == pl.col("run").shift(1)).fill_null(False)
     covered = pl.col("covered")
     # A title, a connector and one capitalised word before a comma: the word is the title's portfolio, and the name
@@ -190,7 +192,7 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     words = words.with_columns((role_words(words, rules) | portfolio).alias("role"))
     role = pl.col("role")
     grouped = words.with_columns(
-        (is_first_of("run") | ends_a_name(pl.col("word")).shift(1).fill_null(False) | role
+        (is_first_of("run") | pl.col("ends_name").shift(1).fill_null(False) | role
          | role.shift(1).fill_null(False)).cum_sum().alias("group"),
         (title.shift(1).fill_null(False) & same_run).alias("titled"),
         covered.shift(-1).fill_null(False).alias("before_known"),
@@ -298,7 +300,7 @@ def find_candidate_words(
     matches = matches.sort("start")
     runs = capitalised_runs(texts, buffer)
     runs = runs.filter(~covered_by_a_match(runs["run_start"], runs["run_end"], matches))
-    words = release_surnames_after_first_names(mark_covered(run_words(runs), matches), rules)
+    words = release_surnames_after_first_names(mark_covered(run_words(runs, rules), matches), rules)
     released_starts = words.filter(pl.col("released"))["word_start"]
     grouped = name_groups(words, rules)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
@@ -306,7 +308,7 @@ def find_candidate_words(
     grouped = grouped.with_columns(group_position.alias("group_position")).with_columns(
         # a group's rows are consecutive: its last row's position, carried up
         (pl.when(is_last_of("group")).then(pl.col("group_position")).backward_fill() + 1).alias("group_size"),
-    ).join(word_properties(grouped["word"], rules), on="word", how="left", maintain_order="left")
+    )
     grouped = grouped.join(runs.select("run", "row"), on="run", how="left", maintain_order="left")
     grouped = grouped.join(rule_types(grouped, rules), on="group", how="left", maintain_order="left")
     return grouped.with_columns(
@@ -315,19 +317,29 @@ def find_candidate_words(
     ).select(WORD_COLUMNS).filter(pl.col("name_word").str.len_bytes() > 0), released_starts
 
 
+# What word_properties gives each word, besides lower.
+WORD_PROPERTIES = ("name_word", "shape", "is_connector", "possessive", "is_stopword", "is_tail_word", "is_title",
+                   "ends_sentence", "ends_name")
+
+
 def word_properties(words: pl.Series, rules: CandidateRules) -> pl.DataFrame:
-    """word, name_word, shape, is_connector, possessive, is_stopword, is_tail_word: what a word's own letters say.
-    A batch repeats few distinct words many times, so they are computed once per distinct word (and joined back)."""
+    """word, lower and WORD_PROPERTIES: what a word's own letters say (its name form, shape, whether it is a
+    connector, a possessive, a stop, tail or title word, whether it ends a sentence or a name). A batch repeats few
+    distinct words many times, so they are computed once per distinct word (and joined back)."""
     name_lower = pl.col("name_word").str.to_lowercase()
     return words.unique().to_frame("word").with_columns(
+        pl.col("word").str.to_lowercase().alias("lower"),
         name_form(pl.col("word")).alias("name_word"),
         word_shape(pl.col("word")).alias("shape"),
         pl.col("word").is_in(CONNECTOR_WORDS).alias("is_connector"),
         pl.col("word").str.contains(POSSESSIVE).alias("possessive"),
+        ends_a_sentence(pl.col("word")).alias("ends_sentence"),
+        ends_a_name(pl.col("word")).alias("ends_name"),
     ).with_columns(
         # an Albanian ending after a hyphen leaves a stop word one ('PBB-së', 'GDP-ja')
         name_lower.str.replace(r"-\p{Ll}{1,4}$", "").is_in(list(rules.stopwords)).alias("is_stopword"),
         name_lower.is_in(list(rules.tail_words)).alias("is_tail_word"),
+        pl.col("lower").str.strip_chars_end(",").is_in(list(rules.titles)).alias("is_title"),
     )
 
 

@@ -155,15 +155,21 @@ def tag_names(words: pl.DataFrame, probabilities: np.ndarray, classes: tuple[str
             *(pl.col(f"p_{name}").mean() for name in types),
         )
     )
-    type_columns = [f"p_{name}" for name in types]
-    names = names.with_columns(
-        pl.concat_list(type_columns).list.arg_max().replace_strict(list(range(len(types))), types,
-                                                                   return_dtype=pl.String).alias("entity_type"),
-        pl.max_horizontal(type_columns).alias("score"),
-    )
-    return names.filter(~pl.col("all_covered") & ~pl.col("all_stopwords") & pl.col("opens_cleanly")
-                        & pl.col("closes_cleanly")).drop("name", "all_covered", "all_stopwords", "opens_cleanly",
-                                                         "closes_cleanly")
+    names = names.filter(~pl.col("all_covered") & ~pl.col("all_stopwords") & pl.col("opens_cleanly")
+                         & pl.col("closes_cleanly")).drop("name", "all_covered", "all_stopwords", "opens_cleanly",
+                                                          "closes_cleanly")
+    return names.with_columns(likeliest_type(types, "p_").alias("entity_type"),
+                              pl.max_horizontal(f"p_{name}" for name in types).alias("score"))
+
+
+def likeliest_type(types: list[str], prefix: str) -> pl.Expr:
+    """The type whose column (prefix + type) is highest, the first of them on a tie (as a list's arg_max reads it),
+    by comparisons with the row's maximum: no list per row."""
+    highest = pl.max_horizontal(prefix + name for name in types)
+    expression = pl.lit(None, dtype=pl.String)
+    for name in reversed(types):
+        expression = pl.when(pl.col(prefix + name) == highest).then(pl.lit(name)).otherwise(expression)
+    return expression
 
 
 def vote_types(names: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
@@ -173,10 +179,6 @@ def vote_types(names: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
         return names
     named = entity_types(classes)
     summed = names.group_by("article", "entity_id").agg(pl.col(f"p_{name}").sum() for name in named)
-    voted = summed.select(
-        "article", "entity_id",
-        pl.concat_list(f"p_{name}" for name in named).list.arg_max()
-        .replace_strict(list(range(len(named))), named, return_dtype=pl.String).alias("voted_type"),
-    )
+    voted = summed.select("article", "entity_id", likeliest_type(named, "p_").alias("voted_type"))
     return names.join(voted, on=["article", "entity_id"], how="left", maintain_order="left").with_columns(
         pl.col("voted_type").alias("entity_type")).drop("voted_type")
