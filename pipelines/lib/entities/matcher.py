@@ -4,6 +4,7 @@ run once over a batch buffer; whole-word matches come out as (row, pattern_index
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 import ahocorasick_rs
@@ -36,8 +37,7 @@ def build_pattern_table(gazetteer: Gazetteer) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Matcher:
-    automaton: ahocorasick_rs.BytesAhoCorasick  # over the UTF-8 bytes of every pattern; its index is pattern_index
-    # The same patterns split by first byte (see build_scanners): one scan by each finds the same matches faster.
+    # The patterns split by first byte (see build_scanners): one scan by each finds the full automaton's matches.
     scanners: tuple[Scanner, ...]
     # pattern_index (0..n-1), surface, and for a pattern naming one entity whatever the article says its entity
     # and match_rule (else null). Matching is exact and case-sensitive, so a match's surface is its pattern.
@@ -46,6 +46,15 @@ class Matcher:
     # holder's country for a name shared country by country, else null): shared names
     holders: pl.DataFrame
     entity_ids: pl.Series  # entity_id by entity number: linking joins on the numbers, not the strings
+
+    @cached_property
+    def automaton(self) -> ahocorasick_rs.BytesAhoCorasick:
+        """One automaton over the UTF-8 bytes of every pattern (its index is pattern_index). Only the rare texts
+        where the scanners' matches partly overlap are scanned by it (see leftmost_longest_matches), so it is built
+        on first use: a process that never needs it saves its build (0.06 s of the matcher's 0.38 s)."""
+        # Contiguous NFA: the fastest scan for this many patterns (a DFA's tables overflow the cache), quick to build.
+        return new_automaton([surface.encode("utf-8") for surface in self.patterns["surface"]],
+                             ahocorasick_rs.Implementation.ContiguousNFA)
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,6 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
                                             pl.col("match_rule").alias("direct_rule"))
     encoded = [surface.encode("utf-8") for surface in patterns["surface"]]
     matcher = Matcher(
-        # Contiguous NFA: the fastest scan for this many patterns (a DFA's tables overflow the cache), quick to build.
-        automaton=new_automaton(encoded, ahocorasick_rs.Implementation.ContiguousNFA),
         scanners=build_scanners(encoded),
         patterns=patterns.join(direct, on="pattern_index", how="left", maintain_order="left"),
         holders=table.filter(~is_direct).select(
