@@ -14,6 +14,7 @@ from pipelines.lib.entities import (
     alias_forms,
     build_matcher,
     candidate_entities,
+    candidate_key,
     candidate_key_expression,
     extract_mentions,
     leftmost_longest_matches,
@@ -94,6 +95,8 @@ LINKED_CASES = [
     ("Kosova, Kosovës, Kosovë", "sq", ["gpe:iso:XK"] * 3),
     ("Uashingtoni dhe Moska", "sq", ["gpe:washington_d_c", "gpe:moscow"]),
     ("Lindja e Mesme dhe Ballkani", "sq", ["loc:middle_east", "loc:balkans"]),
+    # a feminine noun in -ja takes -jen in the accusative (Lindjen), -jes in the genitive
+    ("paqja në Lindjen e Mesme dhe kriza e Lindjes së Mesme", "sq", ["loc:middle_east"] * 2),
     # a person's English spelling takes Albanian endings too; another English-only spelling does not
     ("regjimin e Bashar al-Assadit dhe deklarata e Marco Rubios", "sq",
      ["person:bashar_al_assad", "person:marco_rubio"]),
@@ -266,6 +269,15 @@ def test_inflected_candidates_collapse_in_albanian(gazetteer):
         candidate_key_expression(pl.col("surface")))
     assert keys.to_series().to_list() == ["cand:ettore_seq", "cand:ettore_seq"]
     assert set(found["entity_id"].to_list()) == {"cand:ettore_seq"}
+
+
+def test_listed_names_only_inflect_by_the_rows_that_do_not_fold_keys():
+    """-jen inflects a listed -ja noun (Lindjen e Mesme) but is no case ending of unknown names: as one it would fold
+    'Allen' and 'Allan' to one candidate."""
+    keys = pl.DataFrame({"surface": ["Allen", "Allan", "Lindja", "Lindjes"]}).select(
+        candidate_key_expression(pl.col("surface"))).to_series().to_list()
+    assert keys[0] != keys[1]
+    assert keys == [candidate_key(name) for name in ("Allen", "Allan", "Lindja", "Lindjes")]
 
 
 def test_candidate_entities_rows(gazetteer):

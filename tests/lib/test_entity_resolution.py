@@ -413,6 +413,17 @@ def test_a_common_noun_and_a_genitive_before_a_known_name_leave_the_known_name()
     assert university["surface"].to_list() == ["Universiteti i Prishtinës"]
 
 
+@pytest.mark.parametrize("text, language, expected", [
+    ("Deputetët e Kuvendit të Kosovës votuan ligjin.", "sq", [("Kuvendit të Kosovës", "org:assembly_of_kosovo")]),
+    ("Members of the European Parliament voted.", "en", [("European Parliament", "org:european_parliament")]),
+])
+def test_an_opener_usually_written_in_lower_case_leaves_the_known_name(text, language, expected):
+    """One sentence cannot show the opener in lower case, but a word the common-word lexicon knows as usually written
+    so ('deputetët', 'members') is the head noun of a genitive, not the start of a name: the known name stands."""
+    found = article_mentions(load_gazetteer(), {"a": text}, language)
+    assert found.select("surface", "entity_id").rows() == expected
+
+
 # ---- issue 13, point 4 and 6, through the whole stage (typer included), in both languages -------------------------
 
 @pytest.mark.parametrize("text, language, name, uses", [

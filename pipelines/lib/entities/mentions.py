@@ -7,7 +7,7 @@ import polars as pl
 
 from pipelines.lib.entities.article_links import UNTAGGED_WORD, link_within_articles
 from pipelines.lib.entities.candidates import find_candidate_words
-from pipelines.lib.entities.features import common_words, first_names, text_casing
+from pipelines.lib.entities.features import common_keys, common_words, first_names, text_casing
 from pipelines.lib.entities.frames import (
     TextBuffer,
     covered_by_a_match,
@@ -191,7 +191,12 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
     not_an_organisation = ~pl.col("surface").is_in(list(rules.type_word_set))
     candidate = (pl.col("opens_sentence") & pl.col("known_start").is_in(known_starts) & not_an_organisation
                  ).fill_null(False)
-    swallowing = written_in_lower_case(tested, candidate, texts, text_rows)
+    # The article writes the opener in lower case too, or it is a word usually written so ('Deputetët e Kuvendit të
+    # Kosovës', 'Kriza e Lindjes së Mesme', 'Members of the European Parliament': one sentence may be all there is).
+    usually_lower_case = tested.select(
+        candidate_key_expression(pl.col("surface")).is_in(common_keys().implode())).to_series()
+    swallowing = (written_in_lower_case(tested, candidate, texts, text_rows)
+                  | (tested.select(candidate).to_series() & usually_lower_case))
     # ' e ' / ' i ' (3 bytes) or ' të ' / ' së ' (5 bytes: 'ë' is two) after a one-word name, then a gazetteer name
     text_bytes = buffer.byte_values()
     last = text_bytes.len() - 1

@@ -22,6 +22,7 @@ class InflectionRule:
     strip: int
     suffixes: tuple[str, ...]
     hyphen: bool
+    folds_keys: bool = True   # the suffixes are also case endings that fold unknown names to one key
 
     def applies_to(self, word: str) -> bool:
         if self.ending == "any":
@@ -53,7 +54,7 @@ def load_inflection_rules() -> tuple[InflectionRule, ...]:
     rows = csv.DictReader(read_rule_lines("inflection.tsv"), delimiter="\t")
     return tuple(
         InflectionRule(row["class"], row["ending"], int(row["strip"]), tuple(dict.fromkeys(row["suffixes"].split(","))),
-                       row["hyphen"] == "yes")
+                       row["hyphen"] == "yes", row["keys"] == "yes")
         for row in rows
     )
 
@@ -62,7 +63,8 @@ def load_inflection_rules() -> tuple[InflectionRule, ...]:
 def load_candidate_rules() -> CandidateRules:
     honorifics = list(csv.DictReader(read_rule_lines("honorifics.tsv"), delimiter="\t"))
     type_words_rows = list(csv.DictReader(read_rule_lines("organisation_words.tsv"), delimiter="\t"))
-    suffixes = {suffix for rule in load_inflection_rules() if rule.inflect_class == "sq" for suffix in rule.suffixes}
+    suffixes = {suffix for rule in load_inflection_rules() if rule.inflect_class == "sq" and rule.folds_keys
+                for suffix in rule.suffixes}
     return CandidateRules(
         stopwords=frozenset(word.lower() for word in read_rule_lines("name_stopwords.txt")),
         titles=frozenset(row["word"] for row in honorifics if row["role"] == "title"),
