@@ -94,9 +94,10 @@ def _peak_rss_mb() -> float:
 
 
 def _settings(corpus_dir: Path, warehouse_path: Path):
-    from pipelines.lib.settings import Settings
+    from pipelines.lib.settings import Settings, default_workers
 
-    return Settings(raw_dir=corpus_dir, warehouse_path=warehouse_path)
+    # The worker processes `kronika run` would use (KRONIKA_WORKERS, else the usable cores capped at 2).
+    return Settings(raw_dir=corpus_dir, warehouse_path=warehouse_path, workers=default_workers())
 
 
 def _read_parquet(stage_dir: Path, name: str):
@@ -248,7 +249,8 @@ def measure_end_to_end(corpus_dir: Path, stage_dir: Path, *, fresh: bool = True,
     summary, seconds = _timed(run_pipeline, settings, show_progress=False)
     result = {"seconds": seconds, "import_seconds": import_seconds, "articles": summary.files_ingested,
               "ingest_seconds": summary.ingest_seconds, "reports_seconds": summary.reports_seconds,
-              "batches": summary.batches, "batch_size": settings.batch_size, "warehouse_mb": warehouse_path.stat().st_size / 1e6
+              "batches": summary.batches, "batch_size": settings.batch_size, "workers": settings.workers,
+              "warehouse_mb": warehouse_path.stat().st_size / 1e6
               if warehouse_path.exists() else None}
     if profiler:
         profiler.stop()
@@ -618,6 +620,9 @@ def size_section(size: int, results: dict) -> list[str]:
     if "error" not in e2e:
         lines.append(f"| … Dagster import (start-up, not in the row above) | {_seconds(e2e.get('import_seconds'))} | | | | |")
         lines.append(f"| … batches of {e2e.get('batch_size') or 'the default size'} files | {e2e.get('batches')} | | | | |")
+        if e2e.get("workers", 1) > 1:  # their memory is not in this process's peak RSS (docs/benchmarks.md, issue 16)
+            lines.append(f"| … read, parsed and extracted by worker processes (their RSS is not in the peak above) "
+                         f"| {e2e['workers']} | | | | |")
     if "error" not in overhead:
         lines.append(f"| … a run with nothing to ingest (per-run overhead) | {_seconds(overhead.get('seconds'))} | | | "
                      f"{_mb(overhead.get('peak_rss_mb'))} | |")
