@@ -3,6 +3,7 @@
 Each body is a table of contents over `pipelines.lib`; the warehouse step writes a batch in one transaction."""
 
 
+import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def _prepared_parts(settings, paths: list[str], prepared_dir: str) -> list[Prepa
     prepared = read_prepared(Path(prepared_dir))
     file_path = pl.col("source_path").str.replace(r"#\d+$", "")
     parsed = prepared.parsed.filter(file_path.is_in(pl.Series(paths, dtype=pl.String).implode()))
-    parts = [PreparedBatch(parsed, prepared.extracted_keys, prepared.extraction)]
+    parts = [PreparedBatch(parsed, prepared.extracted_keys, prepared.extraction, prepared.extraction_version)]
     absent = sorted(set(paths) - set(parsed.select(file_path)["source_path"].to_list()))
     if absent:
         parts.append(BatchFiles(settings.raw_dir, absent, settings.max_file_bytes, settings.timezone).prepare())
@@ -136,6 +137,9 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
             content_hashes=parsed["content_sha256"].drop_nulls().unique().to_list(), article_ids=article_ids)
         live = warehouse.read_live_articles(connection, article_ids)
     plan = plan_batch(parsed, manifest, live, _now())
+    # Rows extracted by other rules than this process's (a worker started before a code change) are not used.
+    parts = [part if part.extraction_version == extraction_version()
+             else dataclasses.replace(part, extracted_keys=part.extracted_keys.clear()) for part in parts]
     prepared, unprepared = take_prepared(parts, plan.articles)
     counts = plan.source_files.group_by("status").len()
     prepared_by = ("a worker process, ahead of the writer" if raw_files["prepared_dir"]["folder"][0]
@@ -161,6 +165,7 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
         # The extraction of the kept articles, done with their reading; `unprepared` lists those it lacks.
         **{f"prepared_{name}": getattr(prepared, name) for name in PREPARED_FRAMES},
         "unprepared": unprepared.select("article_id"),
+        "prepared_version": pl.DataFrame({"extraction_version": [extraction_version()]}),
     }
 
 
@@ -179,18 +184,23 @@ def extraction_texts(context: dg.AssetExecutionContext, parsed_articles: dict[st
         warehouse.ensure_schema(connection)
         stale = warehouse.read_stale_articles(connection, extraction_version(), kronika.settings().batch_size)
     stale = stale.filter(~pl.col("article_id").is_in(batch_articles["article_id"].implode()))
+    prepared = {name: parsed_articles[f"prepared_{name}"] for name in PREPARED_FRAMES}
     unprepared = batch_articles.join(parsed_articles["unprepared"], on="article_id", how="semi")
+    if parsed_articles["prepared_version"]["extraction_version"][0] != extraction_version():
+        # The UI re-runs this step on a hand-over written under older rules: everything is extracted again here.
+        prepared, unprepared = {name: frame.clear() for name, frame in prepared.items()}, batch_articles
     articles = pl.concat([unprepared.select("article_id", "title", "body", "body_language"), stale],
                          how="vertical_relaxed")
     new_texts, new_failures = extracted_texts(articles)
-    failures = pl.concat([parsed_articles["prepared_failures"], new_failures])
+    failures = pl.concat([prepared["failures"], new_failures])
     context.add_output_metadata({"batch_articles": batch_articles.height, "stale_articles": stale.height,
+                                 "extracted_in_this_step": articles.height,
                                  "failed_articles": failures["article_id"].n_unique()})
-    return {"texts": pl.concat([parsed_articles["prepared_texts"], new_texts], how="vertical_relaxed"),
+    return {"texts": pl.concat([prepared["texts"], new_texts], how="vertical_relaxed"),
             "new_texts": new_texts,
             "article_ids": pl.concat([batch_articles.select("article_id"), stale.select("article_id")]),
             "failures": failures,
-            **{f"prepared_{name}": parsed_articles[f"prepared_{name}"] for name in ("sentences", "mentions", "figures")}}
+            **{f"prepared_{name}": prepared[name] for name in ("sentences", "mentions", "figures")}}
 
 
 def _of_new_texts(frame: pl.DataFrame, new_texts: pl.DataFrame) -> pl.DataFrame:

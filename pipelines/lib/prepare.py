@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.lib.extraction_version import extraction_version
 from pipelines.lib.extract import (
     article_texts, extract_article_figures, extract_entity_mentions, extract_sentences,
 )
@@ -37,6 +38,7 @@ class PreparedBatch:
     parsed: pl.DataFrame      # `parse_documents` of the batch's files: one row per document
     extracted_keys: pl.DataFrame  # article_id, content_sha256 of the article versions extracted below
     extraction: Extracted
+    extraction_version: str   # of the rules that extracted it (a hand-over made by other rules is not used)
 
 
 def extracted_texts(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -88,7 +90,8 @@ def prepare_batch(raw_dir: Path, source_paths: list[str], *, max_file_bytes: int
     parsed = parse_documents(documents, timezone=timezone_name)
     candidates = batch_candidates(parsed)
     return PreparedBatch(parsed, candidates.select(KEY_COLUMNS),
-                         extract_isolated(candidates.select("article_id", "title", "body", "body_language")))
+                         extract_isolated(candidates.select("article_id", "title", "body", "body_language")),
+                         extraction_version())
 
 
 def take_prepared(parts: list[PreparedBatch], articles: pl.DataFrame) -> tuple[Extracted, pl.DataFrame]:
@@ -116,6 +119,7 @@ def write_prepared(prepared: PreparedBatch, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     prepared.parsed.write_ipc(folder / "parsed.arrow")
     prepared.extracted_keys.write_ipc(folder / "extracted_keys.arrow")
+    (folder / "extraction_version").write_text(prepared.extraction_version)
     for field in fields(Extracted):
         getattr(prepared.extraction, field.name).write_ipc(folder / f"{field.name}.arrow")
     return folder
@@ -126,5 +130,6 @@ def read_prepared(folder: Path) -> PreparedBatch:
         return pl.read_ipc(folder / f"{name}.arrow")
 
     return PreparedBatch(read("parsed"), read("extracted_keys"),
-                         Extracted(*(read(field.name) for field in fields(Extracted))))
+                         Extracted(*(read(field.name) for field in fields(Extracted))),
+                         (folder / "extraction_version").read_text())
 
