@@ -143,7 +143,8 @@ def parsed_articles(context: dg.AssetExecutionContext, raw_files: dict[str, pl.D
     prepared, unprepared = take_prepared(parts, plan.articles)
     counts = plan.source_files.group_by("status").len()
     prepared_by = ("a worker process, ahead of the writer" if raw_files["prepared_dir"]["folder"][0]
-                   else f"{len(parts)} worker processes" if len(parts) > 1 else "this process")
+                   else f"this process and {len(parts) - 1} worker process(es)" if len(parts) > 1
+                   else "this process")
     context.add_output_metadata({
         "files_read": raw_files["files"].height,
         "records_read": parsed.height,

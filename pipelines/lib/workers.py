@@ -120,16 +120,18 @@ def prefetched(batches: list[BatchFiles], workers: int, work_dir: Path) -> Itera
 
 
 def prepare_split(batch: BatchFiles, workers: int, work_dir: Path) -> list[PreparedBatch]:
-    """One batch prepared in `workers` processes over even parts of its files (in the writer's process when the
-    batch is small, workers is 1, or this process may not start workers). Parts keep the files' order."""
+    """One batch prepared in `workers` processes over even parts of its files: the first part in this process
+    (which would otherwise wait), the others in spawned workers. All in this process when the batch is small,
+    workers is 1, or this process may not start workers. Parts keep the files' order."""
     if workers < 2 or len(batch.source_paths) < PARALLEL_MIN_FILES or not can_start_workers():
         return [batch.prepare()]
     parts = [BatchFiles(batch.raw_dir, paths, batch.max_file_bytes, batch.timezone)
              for paths in split_evenly(batch.source_paths, workers)]
-    pool = BatchWorkers(len(parts), work_dir / "split")
+    pool = BatchWorkers(len(parts) - 1, work_dir / "split")
     try:
-        futures = [pool.submit(part) for part in parts]
-        return [read_prepared(pool.result(future, f"part {number + 1} of {len(parts)} of a batch"))
-                for number, future in enumerate(futures)]
+        futures = [pool.submit(part) for part in parts[1:]]
+        first = parts[0].prepare()
+        return [first] + [read_prepared(pool.result(future, f"part {number + 2} of {len(parts)} of a batch"))
+                          for number, future in enumerate(futures)]
     finally:
         pool.close()
