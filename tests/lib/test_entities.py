@@ -661,3 +661,11 @@ def test_the_title_cased_view_keeps_every_offset():
     view = title_cased_view(texts)
     assert view.to_list() == ["Kurti Takon Ramën", "Prose with NATO only.", "İstanbul Dhe Ankara", "London, Oct 17 (Reuters)"]
     assert (view.str.len_bytes() == texts.str.len_bytes()).all()
+
+
+def test_a_word_of_digits_and_capitals_is_one_candidate_and_a_capital_inside_a_word_is_none(gazetteer):
+    # A radio call sign or a brand ('6PR', '3AW', '3M') is one word; the capital inside 'iPhone', 'eBay' or '12kWh'
+    # starts no name (it used to give the candidates 'PR', 'AW', 'Phone', 'Bay').
+    words = words_of(gazetteer, "Zelvan Radio bought 6PR and 3AW, then sold iPhone cases on eBay to 3M for 12kWh.")
+    assert words["name_word"].to_list() == ["Zelvan", "Radio", "6PR", "and", "3AW", "3M"]
+    assert all("PR" != word and "Phone" != word for word in words["name_word"])

@@ -35,7 +35,8 @@ def reference_probabilities(words: pl.DataFrame, model: TyperModel | None = None
     """The plain computation: every (word, feature) pair, joined to the vocabulary, weight rows summed per word in
     template order."""
     model = model or load_typer()
-    features = word_features(words).join(model.vocabulary, on="feature", how="inner")
+    # maintain_order: the rows must stay in template order, or an order-dependent model's sums differ
+    features = word_features(words).join(model.vocabulary, on="feature", how="inner", maintain_order="left")
     rows = model.weights[features["feature_index"].to_numpy()].astype(np.float64)
     scores = np.zeros((words.height, len(model.classes)))
     np.add.at(scores, features["word"].to_numpy(), rows)

@@ -75,7 +75,8 @@ def capitalised_runs(texts: pl.DataFrame, buffer: TextBuffer) -> pl.DataFrame:
             pl.col("piece").str.tail(CONTEXT_CHARS).shift(1).alias("before_text"),
             pl.col("piece").str.head(CONTEXT_CHARS).shift(-1).alias("after_text"),
         )
-        .filter(pl.col("is_run"))
+        # A capital inside a word starts no name ('iPhone', 'eBay'); a word of digits and capitals is one ('6PR').
+        .filter(pl.col("is_run") & ~pl.col("before_text").str.contains(r"[\p{L}\p{M}\p{N}]$").fill_null(False))
         .select(
             "row", "run_start", "run_end", pl.col("piece").alias("run_text"),
             # '^' in SENTENCE_OPENING must mean the text's start: a later gap is marked so it cannot match there.

@@ -11,7 +11,8 @@ from pathlib import Path
 RULES_DIRECTORY = Path(__file__).resolve().parents[2] / "reference" / "entity_rules"
 VOWELS = frozenset("aeiouyëAEIOUYË")
 
-CAPITALISED_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}’'.\-]*"
+# A capitalised word, or digits then a capital (call signs and brands: '6PR', '3AW', '3M').
+CAPITALISED_WORD = r"\p{N}*\p{Lu}[\p{L}\p{M}\p{N}’'.\-]*"
 CORPORATE_TAIL = r"(?:\s(?:sh\.p\.k\.|shpk))"
 
 
