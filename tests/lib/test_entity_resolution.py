@@ -424,6 +424,16 @@ def test_an_opener_usually_written_in_lower_case_leaves_the_known_name(text, lan
     assert found.select("surface", "entity_id").rows() == expected
 
 
+def test_a_common_noun_before_an_unknown_name_is_no_name_of_its_own():
+    """'Zyrtarët e AKEP-it thanë ...' (the officials of AKEP): a one-word opener usually written in lower case, then a
+    linking article and another name, is that name's head noun. An unknown opener stays (it may be a name)."""
+    found = article_mentions(load_gazetteer(), {"a": "Zyrtarët e AKEP-it thanë se rrjeti funksionon."}, "sq")
+    assert "Zyrtarët" not in found["surface"].to_list()
+    assert any(surface.startswith("AKEP") for surface in found["surface"].to_list())
+    university = article_mentions(load_gazetteer(), {"a": "Lidhja e Prizrenit u mblodh."}, "sq")
+    assert university["surface"].to_list() == ["Lidhja e Prizrenit"]
+
+
 # ---- issue 13, point 4 and 6, through the whole stage (typer included), in both languages -------------------------
 
 @pytest.mark.parametrize("text, language, name, uses", [

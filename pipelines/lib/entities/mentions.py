@@ -209,9 +209,13 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
                     & (byte_at(3) == 0xAB) & (byte_at(4) == ord(" ")))
     following = (pl.when(short_article).then(names["end"] + 3).when(long_article).then(names["end"] + 5)
                  .otherwise(None))
+    # Before another name the typer found, only a word usually written in lower case is taken for a head noun
+    # ('Zyrtarët e AKEP-it thanë'): an unknown one-word name there may be a name of its own.
+    usually_lower_case = names.select(pl.col("surface").str.to_lowercase().is_in(common_words().implode())).to_series()
+    followed = following.is_in(known_starts) | (following.is_in(names["start"].implode()) & usually_lower_case)
     heads = names.select(
         (opens_sentence & (text_rows["language"].gather(names["row"]) == "sq")
-         & ~pl.col("surface").str.contains(r"\s") & following.is_in(known_starts)).fill_null(False)
+         & ~pl.col("surface").str.contains(r"\s") & followed).fill_null(False)
     ).to_series() & tested.select(not_an_organisation).to_series()
     return swallowing | heads
 
