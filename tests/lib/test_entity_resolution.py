@@ -413,6 +413,19 @@ def test_a_common_noun_and_a_genitive_before_a_known_name_leave_the_known_name()
     assert university["surface"].to_list() == ["Universiteti i Prishtinës"]
 
 
+def test_an_albanian_head_noun_straight_before_a_known_name_leaves_the_known_name():
+    """Albanian puts the head noun before the name it governs without a connector too ('Kompania NIS, që furnizon
+    ...': the company NIS, gold article g22); the article writes 'kompania' in lower case, so NIS stands. In English
+    an opener before a known name is the name's own ('Old Athens'), even where the article writes 'old'."""
+    text = ("Serbia mund të mbetet pa naftë. Kompania NIS, që furnizon rreth 80 për qind të tregut serb të karburanteve, "
+            "është nën sanksione amerikane që nga 9 tetori 2025. Qeveria tha se kompania do të shitet.")
+    found = article_mentions(load_gazetteer(), {"a": text}, "sq")
+    assert found.select("surface", "entity_id").rows() == [("Serbia", "gpe:iso:RS"), ("NIS", "org:nis_serbia")]
+    english = article_mentions(load_gazetteer(), {"a": "We toured the city. Old Athens is small. The old town sleeps."},
+                               "en")
+    assert english["surface"].to_list() == ["Old Athens"]
+
+
 @pytest.mark.parametrize("text, language, expected", [
     ("Deputetët e Kuvendit të Kosovës votuan ligjin.", "sq", [("Kuvendit të Kosovës", "org:assembly_of_kosovo")]),
     ("Members of the European Parliament voted.", "en", [("European Parliament", "org:european_parliament")]),

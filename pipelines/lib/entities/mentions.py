@@ -173,7 +173,8 @@ def without_leading_role_words(names: pl.DataFrame, known_given_names: pl.Series
 
 def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Series, matches: pl.DataFrame,
                                     texts: pl.DataFrame, text_rows: pl.DataFrame, buffer: TextBuffer) -> pl.Series:
-    """For each name: is it a common noun opening a sentence and governing a gazetteer name through a connector?
+    """For each name: is it a common noun opening a sentence and governing a gazetteer name through a connector (in
+    Albanian also straight before it: 'Kompania NIS, që ...')?
     - A name holding both ('Buxheti i Ministrisë së Mbrojtjes arrin ...': the ministry's budget), when the article
       also writes the opener in lower case ('buxheti') and it is no organisation word ('Universiteti i Prishtinës',
       'Gjykata e ...' are names): dropped, so the gazetteer name inside it stands.
@@ -182,9 +183,12 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
       is; dropped unless it is an organisation word."""
     rules = load_candidate_rules()
     connectors = "|".join(LINKING_ARTICLES + ("of", "for", "për"))
-    head = pl.col("surface").str.extract(rf"^(\S+\s+(?:{connectors})\s+)\S")
+    # Albanian also puts the head noun straight before the name it governs ('Kompania NIS, që furnizon ...', the company
+    # NIS); in English an opener without a connector is usually the name's own ('Old Athens').
+    head = (pl.when(pl.col("language") == "sq").then(pl.col("surface").str.extract(rf"^(\S+\s+(?:(?:{connectors})\s+)?)\S"))
+            .otherwise(pl.col("surface").str.extract(rf"^(\S+\s+(?:{connectors})\s+)\S")))
     known_starts = matches["start"].implode()
-    tested = names.select(
+    tested = names.with_columns(text_rows["language"].gather(names["row"]).alias("language")).select(
         "article", pl.col("surface").str.extract(r"^(\S+)").alias("surface"),
         (pl.col("start") + head.str.len_bytes().cast(pl.Int64)).alias("known_start"),
     ).with_columns(opens_sentence.alias("opens_sentence"))
@@ -193,8 +197,10 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
                  ).fill_null(False)
     # The article writes the opener in lower case too, or it is a word usually written so ('Deputetët e Kuvendit të
     # Kosovës', 'Kriza e Lindjes së Mesme', 'Members of the European Parliament': one sentence may be all there is).
+    # (through a connector only: 'Radio Tirana transmetoi ...' is the broadcaster, whatever the lexicon says of 'radio')
+    through_connector = names["surface"].str.contains(rf"^\S+\s+(?:{connectors})\s+\S")
     usually_lower_case = tested.select(
-        candidate_key_expression(pl.col("surface")).is_in(common_keys().implode())).to_series()
+        candidate_key_expression(pl.col("surface")).is_in(common_keys().implode())).to_series() & through_connector
     swallowing = (written_in_lower_case(tested, candidate, texts, text_rows)
                   | (tested.select(candidate).to_series() & usually_lower_case))
     # ' e ' / ' i ' (3 bytes) or ' të ' / ' së ' (5 bytes: 'ë' is two) after a one-word name, then a gazetteer name
