@@ -183,13 +183,14 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
     # place a place ('Mayor of Brampton, Susan Fennell').
     portfolio = words.select(
         is_last_of("run") & pl.col("next_word").str.starts_with(",") & ~covered
-        & ~pl.col("word").str.contains(r"^\p{Lu}{2}") & connector.shift(1).fill_null(False)
-        & title.shift(2).fill_null(False) & same_run & same_run.shift(1).fill_null(False)).to_series()
-    # the place lookup only on the few words the pattern holds
+        & connector.shift(1).fill_null(False) & title.shift(2).fill_null(False) & same_run
+        & same_run.shift(1).fill_null(False)).to_series()
+    # the acronym and place tests only on the few words the pattern holds
     held = portfolio.arg_true()
-    places = words["word"].gather(held).to_frame().select(
-        candidate_key_expression(pl.col("word")).is_in(place_keys()["key"].implode())).to_series()
-    portfolio = portfolio.scatter(held.filter(places), False)
+    not_held = words["word"].gather(held).to_frame().select(
+        pl.col("word").str.contains(r"^\p{Lu}{2}")
+        | candidate_key_expression(pl.col("word")).is_in(place_keys()["key"].implode())).to_series()
+    portfolio = portfolio.scatter(held.filter(not_held), False)
     words = words.with_columns((role_words(words, rules) | portfolio).alias("role"))
     role = pl.col("role")
     grouped = words.with_columns(
@@ -203,7 +204,7 @@ def name_groups(words: pl.DataFrame, rules: CandidateRules) -> pl.DataFrame:
         ~pl.when(is_first_of("group")).then(trailing_block_within(covered, "group")).forward_fill())
     # A stop word opening a sentence, standing before a known name or before a connector is not part of a name
     # ('Later Berisha left', 'But Microsoft', 'in October on Rosneft'); elsewhere it may be ('British Columbia').
-    stop_before_known = (pl.col("lower").is_in(list(rules.stopwords))
+    stop_before_known = (pl.col("is_stop_lower")
                          & (pl.col("sentence_start") | pl.col("before_known")
                             | connector.shift(-1).fill_null(False)))
     grouped = grouped.filter(~leading_block_within(stop_before_known | connector, "group"))
@@ -216,11 +217,10 @@ def role_words(words: pl.DataFrame, rules: CandidateRules) -> pl.Series:
     run, or follows a gazetteer name or a possessive ('Secretary of State Rubio', 'UN Secretary General
     Guterres', 'Kosovo's Foreign Minister'). After another word they are the name's own ('University of Texas',
     'Hall of Fame', 'Ministry of Finance', 'Islamic State')."""
-    bare = pl.col("lower").str.strip_chars_end(",")
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     # The word before a phrase: the last other word before it, if it is in the same run.
     flagged = words.select(
-        bare.is_in(list(rules.titles | rules.modifiers)).alias("role_word"), "run",
+        pl.col("is_role_word").alias("role_word"), "run",
     ).with_columns(pl.when(~pl.col("role_word")).then(index).forward_fill().alias("opener"))
     # Role words are few: the phrase test runs on their rows only.
     phrases = flagged.with_row_index("word_number").filter(pl.col("role_word"))
@@ -320,7 +320,7 @@ def find_candidate_words(
 
 # What word_properties gives each word, besides lower.
 WORD_PROPERTIES = ("name_word", "shape", "is_connector", "possessive", "is_stopword", "is_tail_word", "is_title",
-                   "ends_sentence", "ends_name")
+                   "is_role_word", "is_stop_lower", "ends_sentence", "ends_name")
 
 
 def word_properties(words: pl.Series, rules: CandidateRules) -> pl.DataFrame:
@@ -341,6 +341,9 @@ def word_properties(words: pl.Series, rules: CandidateRules) -> pl.DataFrame:
         name_lower.str.replace(r"-\p{Ll}{1,4}$", "").is_in(list(rules.stopwords)).alias("is_stopword"),
         name_lower.is_in(list(rules.tail_words)).alias("is_tail_word"),
         pl.col("lower").str.strip_chars_end(",").is_in(list(rules.titles)).alias("is_title"),
+        # a title or a title modifier (role_words), and the word as written a stop word (name_groups)
+        pl.col("lower").str.strip_chars_end(",").is_in(list(rules.titles | rules.modifiers)).alias("is_role_word"),
+        pl.col("lower").is_in(list(rules.stopwords)).alias("is_stop_lower"),
     )
 
 
