@@ -259,6 +259,7 @@ def maintained_form(connection: duckdb.DuckDBPyConnection, report_name: str, sta
     start, end = _cte_span(statement, name)
     return statement[:start] + body + "\n" + statement[end:]
 
+
 def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(SCHEMA)
 
