@@ -189,20 +189,20 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
             .otherwise(pl.col("surface").str.extract(rf"^(\S+\s+(?:{connectors})\s+)\S")))
     known_starts = matches["start"].implode()
     tested = names.with_columns(text_rows["language"].gather(names["row"]).alias("language")).select(
-        "article", pl.col("surface").str.extract(r"^(\S+)").alias("surface"),
+        "article", "language", pl.col("surface").str.extract(r"^(\S+)").alias("surface"),
         (pl.col("start") + head.str.len_bytes().cast(pl.Int64)).alias("known_start"),
     ).with_columns(opens_sentence.alias("opens_sentence"))
     not_an_organisation = ~pl.col("surface").is_in(list(rules.type_word_set))
     candidate = (pl.col("opens_sentence") & pl.col("known_start").is_in(known_starts) & not_an_organisation
                  ).fill_null(False)
-    # The article writes the opener in lower case too, or it is a word usually written so ('Deputetët e Kuvendit të
-    # Kosovës', 'Kriza e Lindjes së Mesme', 'Members of the European Parliament': one sentence may be all there is).
-    # (through a connector only: 'Radio Tirana transmetoi ...' is the broadcaster, whatever the lexicon says of 'radio')
+    # The article writes the opener in lower case too, or its stem is a word usually written so ('Deputetët e
+    # Kuvendit të Kosovës', 'Members of the European Parliament': one sentence may be all there is); the lexicon
+    # counts through a connector only ('Radio Tirana transmetoi ...' is the broadcaster, whatever it says of 'radio').
     through_connector = names["surface"].str.contains(rf"^\S+\s+(?:{connectors})\s+\S")
-    usually_lower_case = tested.select(
+    opener_stem_is_common = tested.select(
         candidate_key_expression(pl.col("surface")).is_in(common_keys().implode())).to_series() & through_connector
     swallowing = (written_in_lower_case(tested, candidate, texts, text_rows)
-                  | (tested.select(candidate).to_series() & usually_lower_case))
+                  | (tested.select(candidate).to_series() & opener_stem_is_common))
     # ' e ' / ' i ' (3 bytes) or ' të ' / ' së ' (5 bytes: 'ë' is two) after a one-word name, then a gazetteer name
     text_bytes = buffer.byte_values()
     last = text_bytes.len() - 1
@@ -217,11 +217,11 @@ def common_noun_before_a_known_name(names: pl.DataFrame, opens_sentence: pl.Seri
                  .otherwise(None))
     # Before another name the typer found, only a word usually written in lower case is taken for a head noun
     # ('Zyrtarët e AKEP-it thanë'): an unknown one-word name there may be a name of its own.
-    usually_lower_case = names.select(pl.col("surface").str.to_lowercase().is_in(common_words().implode())).to_series()
-    followed = following.is_in(known_starts) | (following.is_in(names["start"].implode()) & usually_lower_case)
+    opener_is_common = names.select(pl.col("surface").str.to_lowercase().is_in(common_words().implode())).to_series()
+    followed = following.is_in(known_starts) | (following.is_in(names["start"].implode()) & opener_is_common)
     heads = names.select(
-        (opens_sentence & (text_rows["language"].gather(names["row"]) == "sq")
-         & ~pl.col("surface").str.contains(r"\s") & followed).fill_null(False)
+        (opens_sentence & (tested["language"] == "sq") & ~pl.col("surface").str.contains(r"\s") & followed
+         ).fill_null(False)
     ).to_series() & tested.select(not_an_organisation).to_series()
     return swallowing | heads
 
